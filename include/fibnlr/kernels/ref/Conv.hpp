@@ -1,0 +1,18 @@
+#pragma once
+#include <cstddef>
+
+#include "fibnlr/data/Tensor.hpp"
+
+namespace fibnlr {
+
+/// Geometry of an N-d convolution; spatial fields have `nbSpatial` entries.
+struct ConvParams {
+    std::size_t batch = 1, inChannels = 1, outChannels = 1, group = 1;
+    Shape inDims, outDims, kernel, strides, dilations, padBegin;
+};
+
+/// Naive direct convolution, the oracle for every fast conv kernel.
+/// x [N, C, *in], w [M, C/group, *kernel], b [M] or null, y [N, M, *out].
+void conv_f32_ref(const ConvParams& p, const float* x, const float* w, const float* b, float* y);
+
+} // namespace fibnlr

@@ -1,0 +1,17 @@
+#include <pybind11/pybind11.h>
+
+namespace fibnlr::bindings {
+void bindData(pybind11::module_& m);
+void bindOperator(pybind11::module_& m);
+void bindGraph(pybind11::module_& m);
+void bindScheduler(pybind11::module_& m);
+} // namespace fibnlr::bindings
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "fibnlr C++ core (private: use the fibnlr package)";
+    using namespace fibnlr::bindings;
+    bindData(m);
+    bindOperator(m);
+    bindGraph(m);
+    bindScheduler(m);
+}

@@ -1,0 +1,71 @@
+#include "fibnlr/data/Tensor.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace fibnlr {
+
+std::size_t numElements(const Shape& dims) {
+    std::size_t n = 1;
+    for (std::size_t d : dims) n *= d;
+    return n;
+}
+
+std::string toString(const Shape& dims) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        if (i) s += ", ";
+        s += std::to_string(dims[i]);
+    }
+    return s + "]";
+}
+
+namespace {
+std::shared_ptr<void> allocate(std::size_t bytes) {
+    // 64-byte alignment so SIMD kernels can use aligned loads on whole buffers.
+    void* p = ::operator new[](std::max<std::size_t>(bytes, 1), std::align_val_t(64));
+    std::memset(p, 0, bytes);
+    return std::shared_ptr<void>(p, [](void* q) { ::operator delete[](q, std::align_val_t(64)); });
+}
+} // namespace
+
+Tensor::Tensor(Shape dims, DataType type) : mDims(std::move(dims)), mType(type) {
+    mOwner = allocate(nbBytes());
+    mData = mOwner.get();
+}
+
+Tensor Tensor::wrap(void* data, Shape dims, DataType type, std::shared_ptr<void> owner) {
+    Tensor t;
+    t.mOwner = std::move(owner);
+    t.mData = data;
+    t.mDims = std::move(dims);
+    t.mType = type;
+    return t;
+}
+
+Tensor Tensor::clone() const {
+    Tensor t(mDims, mType);
+    if (mData) std::memcpy(t.mData, mData, nbBytes());
+    return t;
+}
+
+Tensor Tensor::reshaped(Shape dims) const {
+    if (numElements(dims) != size())
+        throw std::invalid_argument("Tensor::reshaped: cannot view " + toString(mDims) + " as " + toString(dims));
+    Tensor t = *this;
+    t.mDims = std::move(dims);
+    return t;
+}
+
+void Tensor::resize(const Shape& dims) {
+    if (mData && numElements(dims) == size()) {
+        mDims = dims;
+        return;
+    }
+    mDims = dims;
+    mOwner = allocate(nbBytes());
+    mData = mOwner.get();
+}
+
+} // namespace fibnlr

@@ -1,0 +1,51 @@
+#include "fibnlr/operator/Conv.hpp"
+
+#include "fibnlr/operator/ShapeCheck.hpp"
+
+namespace fibnlr {
+
+const std::vector<InputSpec>& ConvOp::inputSpecs() const {
+    static const std::vector<InputSpec> specs{
+        {"X", InputCategory::Data}, {"W", InputCategory::Param}, {"B", InputCategory::OptionalParam}};
+    return specs;
+}
+
+void ConvOp::validate() const {
+    require(attrs.group >= 1, "group " + std::to_string(attrs.group) + " must be >= 1");
+    if (!attrs.kernelShape.empty())
+        validateWindowAttrs(attrs.kernelShape.size(), attrs.kernelShape, attrs.strides, attrs.pads, attrs.dilations,
+                            attrs.autoPad);
+}
+
+Window ConvOp::window(const Shape& x, const Shape& w) const {
+    std::vector<std::int64_t> kernel = attrs.kernelShape;
+    if (kernel.empty())
+        for (std::size_t i = 2; i < w.size(); ++i) kernel.push_back(static_cast<std::int64_t>(w[i]));
+    return resolveWindow(Shape(x.begin() + 2, x.end()), kernel, attrs.strides, attrs.pads, attrs.dilations,
+                         attrs.autoPad);
+}
+
+std::vector<Shape> ConvOp::inferShapes(const std::vector<Shape>& in) const {
+    validate();
+    const Shape& x = in.at(0);
+    const Shape& w = in.at(1);
+    require(x.size() >= 3, "input X must have rank >= 3 (N, C, spatial...), got " + fibnlr::toString(x));
+    require(w.size() == x.size(), "weight W " + fibnlr::toString(w) + " must have the rank of X " + fibnlr::toString(x));
+    const auto g = static_cast<std::size_t>(attrs.group);
+    require(x[1] % g == 0 && w[0] % g == 0, "group " + std::to_string(g) + " must divide input channels " +
+                                                std::to_string(x[1]) + " and output channels " + std::to_string(w[0]));
+    require(w[1] * g == x[1], "weight W " + fibnlr::toString(w) + " expects " + std::to_string(w[1] * g) +
+                                  " input channels, X " + fibnlr::toString(x) + " has " + std::to_string(x[1]));
+    if (!attrs.kernelShape.empty())
+        for (std::size_t i = 2; i < w.size(); ++i)
+            require(static_cast<std::int64_t>(w[i]) == attrs.kernelShape.at(i - 2),
+                    "kernel_shape does not match weight W " + fibnlr::toString(w));
+    if (in.size() > 2 && !in[2].empty())
+        require(in[2] == Shape{w[0]}, "bias B " + fibnlr::toString(in[2]) + " must be [" + std::to_string(w[0]) + "]");
+    Window win = window(x, w);
+    Shape out{x[0], w[0]};
+    out.insert(out.end(), win.outDims.begin(), win.outDims.end());
+    return {out};
+}
+
+} // namespace fibnlr

@@ -1,0 +1,79 @@
+#include "fibnlr/operator/Slice.hpp"
+
+#include <algorithm>
+
+#include "fibnlr/operator/ShapeCheck.hpp"
+
+namespace fibnlr {
+
+namespace {
+const std::vector<InputSpec>& oneData() {
+    static const std::vector<InputSpec> specs{{"data", InputCategory::Data}};
+    return specs;
+}
+} // namespace
+
+const std::vector<InputSpec>& SliceOp::inputSpecs() const { return oneData(); }
+
+SliceRange SliceOp::resolve(const Shape& x) const {
+    const std::size_t n = attrs.starts.size();
+    require(attrs.ends.size() == n, "starts and ends must have the same length");
+    require(attrs.axes.empty() || attrs.axes.size() == n, "axes must have the length of starts");
+    require(attrs.steps.empty() || attrs.steps.size() == n, "steps must have the length of starts");
+    SliceRange r;
+    r.start.assign(x.size(), 0);
+    r.step.assign(x.size(), 1);
+    r.outDims = x;
+    std::vector<bool> seen(x.size(), false);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t a = normalizeAxis(attrs.axes.empty() ? static_cast<std::int64_t>(i) : attrs.axes[i], x.size(), "Slice");
+        require(!seen[a], "Slice repeats axis " + std::to_string(a));
+        seen[a] = true;
+        const std::int64_t dim = static_cast<std::int64_t>(x[a]);
+        const std::int64_t step = attrs.steps.empty() ? 1 : attrs.steps[i];
+        require(step != 0, "steps must not be 0");
+        std::int64_t s = attrs.starts[i], e = attrs.ends[i];
+        if (s < 0) s += dim;
+        if (e < 0) e += dim;
+        if (step > 0) {
+            s = std::clamp<std::int64_t>(s, 0, dim);
+            e = std::clamp<std::int64_t>(e, 0, dim);
+        } else {
+            s = std::clamp<std::int64_t>(s, 0, dim - 1);
+            e = std::clamp<std::int64_t>(e, -1, dim - 1);
+        }
+        const std::int64_t len = step > 0 ? (e - s + step - 1) / step : (s - e - step - 1) / (-step);
+        r.start[a] = s;
+        r.step[a] = step;
+        r.outDims[a] = static_cast<std::size_t>(std::max<std::int64_t>(len, 0));
+    }
+    return r;
+}
+
+std::vector<Shape> SliceOp::inferShapes(const std::vector<Shape>& in) const { return {resolve(in.at(0)).outDims}; }
+
+const std::vector<InputSpec>& PadOp::inputSpecs() const { return oneData(); }
+
+void PadOp::validate() const {
+    require(attrs.mode == "constant" || attrs.mode == "reflect" || attrs.mode == "edge",
+            "mode '" + attrs.mode + "' must be constant, reflect or edge");
+}
+
+std::vector<Shape> PadOp::inferShapes(const std::vector<Shape>& in) const {
+    validate();
+    const Shape& x = in.at(0);
+    require(attrs.pads.size() == 2 * x.size(), "pads has " + std::to_string(attrs.pads.size()) + " values for input " +
+                                                   fibnlr::toString(x) + " (expected " + std::to_string(2 * x.size()) + ")");
+    Shape out;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const std::int64_t d = static_cast<std::int64_t>(x[i]) + attrs.pads[i] + attrs.pads[i + x.size()];
+        require(d >= 0, "pads crop axis " + std::to_string(i) + " of " + fibnlr::toString(x) + " below zero");
+        if (attrs.mode == "reflect")
+            require(attrs.pads[i] < static_cast<std::int64_t>(x[i]) && attrs.pads[i + x.size()] < static_cast<std::int64_t>(x[i]),
+                    "reflect pads must be smaller than the axis size on axis " + std::to_string(i));
+        out.push_back(static_cast<std::size_t>(d));
+    }
+    return {out};
+}
+
+} // namespace fibnlr

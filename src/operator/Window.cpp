@@ -1,0 +1,76 @@
+#include "fibnlr/operator/Window.hpp"
+
+#include "fibnlr/operator/ShapeCheck.hpp"
+
+namespace fibnlr {
+
+namespace {
+std::string listStr(const std::vector<std::int64_t>& v) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+    return s + "]";
+}
+} // namespace
+
+void validateWindowAttrs(std::size_t n, const std::vector<std::int64_t>& kernel,
+                         const std::vector<std::int64_t>& strides, const std::vector<std::int64_t>& pads,
+                         const std::vector<std::int64_t>& dilations, const std::string& autoPad) {
+    require(kernel.empty() || kernel.size() == n,
+            "kernel_shape " + listStr(kernel) + " must have " + std::to_string(n) + " values");
+    for (auto k : kernel) require(k >= 1, "kernel_shape " + listStr(kernel) + " must be positive");
+    require(strides.empty() || strides.size() == n,
+            "strides " + listStr(strides) + " must have " + std::to_string(n) + " values");
+    for (auto s : strides) require(s >= 1, "strides " + listStr(strides) + " must be >= 1");
+    require(dilations.empty() || dilations.size() == n,
+            "dilations " + listStr(dilations) + " must have " + std::to_string(n) + " values");
+    for (auto d : dilations) require(d >= 1, "dilations " + listStr(dilations) + " must be >= 1");
+    require(pads.empty() || pads.size() == 2 * n,
+            "pads " + listStr(pads) + " must have " + std::to_string(2 * n) + " values (begins then ends)");
+    for (auto p : pads) require(p >= 0, "pads " + listStr(pads) + " must be >= 0");
+    require(autoPad == "NOTSET" || autoPad == "VALID" || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER",
+            "auto_pad '" + autoPad + "' must be NOTSET, VALID, SAME_UPPER or SAME_LOWER");
+}
+
+Window resolveWindow(const Shape& in, const std::vector<std::int64_t>& kernel,
+                     const std::vector<std::int64_t>& strides, const std::vector<std::int64_t>& pads,
+                     const std::vector<std::int64_t>& dilations, const std::string& autoPad, bool ceilMode) {
+    const std::size_t n = in.size();
+    validateWindowAttrs(n, kernel, strides, pads, dilations, autoPad);
+    require(kernel.size() == n, "kernel_shape " + listStr(kernel) + " does not match " + std::to_string(n) +
+                                    " spatial dims " + toString(in));
+    Window w;
+    w.inDims = in;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t k = kernel[i];
+        const std::size_t s = strides.empty() ? 1 : strides[i];
+        const std::size_t d = dilations.empty() ? 1 : dilations[i];
+        const std::size_t e = (k - 1) * d + 1;
+        std::size_t pb = pads.empty() ? 0 : pads[i], pe = pads.empty() ? 0 : pads[i + n];
+        if (autoPad == "VALID") {
+            pb = pe = 0;
+        } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+            const std::size_t out = (in[i] + s - 1) / s;
+            const std::size_t needed = (out - 1) * s + e;
+            const std::size_t total = needed > in[i] ? needed - in[i] : 0;
+            pb = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+            pe = total - pb;
+        }
+        require(in[i] + pb + pe >= e, "window of extent " + std::to_string(e) + " (kernel " + std::to_string(k) +
+                                          ", dilation " + std::to_string(d) + ") does not fit spatial size " +
+                                          std::to_string(in[i]) + " with pads " + std::to_string(pb) + "+" +
+                                          std::to_string(pe) + " on axis " + std::to_string(i));
+        const std::size_t span = in[i] + pb + pe - e;
+        std::size_t out = (ceilMode ? (span + s - 1) / s : span / s) + 1;
+        // ONNX/PyTorch ceil mode: the last window must start inside the padded-begin input.
+        if (ceilMode && (out - 1) * s >= in[i] + pb) --out;
+        w.kernel.push_back(k);
+        w.strides.push_back(s);
+        w.dilations.push_back(d);
+        w.padBegin.push_back(pb);
+        w.padEnd.push_back(pe);
+        w.outDims.push_back(out);
+    }
+    return w;
+}
+
+} // namespace fibnlr
