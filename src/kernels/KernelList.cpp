@@ -1,4 +1,5 @@
 #include "fibnlr/kernels/Kernel.hpp"
+#include "fibnlr/kernels/cpu/Kernels.hpp"
 #include "fibnlr/kernels/ref/Launchers.hpp"
 
 namespace fibnlr {
@@ -39,6 +40,51 @@ const std::vector<KernelEntry>& kernelList() {
         {"Split", "ref", launchSplitRef},
         {"Slice", "ref", launchSliceRef},
         {"Pad", "ref", launchPadRef},
+        // Steps of compiled plans (operator/Fused.hpp): a producer + its activation.
+        {"FusedConv", "ref", launchFusedRef},
+        {"FusedGemm", "ref", launchFusedRef},
+        {"FusedBatchNormalization", "ref", launchFusedRef},
+        {"FusedAdd", "ref", launchFusedRef},
+        {"FusedSub", "ref", launchFusedRef},
+        {"FusedMul", "ref", launchFusedRef},
+        {"FusedDiv", "ref", launchFusedRef},
+        {"FusedSum", "ref", launchFusedRef},
+
+        // Fast CPU kernels. Per (op, "cpu") the first entry whose predicate
+        // accepts the shapes wins; others fall back to "ref". Every entry is
+        // tested against the ref kernel (unit_test/kernels/cpu/).
+        {"Conv", "cpu", launchDwConvCpu, "dwconv2d_f32_direct", supportsDwConv2d},
+        {"Conv", "cpu", launchConvCpu, "conv2d_f32_im2col", supportsConv2d},
+        {"FusedConv", "cpu", launchDwConvCpu, "dwconv2d_f32_direct_act", supportsDwConv2d},
+        {"FusedConv", "cpu", launchConvCpu, "conv2d_f32_im2col_act", supportsConv2d},
+        {"Gemm", "cpu", launchGemmCpu, "gemm_f32_sgemm"},
+        {"FusedGemm", "cpu", launchGemmCpu, "gemm_f32_sgemm_act"},
+        {"MatMul", "cpu", launchMatMulCpu, "matmul_f32_sgemm"},
+        {"BatchNormalization", "cpu", launchBatchNormCpu, "batchnorm_f32_affine"},
+        {"FusedBatchNormalization", "cpu", launchBatchNormCpu, "batchnorm_f32_affine_act"},
+        {"ReLU", "cpu", launchUnaryCpu, "relu_f32_simd"},
+        {"LeakyReLU", "cpu", launchUnaryCpu, "leakyrelu_f32_simd"},
+        {"GELU", "cpu", launchUnaryCpu, "gelu_f32_simd"},
+        {"Clip", "cpu", launchUnaryCpu, "clip_f32_simd"},
+        {"Sigmoid", "cpu", launchUnaryCpu, "sigmoid_f32_simd"},
+        {"HardSigmoid", "cpu", launchUnaryCpu, "hardsigmoid_f32_simd"},
+        {"HardSwish", "cpu", launchUnaryCpu, "hardswish_f32_simd"},
+        {"Tanh", "cpu", launchUnaryCpu, "tanh_f32_simd"},
+        {"Add", "cpu", launchBinaryCpu, "add_f32_bcast"},
+        {"Sub", "cpu", launchBinaryCpu, "sub_f32_bcast"},
+        {"Mul", "cpu", launchBinaryCpu, "mul_f32_bcast"},
+        {"Div", "cpu", launchBinaryCpu, "div_f32_bcast"},
+        {"Sum", "cpu", launchSumCpu, "sum_f32_bcast"},
+        {"FusedAdd", "cpu", launchBinaryCpu, "add_f32_bcast_act"},
+        {"FusedSub", "cpu", launchBinaryCpu, "sub_f32_bcast_act"},
+        {"FusedMul", "cpu", launchBinaryCpu, "mul_f32_bcast_act"},
+        {"FusedDiv", "cpu", launchBinaryCpu, "div_f32_bcast_act"},
+        {"FusedSum", "cpu", launchSumCpu, "sum_f32_bcast_act"},
+        {"MaxPool", "cpu", launchMaxPoolCpu, "maxpool2d_f32_direct", supportsPool2d},
+        {"AveragePool", "cpu", launchAveragePoolCpu, "avgpool2d_f32_direct", supportsPool2d},
+        {"GlobalAveragePool", "cpu", launchGlobalAveragePoolCpu, "globalavgpool_f32_simd"},
+        {"Concat", "cpu", launchConcatCpu, "concat_f32_memcpy"},
+        {"Softmax", "cpu", launchSoftmaxCpu, "softmax_f32_lastaxis", supportsSoftmaxLastAxis},
     };
     return list;
 }
@@ -46,9 +92,20 @@ const std::vector<KernelEntry>& kernelList() {
 KernelFn findKernel(const std::string& opType, const std::string& backend) {
     KernelFn fallback = nullptr;
     for (const KernelEntry& k : kernelList()) {
-        if (k.opType != opType) continue;
+        if (k.opType != opType || k.supports) continue;
         if (k.backend == backend) return k.fn;
-        if (k.backend == "ref") fallback = k.fn;
+        if (k.backend == "ref" && !fallback) fallback = k.fn;
+    }
+    return fallback;
+}
+
+const KernelEntry* selectKernel(const Operator& op, const std::vector<Shape>& inputs, const std::string& backend) {
+    const std::string type = op.type();
+    const KernelEntry* fallback = nullptr;
+    for (const KernelEntry& k : kernelList()) {
+        if (k.opType != type) continue;
+        if (k.backend == backend && (!k.supports || k.supports(op, inputs))) return &k;
+        if (k.backend == "ref" && !fallback) fallback = &k;
     }
     return fallback;
 }

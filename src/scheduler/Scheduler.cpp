@@ -2,7 +2,14 @@
 
 #include <stdexcept>
 
+#include <algorithm>
+#include <new>
+
+#include "fibnlr/kernels/cpu/Micro.hpp"
+#include "fibnlr/operator/BatchNorm.hpp"
+#include "fibnlr/operator/Fused.hpp"
 #include "fibnlr/operator/Producer.hpp"
+#include "fibnlr/scheduler/Plan.hpp"
 
 namespace fibnlr {
 
@@ -31,12 +38,50 @@ Scheduler::Scheduler(GraphView& graph, CompileOptions options) : mGraph(graph), 
     plan();
 }
 
-void Scheduler::plan() {
-    std::unordered_map<const Node*, std::vector<Tensor>> values;
-    std::vector<Step> steps;
-    for (std::size_t i = 0; i < mGraph.inputs().size(); ++i)
-        values[mGraph.inputs()[i].get()] = {Tensor(mOptions.dims[i])};
+std::string Scheduler::effectiveBackend() const { return kernels() == "ref" ? "ref" : mOptions.backend; }
 
+namespace {
+
+/// A compiled step before buffers exist: its nodes, operator and operands
+/// (a graph port, or a tensor owned by the plan such as folded weights).
+struct Operand {
+    Port port;
+    const Tensor* fixed = nullptr;
+};
+struct Proto {
+    std::vector<NodePtr> chain;
+    OperatorPtr op;
+    std::vector<Operand> inputs;
+};
+
+bool isProducer(const NodePtr& n) { return n && n->type() == "Producer"; }
+
+const char* const kEpilogueProducers[] = {"Conv", "Gemm", "BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum"};
+const char* const kInPlaceTypes[] = {"ReLU", "LeakyReLU", "GELU", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
+                                     "Identity", "Dropout", "BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum"};
+const char* const kViewTypes[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze"};
+
+template <std::size_t N> bool oneOf(const std::string& t, const char* const (&list)[N]) {
+    for (const char* s : list)
+        if (t == s) return true;
+    return false;
+}
+
+} // namespace
+
+void Scheduler::plan() {
+    const std::string backend = effectiveBackend();
+    const bool fuse = backend == "cpu";
+    std::unordered_map<const Node*, std::vector<Tensor>> values;
+    std::unordered_map<const Node*, std::vector<Shape>> shapes;
+    std::vector<Tensor> owned;
+    for (std::size_t i = 0; i < mGraph.inputs().size(); ++i) {
+        values[mGraph.inputs()[i].get()] = {Tensor(mOptions.dims[i])};
+        shapes[mGraph.inputs()[i].get()] = {mOptions.dims[i]};
+    }
+
+    // 1. Order and shapes.
+    std::vector<NodePtr> compute;
     for (const NodePtr& node : mGraph.getNodes()) {
         const Operator& op = node->getOperator();
         if (node->type() == "Input") {
@@ -48,55 +93,252 @@ void Scheduler::plan() {
             values[node.get()] = {static_cast<const ProducerOp&>(op).value()};
             if (values[node.get()][0].empty())
                 throw std::invalid_argument("compile: " + describe(*node) + " holds no tensor");
+            shapes[node.get()] = {values[node.get()][0].dims()};
             continue;
         }
         std::vector<Shape> inShapes;
-        Step step{node, findKernel(node->type(), mOptions.backend), {}, {}};
         for (std::size_t i = 0; i < node->nbInputs(); ++i) {
             const Port& p = node->input(i);
             if (!p.node || !mGraph.contains(p.node)) {
                 if (op.inputSpecs()[i].category == InputCategory::OptionalParam) {
                     inShapes.emplace_back();
-                    step.inputs.push_back(nullptr);
                     continue;
                 }
                 throw std::invalid_argument("compile: input " + std::to_string(i) + " (" + op.inputSpecs()[i].name +
                                             ") of " + describe(*node) + " is not connected");
             }
-            const Tensor& t = values.at(p.node.get()).at(p.index);
-            if (t.dataType() != DataType::Float32)
+            if (!shapes.count(p.node.get()))
                 throw std::invalid_argument("compile: input " + op.inputSpecs()[i].name + " of " + describe(*node) +
-                                            " is " + toString(t.dataType()) + ", expected float32");
-            inShapes.push_back(t.dims());
-            step.inputs.push_back(&t);
+                                            " is not computed before it");
+            const Tensor* t = values.count(p.node.get()) ? &values.at(p.node.get()).at(p.index) : nullptr;
+            if (t && t->dataType() != DataType::Float32)
+                throw std::invalid_argument("compile: input " + op.inputSpecs()[i].name + " of " + describe(*node) +
+                                            " is " + toString(t->dataType()) + ", expected float32");
+            inShapes.push_back(shapes.at(p.node.get()).at(p.index));
         }
-        std::vector<Shape> outShapes;
         try {
-            outShapes = op.inferShapes(inShapes);
+            shapes[node.get()] = op.inferShapes(inShapes);
         } catch (const std::invalid_argument& e) {
-            std::string shapes;
-            for (const Shape& s : inShapes) shapes += (shapes.empty() ? "" : ", ") + toString(s);
-            throw std::invalid_argument("compile: " + describe(*node) + " with input shapes " + shapes + ": " + e.what());
+            std::string list;
+            for (const Shape& sh : inShapes) list += (list.empty() ? "" : ", ") + toString(sh);
+            throw std::invalid_argument("compile: " + describe(*node) + " with input shapes " + list + ": " + e.what());
         }
-        if (!step.kernel)
-            throw std::invalid_argument("compile: no kernel for " + describe(*node) + " on backend '" +
-                                        mOptions.backend + "'");
-        auto& outs = values[node.get()];
-        for (const Shape& s : outShapes) outs.emplace_back(s);
-        steps.push_back(std::move(step));
+        compute.push_back(node);
     }
-    // Tensors are stored in vectors that no longer grow: take output pointers now.
-    for (Step& s : steps)
-        for (Tensor& t : values.at(s.node.get())) s.outputs.push_back(&t);
-    for (const Port& o : mGraph.outputs())
+
+    // 2. Steps: fuse Conv+BatchNorm (folded weights) and producer+activation chains.
+    std::vector<Port> graphOutputs = mGraph.outputs();
+    auto soleConsumer = [&](const NodePtr& n) -> NodePtr {
+        if (n->nbOutputs() != 1) return nullptr;
+        for (const Port& o : graphOutputs)
+            if (o.node == n) return nullptr;
+        NodePtr found;
+        std::size_t count = 0;
+        for (const Port& c : n->outputConsumers(0)) {
+            if (!c.node || !mGraph.contains(c.node)) continue;
+            ++count;
+            if (c.index == 0) found = c.node;
+        }
+        return count == 1 ? found : nullptr;
+    };
+    std::vector<Proto> protos;
+    std::unordered_map<const Node*, bool> absorbed;
+    owned.reserve(2 * compute.size());  // operands point into it: it must never reallocate
+    for (const NodePtr& node : compute) {
+        if (absorbed.count(node.get())) continue;
+        Proto pr;
+        pr.chain = {node};
+        pr.op = node->getOperatorPtr();
+        for (std::size_t i = 0; i < node->nbInputs(); ++i) {
+            Operand o;
+            if (node->input(i).node && mGraph.contains(node->input(i).node)) o.port = node->input(i);
+            pr.inputs.push_back(o);
+        }
+        NodePtr cur = node;
+        if (fuse && node->type() == "Conv") {
+            NodePtr bn = soleConsumer(node);
+            bool ok = bn && bn->type() == "BatchNormalization" && isProducer(pr.inputs[1].port.node) &&
+                      (pr.inputs.size() < 3 || !pr.inputs[2].port.node || isProducer(pr.inputs[2].port.node));
+            for (std::size_t i = 1; ok && i < 5; ++i) ok = isProducer(bn->input(i).node) && mGraph.contains(bn->input(i).node);
+            if (ok) {
+                auto val = [&](const NodePtr& n, std::size_t i) -> const Tensor& { return values.at(n->input(i).node.get())[0]; };
+                const Tensor* bias = pr.inputs.size() > 2 && pr.inputs[2].port.node ? &val(node, 2) : nullptr;
+                const float eps = static_cast<const BatchNormOp&>(bn->getOperator()).attrs.epsilon;
+                Tensor w, b;
+                foldBatchNormIntoConv(val(node, 1), bias, val(bn, 1), val(bn, 2), val(bn, 3), val(bn, 4), eps, w, b);
+                owned.push_back(w);
+                owned.push_back(b);
+                pr.inputs.resize(3);
+                pr.inputs[1] = Operand{Port{}, nullptr};
+                pr.inputs[2] = Operand{Port{}, nullptr};
+                pr.inputs[1].fixed = &owned[owned.size() - 2];
+                pr.inputs[2].fixed = &owned[owned.size() - 1];
+                pr.chain.push_back(bn);
+                absorbed[bn.get()] = true;
+                cur = bn;
+            }
+        }
+        if (fuse && (oneOf(node->type(), kEpilogueProducers))) {
+            NodePtr a = soleConsumer(cur);
+            Activation act;
+            if (a && oneOf(a->type(), kInPlaceTypes) && a->nbInputs() == 1 && activationOf(a->getOperator(), act) &&
+                act.kind != ActKind::None) {
+                pr.op = std::make_shared<FusedOp>(node->getOperatorPtr(), act);
+                pr.chain.push_back(a);
+                absorbed[a.get()] = true;
+            }
+        }
+        protos.push_back(std::move(pr));
+    }
+
+    // 3. Buffers: one value per step output; shared slots.
+    std::unordered_map<const Node*, std::size_t> firstValue;  // last chain node -> index of its output 0
+    std::vector<MemoryValue> mem;
+    std::vector<std::pair<const Node*, std::size_t>> valueKey;
+    for (std::size_t k = 0; k < protos.size(); ++k) {
+        const NodePtr& last = protos[k].chain.back();
+        firstValue[last.get()] = mem.size();
+        for (std::size_t j = 0; j < shapes.at(last.get()).size(); ++j) {
+            MemoryValue v;
+            v.floats = numElements(shapes.at(last.get())[j]);
+            v.def = v.lastUse = k;
+            mem.push_back(v);
+            valueKey.emplace_back(last.get(), j);
+        }
+    }
+    auto valueOf = [&](const Port& p) -> std::size_t {
+        auto it = p.node ? firstValue.find(p.node.get()) : firstValue.end();
+        return it == firstValue.end() ? SIZE_MAX : it->second + p.index;
+    };
+    for (std::size_t k = 0; k < protos.size(); ++k)
+        for (const Operand& o : protos[k].inputs) {
+            const std::size_t v = valueOf(o.port);
+            if (v != SIZE_MAX) mem[v].lastUse = std::max(mem[v].lastUse, k);
+        }
+    for (const Port& o : graphOutputs) {
+        const std::size_t v = valueOf(o);
+        if (v != SIZE_MAX) mem[v].lastUse = SIZE_MAX;
+    }
+    for (std::size_t k = 0; k < protos.size(); ++k) {
+        const Proto& pr = protos[k];
+        const std::string t = pr.chain.front()->type();
+        const bool view = oneOf(t, kViewTypes), inPlace = oneOf(t, kInPlaceTypes);
+        if (!view && !inPlace) continue;
+        const std::size_t out = firstValue.at(pr.chain.back().get());
+        const std::size_t candidates = view || t == "Sum" || t == "BatchNormalization" || pr.inputs.size() == 1 ? 1 : 2;
+        for (std::size_t i = 0; i < candidates && i < pr.inputs.size(); ++i) {
+            const std::size_t v = valueOf(pr.inputs[i].port);
+            if (v == SIZE_MAX || mem[v].floats != mem[out].floats) continue;
+            if (!view && shapes.at(pr.inputs[i].port.node.get())[pr.inputs[i].port.index] != shapes.at(pr.chain.back().get())[0])
+                continue;
+            mem[out].shareWith = v;
+            mem[out].view = view;
+            break;
+        }
+    }
+    const MemoryPlan mp = planMemory(mem);
+    std::vector<std::shared_ptr<void>> slots;
+    std::size_t planned = 0;
+    for (std::size_t f : mp.slotFloats) {
+        const std::size_t bytes = std::max<std::size_t>(f, 1) * sizeof(float);
+        void* p = ::operator new[](bytes, std::align_val_t(64));
+        slots.emplace_back(p, [](void* q) { ::operator delete[](q, std::align_val_t(64)); });
+        planned += f;
+    }
+    for (std::size_t v = 0; v < mem.size(); ++v) {
+        const auto& key = valueKey[v];
+        auto& vec = values[key.first];
+        const Shape& sh = shapes.at(key.first)[key.second];
+        if (vec.size() <= key.second) vec.resize(key.second + 1);
+        vec[key.second] = Tensor::wrap(slots[mp.slotOf[v]].get(), sh, DataType::Float32, slots[mp.slotOf[v]]);
+    }
+
+    // 4. Kernels and operand pointers (values no longer change shape or place).
+    auto tensorOf = [&](const Operand& o) -> const Tensor* {
+        if (o.fixed) return o.fixed;
+        if (!o.port.node) return nullptr;
+        return &values.at(o.port.node.get()).at(o.port.index);
+    };
+    std::vector<Step> steps;
+    for (const Proto& pr : protos) {
+        Step st;
+        st.node = pr.chain.front();
+        st.op = pr.op;
+        std::vector<Shape> inShapes;
+        for (const Operand& o : pr.inputs) {
+            const Tensor* t = tensorOf(o);
+            st.inputs.push_back(t);
+            inShapes.push_back(t ? t->dims() : Shape{});
+        }
+        const KernelEntry* k = selectKernel(*st.op, inShapes, backend);
+        if (!k)
+            throw std::invalid_argument("compile: no kernel for " + describe(*st.node) + " on backend '" + backend + "'");
+        st.kernel = k->fn;
+        st.kernelName = k->name.empty() ? k->opType + "_" + k->backend : k->name;
+        for (Tensor& t : values.at(pr.chain.back().get())) st.outputs.push_back(&t);
+        if (pr.chain.size() > 1)
+            for (std::size_t c = 0; c < pr.chain.size(); ++c) {
+                const NodePtr& n = pr.chain[c];
+                Step u;
+                u.node = n;
+                u.op = n->getOperatorPtr();
+                std::vector<Shape> us;
+                for (std::size_t i = 0; i < n->nbInputs(); ++i) {
+                    const Tensor* t = c > 0 && i == 0 ? st.outputs[0]
+                                      : (n->input(i).node && mGraph.contains(n->input(i).node))
+                                          ? &values.at(n->input(i).node.get()).at(n->input(i).index)
+                                          : nullptr;
+                    u.inputs.push_back(t);
+                    us.push_back(t ? t->dims() : Shape{});
+                }
+                const KernelEntry* uk = selectKernel(*u.op, us, backend);
+                if (!uk) throw std::invalid_argument("compile: no kernel for " + describe(*n) + " on backend '" + backend + "'");
+                u.kernel = uk->fn;
+                u.kernelName = uk->name;
+                u.outputs = st.outputs;
+                st.unfused.push_back(std::move(u));
+            }
+        steps.push_back(std::move(st));
+    }
+    for (const Port& o : graphOutputs)
         if (!values.count(o.node.get()))
             throw std::invalid_argument("compile: graph output " + describe(*o.node) + " is not computed");
     mValues = std::move(values);
-    // Input pointers referred to the local map's vectors, which moved with it
-    // (std::unordered_map move keeps element addresses).
+    // Operand pointers referred to the local map's vectors, which moved with it
+    // (std::unordered_map move keeps element addresses); `owned` likewise moves its buffer.
+    mShapes = std::move(shapes);
+    mOwned = std::move(owned);
     mSteps = std::move(steps);
+    mPlannedFloats = planned;
     mGraphVersion = mGraph.version();
     mOperatorRevision = operatorRevision();
+    mKernelsRevision = kernelsRevision();
+}
+
+void Scheduler::runStep(const Step& s, const Hooks& hooks) const {
+    if (!hooks.empty()) {
+        bool hookedInside = false;
+        for (std::size_t c = 1; c < s.unfused.size(); ++c) hookedInside = hookedInside || hooks.has(s.unfused[c].node.get());
+        if (hookedInside) {
+            for (const Step& u : s.unfused) {
+                if (!u.inputs.empty() && u.inputs[0]) hooks.run(*u.node, *u.inputs[0]);
+                u.kernel(*u.op, u.inputs, u.outputs);
+            }
+            return;
+        }
+        if (!s.inputs.empty() && s.inputs[0]) hooks.run(*s.node, *s.inputs[0]);
+    }
+    s.kernel(*s.op, s.inputs, s.outputs);
+}
+
+std::vector<std::string> Scheduler::describePlan() const {
+    std::vector<std::string> out;
+    for (const Step& s : mSteps) {
+        std::string names = s.node->name();
+        for (std::size_t c = 1; c < s.unfused.size(); ++c) names += "+" + s.unfused[c].node->name();
+        out.push_back(names + " : " + s.kernelName);
+    }
+    return out;
 }
 
 std::size_t Scheduler::operatorRevision() const {
@@ -110,7 +352,8 @@ std::vector<Tensor> Scheduler::forward(const std::vector<Tensor>& inputs) {
     if (inputs.size() != gin.size())
         throw std::invalid_argument("forward: graph '" + mGraph.name() + "' takes " + std::to_string(gin.size()) +
                                     " inputs, got " + std::to_string(inputs.size()));
-    bool replan = mGraph.version() != mGraphVersion || operatorRevision() != mOperatorRevision;
+    bool replan = mGraph.version() != mGraphVersion || operatorRevision() != mOperatorRevision ||
+                  kernelsRevision() != mKernelsRevision;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         const Tensor& x = inputs[i];
         const Shape& want = mOptions.dims[i];
@@ -131,21 +374,18 @@ std::vector<Tensor> Scheduler::forward(const std::vector<Tensor>& inputs) {
     for (std::size_t i = 0; i < inputs.size(); ++i) mValues.at(gin[i].get())[0] = inputs[i];
 
     const Hooks& hooks = mGraph.hooks();
-    for (const Step& s : mSteps) {
-        if (!hooks.empty() && !s.inputs.empty() && s.inputs[0]) hooks.run(*s.node, *s.inputs[0]);
-        s.kernel(s.node->getOperator(), s.inputs, s.outputs);
-    }
+    for (const Step& s : mSteps) runStep(s, hooks);
     std::vector<Tensor> outs;
     for (const Port& o : mGraph.outputs()) outs.push_back(mValues.at(o.node.get()).at(o.index).clone());
     return outs;
 }
 
 const Shape& Scheduler::outputShape(const Node& node, std::size_t index) const {
-    auto it = mValues.find(&node);
-    if (it == mValues.end() || index >= it->second.size())
+    auto it = mShapes.find(&node);
+    if (it == mShapes.end() || index >= it->second.size())
         throw std::invalid_argument("outputShape: " + describe(node) + " output " + std::to_string(index) +
                                     " is not part of the compiled graph");
-    return it->second[index].dims();
+    return it->second[index];
 }
 
 Scheduler& compile(GraphView& graph, CompileOptions options) {

@@ -27,6 +27,12 @@ public:
         return it == mHooks.end() ? 0 : it->second.size();
     }
     bool empty() const { return mHooks.empty(); }
+    /// True when some hook is installed on `node`.
+    bool has(const Node* node) const {
+        for (const auto& kv : mHooks)
+            if (kv.second.count(node)) return true;
+        return false;
+    }
     /// Runs every hook installed on `node`.
     void run(const Node& node, const Tensor& input) const {
         for (const auto& kv : mHooks) {

@@ -9,7 +9,10 @@
 namespace fibnlr {
 
 struct CompileOptions {
-    std::string backend = "cpu";  ///< "cpu" (fast kernels where available) or "ref"
+    /// "cpu" (fast kernels where available, fused epilogues, BatchNorm folded
+    /// into the plan) or "ref" (reference kernels, one step per node).
+    /// setKernels("ref") (kernels/cpu/Micro.hpp) overrides it for every plan.
+    std::string backend = "cpu";
     DataType dataType = DataType::Float32;
     /// One shape per graph input; overrides whatever the model file declared.
     std::vector<Shape> dims;
@@ -17,6 +20,15 @@ struct CompileOptions {
 
 /// Runs a graph: compile() orders the nodes, infers every shape once and
 /// allocates every buffer; forward() then only runs kernels.
+///
+/// The compiled plan (backend "cpu") differs from the graph without changing
+/// it: a Conv followed by BatchNormalization runs with folded weights, and an
+/// activation whose input is only read by it runs in its producer's epilogue
+/// (Conv, Gemm, BatchNormalization, Add/Sub/Mul/Div/Sum). Intermediate
+/// tensors share a few buffers planned at compile time (element-wise steps
+/// write in place when their input dies). When a hook (graph.hooks()) is
+/// installed on a node that was fused away, that step runs unfused so the
+/// hook sees the node's real input.
 ///
 /// forward() accepts inputs whose batch size (dim 0) differs from the
 /// compiled one (a partial last batch) by re-planning; any other difference
@@ -31,22 +43,35 @@ public:
     const CompileOptions& options() const { return mOptions; }
     /// The shape of output `index` of `node`, as inferred at compile time.
     const Shape& outputShape(const Node& node, std::size_t index = 0) const;
+    /// One line per step: node names, kernel name (for profiling and tests).
+    std::vector<std::string> describePlan() const;
+    /// Floats held by the planned intermediate buffers (not weights, not inputs).
+    std::size_t plannedFloats() const { return mPlannedFloats; }
 
 private:
     struct Step {
-        NodePtr node;
-        KernelFn kernel;
+        NodePtr node;       ///< first node of the step (its input 0 is the step's input 0)
+        OperatorPtr op;     ///< what the kernel runs: node's operator or a FusedOp
+        KernelFn kernel = nullptr;
+        std::string kernelName;
         std::vector<const Tensor*> inputs;
         std::vector<Tensor*> outputs;
+        /// For a fused step: each node of the chain with its own kernel and
+        /// operands, writing the step's output in place; run when one of them has a hook.
+        std::vector<Step> unfused;
     };
     void plan();
+    std::string effectiveBackend() const;
+    void runStep(const Step& s, const Hooks& hooks) const;
     /// Sum of the revisions of every operator: changes when any attribute or parameter changed.
     std::size_t operatorRevision() const;
 
     GraphView& mGraph;
     CompileOptions mOptions;
-    std::size_t mGraphVersion = 0, mOperatorRevision = 0;
+    std::size_t mGraphVersion = 0, mOperatorRevision = 0, mKernelsRevision = 0, mPlannedFloats = 0;
     std::unordered_map<const Node*, std::vector<Tensor>> mValues;
+    std::unordered_map<const Node*, std::vector<Shape>> mShapes;
+    std::vector<Tensor> mOwned;  ///< folded weights and the planned buffers
     std::vector<Step> mSteps;
 };
 

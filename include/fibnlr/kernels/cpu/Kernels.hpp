@@ -1,0 +1,58 @@
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "fibnlr/kernels/Kernel.hpp"
+#include "fibnlr/kernels/cpu/Micro.hpp"
+#include "fibnlr/kernels/ref/Conv.hpp"
+#include "fibnlr/kernels/ref/Pool.hpp"
+
+namespace fibnlr {
+
+/// Fast CPU kernels (backend "cpu"). Raw-pointer functions take the same
+/// params structs as the ref kernels plus the fused epilogue activation; the
+/// launchers unwrap FusedOp (operator/Fused.hpp) so the same launcher serves
+/// "Conv" and "FusedConv". Parallel over the fibnlr thread pool; SGEMM from
+/// scipy-openblas32 (whose threads are the same pool).
+
+/// Per-thread scratch that grows and is kept: after the first forward of a
+/// plan, kernels allocate nothing. `slot` separates buffers used at once.
+float* scratch(int slot, std::size_t floats);
+
+/// Convolution as im2col + SGEMM, per group; a 1×1 stride-1 unpadded conv
+/// reads the input directly (no im2col) when one image is enough columns.
+/// 1-D or 2-D. y = act(conv(x, w) + b).
+void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* b, float* y,
+                       const Activation& act);
+/// Depthwise (group = C = M), direct, vectorised along output rows. kw ≤ 64.
+void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* b, float* y,
+                         const Activation& act);
+void maxpool2d_f32_direct(const PoolParams& p, const float* x, float* y);
+void avgpool2d_f32_direct(const PoolParams& p, const float* x, float* y);
+
+#define FIBNLR_CPU_LAUNCHER(Name) \
+    void launch##Name##Cpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out);
+FIBNLR_CPU_LAUNCHER(Conv)
+FIBNLR_CPU_LAUNCHER(DwConv)
+FIBNLR_CPU_LAUNCHER(Gemm)
+FIBNLR_CPU_LAUNCHER(MatMul)
+FIBNLR_CPU_LAUNCHER(BatchNorm)
+FIBNLR_CPU_LAUNCHER(Unary)
+FIBNLR_CPU_LAUNCHER(Binary)
+FIBNLR_CPU_LAUNCHER(Sum)
+FIBNLR_CPU_LAUNCHER(MaxPool)
+FIBNLR_CPU_LAUNCHER(AveragePool)
+FIBNLR_CPU_LAUNCHER(GlobalAveragePool)
+FIBNLR_CPU_LAUNCHER(Concat)
+FIBNLR_CPU_LAUNCHER(Softmax)
+#undef FIBNLR_CPU_LAUNCHER
+/// Reference launcher of any FusedOp: the base's ref kernel, then the activation in place.
+void launchFusedRef(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out);
+
+/// Variant predicates (KernelSupportsFn) used by the kernel list.
+bool supportsConv2d(const Operator& op, const std::vector<Shape>& in);
+bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in);
+bool supportsPool2d(const Operator& op, const std::vector<Shape>& in);
+bool supportsSoftmaxLastAxis(const Operator& op, const std::vector<Shape>& in);
+
+} // namespace fibnlr

@@ -1,0 +1,52 @@
+#pragma once
+#include <cstddef>
+#include <string>
+
+#include "fibnlr/operator/Fused.hpp"
+
+namespace fibnlr {
+
+/// The SIMD inner loops of the cpu kernels. They are written once
+/// (kernels/cpu/MicroImpl.inl) and compiled twice: plainly (runs anywhere)
+/// and with AVX2+FMA; micro() picks the table at run time. All take raw
+/// pointers, do not allocate, and allow y == x where noted.
+struct Micro {
+    const char* name;
+    /// y[i] = act(x[i]·scale + shift), i < n. y may equal x.
+    void (*scaleShiftAct)(const float* x, float* y, std::size_t n, float scale, float shift, const Activation& act);
+    /// y[i] = act(a[i] ∘ b[i·bStep]) with bStep 0 (b scalar) or 1; ∘ = + − × ÷ for op 0..3.
+    /// aStep likewise (0 or 1). y may equal a or b when its step is 1.
+    void (*binary)(int op, const float* a, std::size_t aStep, const float* b, std::size_t bStep, float* y, std::size_t n,
+                   const Activation& act);
+    /// One output row of a 2-D depthwise/pool window: for taps kx in [0, kw),
+    /// the output columns ox in [lo[kx], hi[kx]) read x[ox·stride + kx·dil − pad].
+    /// acc[ox] += w[kx] · x[...]   (conv)  or  acc[ox] = max(acc[ox], x[...])  (max, w unused)
+    /// or acc[ox] += x[...] (sum, w unused). mode 0 conv, 1 max, 2 sum.
+    void (*windowRow)(int mode, const float* xRow, const float* w, std::size_t kw, std::size_t stride, std::size_t dil,
+                      std::size_t pad, const std::size_t* lo, const std::size_t* hi, float* acc);
+    /// Σ x[i], i < n, in float with 8 partial sums.
+    float (*sum)(const float* x, std::size_t n);
+    /// Max over x[i], i < n (n > 0).
+    float (*max)(const float* x, std::size_t n);
+};
+
+/// The generic table, always available.
+const Micro& microGeneric();
+/// The AVX2+FMA table; null when the CPU lacks AVX2 or FMA.
+const Micro* microAvx2();
+/// The table in use: AVX2 when available, unless set_kernels("cpu-generic") or
+/// FIBNLR_KERNELS=cpu-generic forced the plain path.
+const Micro& micro();
+
+/// Kernel selection for compiled plans:
+/// - "cpu": fast kernels, best SIMD path (default);
+/// - "cpu-generic": fast kernels, plain path (no AVX2);
+/// - "ref": reference kernels everywhere (debugging, naive baseline).
+/// Initial value from the environment variable FIBNLR_KERNELS. Plans compiled
+/// earlier re-plan at their next forward. Throws std::invalid_argument otherwise.
+void setKernels(const std::string& mode);
+const std::string& kernels();
+/// Incremented by every setKernels call, so compiled plans can tell they are stale.
+std::size_t kernelsRevision();
+
+} // namespace fibnlr

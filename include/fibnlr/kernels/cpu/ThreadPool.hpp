@@ -1,0 +1,31 @@
+#pragma once
+#include <cstddef>
+#include <functional>
+
+namespace fibnlr {
+
+/// The one threading runtime of fibnlr: our kernels and OpenBLAS (through its
+/// threads-callback hook) both run on this pool, so the two never
+/// oversubscribe the cores.
+///
+/// Why our own pool and not OpenMP: OpenMP's default is to spin after a
+/// parallel region (GOMP_SPINCOUNT), which slows a Python process that also
+/// runs torch or onnxruntime, and mixing libgomp with torch's own runtime is
+/// fragile. Workers here wait on a condition variable: an idle pool costs
+/// nothing. The price is a futex wake-up (~10 µs) per parallel region, which
+/// is noise next to a conv layer.
+///
+/// Default size: std::thread::hardware_concurrency(), or FIBNLR_NUM_THREADS.
+void setNumThreads(std::size_t n);
+std::size_t numThreads();
+
+/// Runs fn(i) for i in [0, n), spread over the pool; the caller takes part and
+/// returns when all are done. Called from inside a task it runs serially
+/// (no nested parallelism). The first exception thrown by a task is rethrown.
+void parallelFor(std::size_t n, const std::function<void(std::size_t)>& fn);
+
+/// Splits [0, total) into about numThreads() contiguous chunks of at least
+/// `grain` items and calls fn(begin, end) on each, in parallel.
+void parallelRange(std::size_t total, std::size_t grain, const std::function<void(std::size_t, std::size_t)>& fn);
+
+} // namespace fibnlr

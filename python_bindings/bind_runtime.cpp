@@ -1,0 +1,35 @@
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "fibnlr/kernels/cpu/Micro.hpp"
+#include "fibnlr/kernels/cpu/ThreadPool.hpp"
+#include "fibnlr/scheduler/Scheduler.hpp"
+
+namespace fibnlr::bindings {
+
+namespace py = pybind11;
+
+void bindRuntime(py::module_& m) {
+    m.def("set_num_threads", [](std::size_t n) { setNumThreads(n); }, py::arg("n"),
+          "Threads for fibnlr's kernels and its OpenBLAS (one shared pool; idle threads sleep). "
+          "0 restores the default: FIBNLR_NUM_THREADS, else the number of cores.");
+    m.def("get_num_threads", [] { return numThreads(); });
+    m.def("set_kernels", [](const std::string& mode) { setKernels(mode); }, py::arg("mode"),
+          "'cpu' (fast kernels, default), 'cpu-generic' (fast kernels without AVX2) or 'ref' (reference "
+          "kernels everywhere). Also settable with the environment variable FIBNLR_KERNELS. Compiled graphs "
+          "re-plan at their next forward.");
+    m.def("get_kernels", [] { return kernels(); });
+    m.def("simd_path", [] { return std::string(micro().name); },
+          "The SIMD path the fast kernels use now: 'avx2' or 'generic'.");
+    auto graph = py::reinterpret_borrow<py::class_<GraphView, GraphViewPtr>>(m.attr("GraphView"));
+    graph.def(
+        "compiled_plan",
+        [](const GraphView& g) {
+            auto s = std::dynamic_pointer_cast<Scheduler>(g.executor());
+            if (!s) throw std::invalid_argument("graph '" + g.name() + "' is not compiled");
+            return s->describePlan();
+        },
+        "One line per step of the compiled plan: the node names it runs (fused with '+') and its kernel");
+}
+
+} // namespace fibnlr::bindings

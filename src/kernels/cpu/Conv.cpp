@@ -1,0 +1,214 @@
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "fibnlr/kernels/cpu/Kernels.hpp"
+#include "fibnlr/kernels/cpu/ThreadPool.hpp"
+#include "fibnlr/kernels/ref/Launchers.hpp"
+#include "fibnlr/operator/Conv.hpp"
+
+namespace fibnlr {
+
+float* scratch(int slot, std::size_t floats) {
+    struct Buf {
+        std::unique_ptr<float[]> p;
+        std::size_t n = 0;
+    };
+    thread_local Buf bufs[4];
+    Buf& b = bufs[slot];
+    if (b.n < floats) {
+        b.p.reset(new float[floats]);
+        b.n = floats;
+    }
+    return b.p.get();
+}
+
+namespace {
+
+/// A 1-D or 2-D window seen as 2-D (a 1-D axis becomes W with H = 1).
+struct Geo2d {
+    std::size_t H = 1, W = 1, OH = 1, OW = 1, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0;
+};
+template <class P> Geo2d geo2d(const P& p) {
+    Geo2d g;
+    const std::size_t nd = p.kernel.size();
+    const std::size_t a = nd - 1;  // W axis
+    g.W = p.inDims[a], g.OW = p.outDims[a], g.kw = p.kernel[a], g.sw = p.strides[a], g.dw = p.dilations[a],
+    g.pw = p.padBegin[a];
+    if (nd == 2)
+        g.H = p.inDims[0], g.OH = p.outDims[0], g.kh = p.kernel[0], g.sh = p.strides[0], g.dh = p.dilations[0],
+        g.ph = p.padBegin[0];
+    return g;
+}
+
+/// Output columns [lo, hi) whose tap at offset t = k·d reads inside [0, n): ox·s + t − pad ∈ [0, n).
+inline void tapRange(std::size_t n, std::size_t on, std::size_t s, std::size_t t, std::size_t pad, std::size_t& lo,
+                     std::size_t& hi) {
+    lo = t >= pad ? 0 : (pad - t + s - 1) / s;
+    hi = n + pad <= t ? 0 : std::min(on, (n - 1 + pad - t) / s + 1);
+    if (lo > hi) lo = hi;
+}
+
+/// Writes the im2col rows of channels [c0, c1) of one image plane set `x`
+/// ([cpg, H, W]) into col (row r = (c·kh + ky)·kw + kx, row stride ldc).
+void im2col(const Geo2d& g, const float* x, std::size_t c0, std::size_t c1, float* col, std::size_t ldc) {
+    const std::size_t P = g.OH * g.OW;
+    for (std::size_t c = c0; c < c1; ++c) {
+        const float* xc = x + c * g.H * g.W;
+        for (std::size_t ky = 0; ky < g.kh; ++ky)
+            for (std::size_t kx = 0; kx < g.kw; ++kx) {
+                float* row = col + ((c * g.kh + ky) * g.kw + kx) * ldc;
+                std::size_t lo, hi;
+                tapRange(g.W, g.OW, g.sw, kx * g.dw, g.pw, lo, hi);
+                if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0) {
+                    std::memcpy(row, xc, P * sizeof(float));
+                    continue;
+                }
+                for (std::size_t oy = 0; oy < g.OH; ++oy) {
+                    float* r = row + oy * g.OW;
+                    const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.sh + ky * g.dh) - static_cast<std::ptrdiff_t>(g.ph);
+                    if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.H)) {
+                        std::fill(r, r + g.OW, 0.f);
+                        continue;
+                    }
+                    std::fill(r, r + lo, 0.f);
+                    if (lo < hi) {
+                        // Column ox reads x[iy, ox·sw + kx·dw − pw], ≥ 0 from ox = lo on.
+                        const float* xr = xc + static_cast<std::size_t>(iy) * g.W + (lo * g.sw + kx * g.dw - g.pw);
+                        if (g.sw == 1) std::memcpy(r + lo, xr, (hi - lo) * sizeof(float));
+                        else
+                            for (std::size_t ox = lo; ox < hi; ++ox) r[ox] = xr[(ox - lo) * g.sw];
+                    }
+                    std::fill(r + hi, r + g.OW, 0.f);
+                }
+            }
+    }
+}
+
+/// Columns per GEMM: enough images that N is large enough for SGEMM to run
+/// at full speed (small late-stage maps, e.g. 4×4), bounded so that im2col
+/// stays within ~16 MB.
+std::size_t imagesPerGemm(std::size_t batch, std::size_t P, std::size_t K) {
+    constexpr std::size_t kTargetCols = 1024, kMaxColFloats = std::size_t(4) << 20;
+    std::size_t b = (kTargetCols + P - 1) / P;
+    b = std::min(b, std::max<std::size_t>(1, kMaxColFloats / std::max<std::size_t>(1, K * P)));
+    return std::max<std::size_t>(1, std::min(b, batch));
+}
+
+} // namespace
+
+void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* b, float* y,
+                       const Activation& act) {
+    const Geo2d g = geo2d(p);
+    const std::size_t P = g.OH * g.OW, HW = g.H * g.W;
+    const std::size_t G = p.group, cpg = p.inChannels / G, Mg = p.outChannels / G;
+    const std::size_t K = cpg * g.kh * g.kw;
+    const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+    const std::size_t B = imagesPerGemm(p.batch, P, K);
+    const std::size_t ldc = B * P;  // row length of col and of the GEMM output when B > 1
+    const Micro& mk = micro();
+    float* col = (pointwise && B == 1) ? nullptr : scratch(0, K * ldc);
+    float* acc = B == 1 ? nullptr : scratch(1, Mg * ldc);
+    for (std::size_t n0 = 0; n0 < p.batch; n0 += B) {
+        const std::size_t nb = std::min(B, p.batch - n0), cols = nb * P;
+        for (std::size_t gi = 0; gi < G; ++gi) {
+            // B matrix [K, cols]: im2col rows of the nb images side by side.
+            const float* bm;
+            std::size_t ldb;
+            if (!col) {
+                bm = x + (n0 * p.inChannels + gi * cpg) * HW;
+                ldb = P;
+            } else {
+                parallelRange(nb * cpg, 4, [&](std::size_t lo, std::size_t hi) {
+                    for (std::size_t t = lo; t < hi; ++t) {
+                        const std::size_t i = t / cpg, c = t % cpg;
+                        im2col(g, x + ((n0 + i) * p.inChannels + gi * cpg) * HW, c, c + 1, col + i * P, ldc);
+                    }
+                });
+                bm = col;
+                ldb = ldc;
+            }
+            const float* wg = w + gi * Mg * K;
+            float* out = B == 1 ? y + (n0 * p.outChannels + gi * Mg) * P : acc;
+            const std::size_t ldo = B == 1 ? P : ldc;
+            scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<blasint>(Mg),
+                              static_cast<blasint>(cols), static_cast<blasint>(K), 1.f, wg, static_cast<blasint>(K), bm,
+                              static_cast<blasint>(ldb), 0.f, out, static_cast<blasint>(ldo));
+            // Epilogue: bias + activation, and the scatter to [n, m, P] when images were batched.
+            parallelRange(nb * Mg, 8, [&](std::size_t lo, std::size_t hi) {
+                for (std::size_t t = lo; t < hi; ++t) {
+                    const std::size_t i = t / Mg, m = t % Mg;
+                    const std::size_t oc = gi * Mg + m;
+                    float* dst = y + ((n0 + i) * p.outChannels + oc) * P;
+                    const float* src = B == 1 ? dst : acc + m * ldc + i * P;
+                    mk.scaleShiftAct(src, dst, P, 1.f, b ? b[oc] : 0.f, act);
+                }
+            });
+        }
+    }
+}
+
+void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* b, float* y,
+                         const Activation& act) {
+    const Geo2d g = geo2d(p);
+    std::size_t lo[64], hi[64];
+    for (std::size_t kx = 0; kx < g.kw; ++kx) tapRange(g.W, g.OW, g.sw, kx * g.dw, g.pw, lo[kx], hi[kx]);
+    const Micro& mk = micro();
+    const std::size_t C = p.inChannels, HW = g.H * g.W, P = g.OH * g.OW, kk = g.kh * g.kw;
+    parallelRange(p.batch * C, 1, [&](std::size_t t0, std::size_t t1) {
+        for (std::size_t t = t0; t < t1; ++t) {
+            const std::size_t c = t % C;
+            const float* xp = x + t * HW;
+            const float* wp = w + c * kk;
+            float* yp = y + t * P;
+            const float bias = b ? b[c] : 0.f;
+            for (std::size_t oy = 0; oy < g.OH; ++oy) {
+                float* row = yp + oy * g.OW;
+                std::fill(row, row + g.OW, 0.f);
+                for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                    const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.sh + ky * g.dh) - static_cast<std::ptrdiff_t>(g.ph);
+                    if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.H)) continue;
+                    mk.windowRow(0, xp + static_cast<std::size_t>(iy) * g.W, wp + ky * g.kw, g.kw, g.sw, g.dw, g.pw, lo, hi, row);
+                }
+                mk.scaleShiftAct(row, row, g.OW, 1.f, bias, act);
+            }
+        }
+    });
+}
+
+bool supportsConv2d(const Operator& op, const std::vector<Shape>& in) {
+    Activation act;
+    (void)unfuse(op, act);
+    return in.at(0).size() == 3 || in.at(0).size() == 4;
+}
+
+bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in) {
+    Activation act;
+    const auto& conv = static_cast<const ConvOp&>(unfuse(op, act));
+    const Shape& x = in.at(0);
+    const Shape& w = in.at(1);
+    return (x.size() == 3 || x.size() == 4) && conv.attrs.group > 1 && static_cast<std::size_t>(conv.attrs.group) == x[1] &&
+           w[0] == x[1] && w.back() <= 64;
+}
+
+namespace {
+template <class F> void launchConvWith(const Operator& op, const std::vector<const Tensor*>& in,
+                                       const std::vector<Tensor*>& out, F kernel) {
+    Activation act;
+    const auto& conv = static_cast<const ConvOp&>(unfuse(op, act));
+    const ConvParams p = convParams(conv, in[0]->dims(), in[1]->dims());
+    kernel(p, in[0]->data<float>(), in[1]->data<float>(), in.size() > 2 && in[2] ? in[2]->data<float>() : nullptr,
+           out[0]->data<float>(), act);
+}
+} // namespace
+
+void launchConvCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    launchConvWith(op, in, out, conv2d_f32_im2col);
+}
+void launchDwConvCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    launchConvWith(op, in, out, dwconv2d_f32_direct);
+}
+
+} // namespace fibnlr

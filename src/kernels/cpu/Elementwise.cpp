@@ -1,0 +1,121 @@
+#include <cmath>
+
+#include "fibnlr/kernels/cpu/Kernels.hpp"
+#include "fibnlr/kernels/cpu/ThreadPool.hpp"
+#include "fibnlr/kernels/ref/Index.hpp"
+#include "fibnlr/operator/BatchNorm.hpp"
+
+namespace fibnlr {
+
+namespace {
+
+constexpr std::size_t kGrain = 16384;  // floats per task: below this a wake-up costs more than it saves
+
+/// y = act(a ∘ b) with numpy broadcasting. Axes are merged into runs with the
+/// same broadcast pattern (e.g. [N, C, H, W] × [N, C, 1, 1] becomes
+/// [N·C rows] × [H·W, b scalar]) so the inner loop is one long vector loop.
+void broadcastBinary(int op, const Tensor& A, const Tensor& Bt, Tensor& Y, const Activation& act) {
+    const Shape& od = Y.dims();
+    const std::size_t r = od.size();
+    Shape ad = A.dims(), bd = Bt.dims();
+    ad.insert(ad.begin(), r - ad.size(), 1);
+    bd.insert(bd.begin(), r - bd.size(), 1);
+    std::vector<std::size_t> d;
+    std::vector<bool> fa, fb;
+    for (std::size_t k = 0; k < r; ++k) {
+        if (od[k] == 1) continue;
+        const bool ia = ad[k] != 1, ib = bd[k] != 1;
+        if (!d.empty() && fa.back() == ia && fb.back() == ib) d.back() *= od[k];
+        else d.push_back(od[k]), fa.push_back(ia), fb.push_back(ib);
+    }
+    const float* a = A.data<float>();
+    const float* b = Bt.data<float>();
+    float* y = Y.data<float>();
+    const Micro& mk = micro();
+    if (d.empty()) {
+        mk.binary(op, a, 0, b, 0, y, 1, act);
+        return;
+    }
+    const std::size_t L = d.size(), n = d.back();
+    const std::size_t as = fa.back() ? 1 : 0, bs = fb.back() ? 1 : 0;
+    // Strides of the merged axes in A and B (0 where broadcast).
+    std::vector<std::size_t> sa(L, 0), sb(L, 0);
+    for (std::size_t k = L, pa = 1, pb = 1; k-- > 0;) {
+        if (fa[k]) sa[k] = pa, pa *= d[k];
+        if (fb[k]) sb[k] = pb, pb *= d[k];
+    }
+    const std::size_t rows = numElements(d) / n;
+    if (rows == 1) {
+        parallelRange(n, kGrain, [&](std::size_t lo, std::size_t hi) {
+            mk.binary(op, a + lo * as, as, b + lo * bs, bs, y + lo, hi - lo, act);
+        });
+        return;
+    }
+    parallelRange(rows, std::max<std::size_t>(1, kGrain / n), [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t row = lo; row < hi; ++row) {
+            std::size_t rem = row, oa = 0, ob = 0;
+            for (std::size_t k = L - 1; k-- > 0;) {
+                const std::size_t i = rem % d[k];
+                rem /= d[k];
+                oa += i * sa[k], ob += i * sb[k];
+            }
+            mk.binary(op, a + oa, as, b + ob, bs, y + row * n, n, act);
+        }
+    });
+}
+
+int binaryCode(const std::string& t) { return t == "Add" ? 0 : t == "Sub" ? 1 : t == "Mul" ? 2 : 3; }
+
+} // namespace
+
+void launchUnaryCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    // A FusedOp never wraps a unary op, so op is the activation itself.
+    Activation act;
+    activationOf(op, act);
+    const float* x = in[0]->data<float>();
+    float* y = out[0]->data<float>();
+    const Micro& mk = micro();
+    parallelRange(in[0]->size(), kGrain, [&](std::size_t lo, std::size_t hi) {
+        mk.scaleShiftAct(x + lo, y + lo, hi - lo, 1.f, 0.f, act);
+    });
+}
+
+void launchBinaryCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    Activation act;
+    const Operator& base = unfuse(op, act);
+    broadcastBinary(binaryCode(base.type()), *in[0], *in[1], *out[0], act);
+}
+
+void launchSumCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    // Pairwise: y = x0 + x1, then y += xk; the activation goes on the last pass only.
+    Activation act;
+    (void)unfuse(op, act);
+    Tensor& y = *out[0];
+    if (in.size() == 1) {
+        micro().scaleShiftAct(in[0]->data<float>(), y.data<float>(), y.size(), 1.f, 0.f, act);
+        return;
+    }
+    for (std::size_t k = 1; k < in.size(); ++k)
+        broadcastBinary(0, k == 1 ? *in[0] : y, *in[k], y, k + 1 == in.size() ? act : Activation{});
+}
+
+void launchBatchNormCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    // y = act(x·s + t) per channel, s = scale/√(var + ε), t = B − mean·s (computed in double).
+    Activation act;
+    const float eps = static_cast<const BatchNormOp&>(unfuse(op, act)).attrs.epsilon;
+    const AxisView v = axisView(in[0]->dims(), 1);
+    const float *x = in[0]->data<float>(), *sc = in[1]->data<float>(), *bi = in[2]->data<float>(),
+                *mu = in[3]->data<float>(), *var = in[4]->data<float>();
+    float* y = out[0]->data<float>();
+    const Micro& mk = micro();
+    parallelRange(v.outer * v.dim, std::max<std::size_t>(1, kGrain / v.inner), [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t t = lo; t < hi; ++t) {
+            const std::size_t c = t % v.dim;
+            const double s = sc[c] / std::sqrt(static_cast<double>(var[c]) + eps);
+            mk.scaleShiftAct(x + t * v.inner, y + t * v.inner, v.inner, static_cast<float>(s),
+                             static_cast<float>(bi[c] - mu[c] * s), act);
+        }
+    });
+}
+
+} // namespace fibnlr

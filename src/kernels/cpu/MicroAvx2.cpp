@@ -1,0 +1,7 @@
+// The AVX2+FMA micro-kernels: this file alone is compiled with -mavx2 -mfma
+// (CMakeLists.txt); it is only called after a run-time CPU check (Isa.cpp).
+#if defined(__x86_64__) || defined(__i386__)
+#define FIBNLR_MICRO_NS avx2
+#define FIBNLR_MICRO_NAME "avx2"
+#include "MicroImpl.inl"
+#endif

@@ -1,0 +1,161 @@
+// Included by MicroGeneric.cpp and MicroAvx2.cpp with FIBNLR_MICRO_NS set:
+// plain loops written so that GCC/Clang vectorise them at -O3 for the target
+// ISA of the including file. No -ffast-math: NaN and signed zeros behave as
+// in the reference kernels; reductions use explicit 8-lane partial sums.
+// Only functions with internal linkage here: an inline function from a header
+// compiled with -mavx2 could be picked by the linker for the generic table.
+#include <cmath>
+#include <type_traits>
+
+#include "fibnlr/kernels/cpu/Micro.hpp"
+
+namespace fibnlr::FIBNLR_MICRO_NS {
+
+namespace {
+
+template <ActKind K> inline float act1(float v, float a, float b) {
+    if constexpr (K == ActKind::None) return v;
+    else if constexpr (K == ActKind::ReLU) return v > 0.f ? v : 0.f;
+    else if constexpr (K == ActKind::LeakyReLU) return v >= 0.f ? v : a * v;
+    else if constexpr (K == ActKind::Clip) return v < a ? a : (v > b ? b : v);
+    else if constexpr (K == ActKind::HardSigmoid) {
+        const float t = a * v + b;
+        return t < 0.f ? 0.f : (t > 1.f ? 1.f : t);
+    } else if constexpr (K == ActKind::HardSwish) {
+        const float t = v * (1.f / 6.f) + 0.5f;
+        return v * (t < 0.f ? 0.f : (t > 1.f ? 1.f : t));
+    } else if constexpr (K == ActKind::Sigmoid) return 1.f / (1.f + std::exp(-v));
+    else if constexpr (K == ActKind::Tanh) return std::tanh(v);
+    else if constexpr (K == ActKind::GELU) return 0.5f * v * (1.f + std::erf(v * 0.70710678118654752f));
+    else {
+        const float c = 0.79788456080286536f;  // sqrt(2/π)
+        return 0.5f * v * (1.f + std::tanh(c * (v + 0.044715f * v * v * v)));
+    }
+}
+
+/// Calls f.template operator()<K>() with the activation kind as a constant, so
+/// every loop is compiled (and vectorised) once per activation.
+template <class F> inline void withAct(const Activation& act, F&& f) {
+    switch (act.kind) {
+    case ActKind::None: f(std::integral_constant<ActKind, ActKind::None>{}); break;
+    case ActKind::ReLU: f(std::integral_constant<ActKind, ActKind::ReLU>{}); break;
+    case ActKind::LeakyReLU: f(std::integral_constant<ActKind, ActKind::LeakyReLU>{}); break;
+    case ActKind::Clip: f(std::integral_constant<ActKind, ActKind::Clip>{}); break;
+    case ActKind::HardSigmoid: f(std::integral_constant<ActKind, ActKind::HardSigmoid>{}); break;
+    case ActKind::HardSwish: f(std::integral_constant<ActKind, ActKind::HardSwish>{}); break;
+    case ActKind::Sigmoid: f(std::integral_constant<ActKind, ActKind::Sigmoid>{}); break;
+    case ActKind::Tanh: f(std::integral_constant<ActKind, ActKind::Tanh>{}); break;
+    case ActKind::GELU: f(std::integral_constant<ActKind, ActKind::GELU>{}); break;
+    case ActKind::GELUTanh: f(std::integral_constant<ActKind, ActKind::GELUTanh>{}); break;
+    }
+}
+
+void scaleShiftAct(const float* x, float* y, std::size_t n, float scale, float shift, const Activation& act) {
+    const float a = act.a, b = act.b;
+    withAct(act, [&](auto k) {
+        constexpr ActKind K = decltype(k)::value;
+        if (scale == 1.f && shift == 0.f)
+            for (std::size_t i = 0; i < n; ++i) y[i] = act1<K>(x[i], a, b);
+        else if (scale == 1.f)
+            for (std::size_t i = 0; i < n; ++i) y[i] = act1<K>(x[i] + shift, a, b);
+        else
+            for (std::size_t i = 0; i < n; ++i) y[i] = act1<K>(x[i] * scale + shift, a, b);
+    });
+}
+
+template <int Op> inline float binop(float a, float b) {
+    if constexpr (Op == 0) return a + b;
+    else if constexpr (Op == 1) return a - b;
+    else if constexpr (Op == 2) return a * b;
+    else return a / b;
+}
+
+template <int Op, ActKind K>
+void binaryLoop(const float* a, std::size_t as, const float* b, std::size_t bs, float* y, std::size_t n, float p, float q) {
+    // Separate loops per step pattern: unit-stride loops vectorise, a scalar operand is hoisted.
+    if (as && bs)
+        for (std::size_t i = 0; i < n; ++i) y[i] = act1<K>(binop<Op>(a[i], b[i]), p, q);
+    else if (as) {
+        const float bv = b[0];
+        for (std::size_t i = 0; i < n; ++i) y[i] = act1<K>(binop<Op>(a[i], bv), p, q);
+    } else if (bs) {
+        const float av = a[0];
+        for (std::size_t i = 0; i < n; ++i) y[i] = act1<K>(binop<Op>(av, b[i]), p, q);
+    } else {
+        const float v = act1<K>(binop<Op>(a[0], b[0]), p, q);
+        for (std::size_t i = 0; i < n; ++i) y[i] = v;
+    }
+}
+
+void binary(int op, const float* a, std::size_t as, const float* b, std::size_t bs, float* y, std::size_t n,
+            const Activation& act) {
+    withAct(act, [&](auto k) {
+        constexpr ActKind K = decltype(k)::value;
+        switch (op) {
+        case 0: binaryLoop<0, K>(a, as, b, bs, y, n, act.a, act.b); break;
+        case 1: binaryLoop<1, K>(a, as, b, bs, y, n, act.a, act.b); break;
+        case 2: binaryLoop<2, K>(a, as, b, bs, y, n, act.a, act.b); break;
+        default: binaryLoop<3, K>(a, as, b, bs, y, n, act.a, act.b); break;
+        }
+    });
+}
+
+void windowRow(int mode, const float* xRow, const float* w, std::size_t kw, std::size_t stride, std::size_t dil,
+               std::size_t pad, const std::size_t* lo, const std::size_t* hi, float* acc) {
+    for (std::size_t kx = 0; kx < kw; ++kx) {
+        if (lo[kx] >= hi[kx]) continue;
+        // x index of output column ox: ox·stride + kx·dil − pad, ≥ 0 for ox ≥ lo[kx].
+        const float* xp = xRow + (lo[kx] * stride + kx * dil - pad);
+        float* ap = acc + lo[kx];
+        const std::size_t n = hi[kx] - lo[kx];
+        if (mode == 0) {
+            const float wv = w[kx];
+            if (stride == 1)
+                for (std::size_t i = 0; i < n; ++i) ap[i] += wv * xp[i];
+            else
+                for (std::size_t i = 0; i < n; ++i) ap[i] += wv * xp[i * stride];
+        } else if (mode == 1) {
+            if (stride == 1)
+                for (std::size_t i = 0; i < n; ++i) ap[i] = xp[i] > ap[i] ? xp[i] : ap[i];
+            else
+                for (std::size_t i = 0; i < n; ++i) ap[i] = xp[i * stride] > ap[i] ? xp[i * stride] : ap[i];
+        } else {
+            if (stride == 1)
+                for (std::size_t i = 0; i < n; ++i) ap[i] += xp[i];
+            else
+                for (std::size_t i = 0; i < n; ++i) ap[i] += xp[i * stride];
+        }
+    }
+}
+
+float sum(const float* x, std::size_t n) {
+    float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; ++l) lanes[l] += x[i + l];
+    float s = 0.f;
+    for (; i < n; ++i) s += x[i];
+    for (int l = 0; l < 8; ++l) s += lanes[l];
+    return s;
+}
+
+float max(const float* x, std::size_t n) {
+    float lanes[8];
+    for (int l = 0; l < 8; ++l) lanes[l] = x[0];
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; ++l) lanes[l] = x[i + l] > lanes[l] ? x[i + l] : lanes[l];
+    float m = x[0];
+    for (; i < n; ++i) m = x[i] > m ? x[i] : m;
+    for (int l = 0; l < 8; ++l) m = lanes[l] > m ? lanes[l] : m;
+    return m;
+}
+
+} // namespace
+
+const Micro& table() {
+    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary, windowRow, sum, max};
+    return t;
+}
+
+} // namespace fibnlr::FIBNLR_MICRO_NS

@@ -1,0 +1,120 @@
+#include <algorithm>
+#include <limits>
+
+#include "fibnlr/kernels/cpu/Kernels.hpp"
+#include "fibnlr/kernels/cpu/ThreadPool.hpp"
+#include "fibnlr/kernels/ref/Launchers.hpp"
+#include "fibnlr/operator/Pool.hpp"
+
+namespace fibnlr {
+
+namespace {
+
+struct Axis {
+    std::size_t in, out, k, s, d, pb, pe;
+};
+Axis axisOf(const PoolParams& p, std::size_t a) {
+    return {p.inDims[a], p.outDims[a], p.kernel[a], p.strides[a], p.dilations[a], p.padBegin[a], p.padEnd[a]};
+}
+/// 1-D pools are 2-D pools with a height-1 axis.
+void axes2d(const PoolParams& p, Axis& h, Axis& w) {
+    const std::size_t nd = p.kernel.size();
+    w = axisOf(p, nd - 1);
+    h = nd == 2 ? axisOf(p, 0) : Axis{1, 1, 1, 1, 1, 0, 0};
+}
+/// Output positions [lo, hi) whose tap at t = k·d lies inside the input: o·s + t − pb ∈ [0, in).
+void tapRange(const Axis& a, std::size_t t, std::size_t& lo, std::size_t& hi) {
+    lo = t >= a.pb ? 0 : (a.pb - t + a.s - 1) / a.s;
+    hi = a.in + a.pb <= t ? 0 : std::min(a.out, (a.in - 1 + a.pb - t) / a.s + 1);
+    if (lo > hi) lo = hi;
+}
+/// Taps of output position o that lie inside the input (inside) and inside input + pads (padded).
+void tapCounts(const Axis& a, std::size_t o, std::size_t& inside, std::size_t& padded) {
+    inside = padded = 0;
+    for (std::size_t k = 0; k < a.k; ++k) {
+        const std::size_t pos = o * a.s + k * a.d;  // relative to the padded start
+        inside += pos >= a.pb && pos < a.pb + a.in;
+        padded += pos < a.pb + a.in + a.pe;
+    }
+}
+
+/// mode 1: max, 2: average. Rows are vectorised along the output width (Micro::windowRow).
+void pool2d(int mode, const PoolParams& p, const float* x, float* y) {
+    Axis h, w;
+    axes2d(p, h, w);
+    std::size_t lo[64], hi[64];
+    for (std::size_t kx = 0; kx < w.k; ++kx) tapRange(w, kx * w.d, lo[kx], hi[kx]);
+    // Average divisors: per output row × per output column, both in taps.
+    std::vector<float> colCount(w.out), rowCount(h.out);
+    for (std::size_t o = 0; o < w.out; ++o) {
+        std::size_t in, pad;
+        tapCounts(w, o, in, pad);
+        colCount[o] = static_cast<float>(p.countIncludePad ? pad : in);
+    }
+    for (std::size_t o = 0; o < h.out; ++o) {
+        std::size_t in, pad;
+        tapCounts(h, o, in, pad);
+        rowCount[o] = static_cast<float>(p.countIncludePad ? pad : in);
+    }
+    const Micro& mk = micro();
+    const std::size_t HW = h.in * w.in, P = h.out * w.out;
+    parallelRange(p.batch * p.channels, 1, [&](std::size_t t0, std::size_t t1) {
+        for (std::size_t t = t0; t < t1; ++t) {
+            const float* xp = x + t * HW;
+            float* yp = y + t * P;
+            for (std::size_t oy = 0; oy < h.out; ++oy) {
+                float* row = yp + oy * w.out;
+                std::fill(row, row + w.out, mode == 1 ? std::numeric_limits<float>::lowest() : 0.f);
+                for (std::size_t ky = 0; ky < h.k; ++ky) {
+                    const std::size_t pos = oy * h.s + ky * h.d;
+                    if (pos < h.pb || pos >= h.pb + h.in) continue;
+                    mk.windowRow(mode, xp + (pos - h.pb) * w.in, nullptr, w.k, w.s, w.d, w.pb, lo, hi, row);
+                }
+                if (mode == 2)
+                    for (std::size_t ox = 0; ox < w.out; ++ox) {
+                        const float cnt = rowCount[oy] * colCount[ox];
+                        row[ox] = cnt > 0.f ? row[ox] / cnt : 0.f;
+                    }
+            }
+        }
+    });
+}
+
+} // namespace
+
+void maxpool2d_f32_direct(const PoolParams& p, const float* x, float* y) { pool2d(1, p, x, y); }
+void avgpool2d_f32_direct(const PoolParams& p, const float* x, float* y) { pool2d(2, p, x, y); }
+
+bool supportsPool2d(const Operator& op, const std::vector<Shape>& in) {
+    // The row kernel keeps per-tap column ranges on the stack: width ≤ 64 taps.
+    const auto& k = op.type() == "MaxPool" ? static_cast<const MaxPoolOp&>(op).attrs.kernelShape
+                                           : static_cast<const AveragePoolOp&>(op).attrs.kernelShape;
+    return (in.at(0).size() == 3 || in.at(0).size() == 4) && !k.empty() && k.back() <= 64;
+}
+
+void launchMaxPoolCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    const Shape& x = in[0]->dims();
+    maxpool2d_f32_direct(poolParams(static_cast<const MaxPoolOp&>(op).window(x), x), in[0]->data<float>(),
+                         out[0]->data<float>());
+}
+
+void launchAveragePoolCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    const auto& pool = static_cast<const AveragePoolOp&>(op);
+    const Shape& x = in[0]->dims();
+    PoolParams p = poolParams(pool.window(x), x);
+    p.countIncludePad = pool.attrs.countIncludePad != 0;
+    avgpool2d_f32_direct(p, in[0]->data<float>(), out[0]->data<float>());
+}
+
+void launchGlobalAveragePoolCpu(const Operator&, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    const Shape& xd = in[0]->dims();
+    const std::size_t planes = xd[0] * xd[1], inner = in[0]->size() / std::max<std::size_t>(1, planes);
+    const float* x = in[0]->data<float>();
+    float* y = out[0]->data<float>();
+    const Micro& mk = micro();
+    parallelRange(planes, std::max<std::size_t>(1, 16384 / std::max<std::size_t>(1, inner)), [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t t = lo; t < hi; ++t) y[t] = mk.sum(x + t * inner, inner) / static_cast<float>(inner);
+    });
+}
+
+} // namespace fibnlr
