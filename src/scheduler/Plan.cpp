@@ -1,26 +1,9 @@
 #include "fibnlr/scheduler/Plan.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 
 namespace fibnlr {
-
-void foldBatchNormIntoConv(const Tensor& w, const Tensor* b, const Tensor& gamma, const Tensor& beta,
-                           const Tensor& mean, const Tensor& var, float epsilon, Tensor& wOut, Tensor& bOut) {
-    const std::size_t M = w.dim(0), per = w.size() / M;
-    wOut = Tensor(w.dims());
-    bOut = Tensor({M});
-    const float* wp = w.data<float>();
-    float* wo = wOut.data<float>();
-    float* bo = bOut.data<float>();
-    for (std::size_t m = 0; m < M; ++m) {
-        const double s = gamma.data<float>()[m] / std::sqrt(static_cast<double>(var.data<float>()[m]) + epsilon);
-        for (std::size_t i = 0; i < per; ++i) wo[m * per + i] = static_cast<float>(wp[m * per + i] * s);
-        const double bias = b ? b->data<float>()[m] : 0.0;
-        bo[m] = static_cast<float>((bias - mean.data<float>()[m]) * s + beta.data<float>()[m]);
-    }
-}
 
 MemoryPlan planMemory(const std::vector<MemoryValue>& values) {
     MemoryPlan plan;

@@ -10,6 +10,7 @@
 #include "fibnlr/operator/Fused.hpp"
 #include "fibnlr/operator/Producer.hpp"
 #include "fibnlr/scheduler/Plan.hpp"
+#include <cmath>
 
 namespace fibnlr {
 
@@ -43,10 +44,9 @@ std::string Scheduler::effectiveBackend() const { return kernels() == "ref" ? "r
 namespace {
 
 /// A compiled step before buffers exist: its nodes, operator and operands
-/// (a graph port, or a tensor owned by the plan such as folded weights).
+/// (graph ports; an absent optional input has a null port).
 struct Operand {
     Port port;
-    const Tensor* fixed = nullptr;
 };
 struct Proto {
     std::vector<NodePtr> chain;
@@ -74,7 +74,6 @@ void Scheduler::plan() {
     const bool fuse = backend == "cpu";
     std::unordered_map<const Node*, std::vector<Tensor>> values;
     std::unordered_map<const Node*, std::vector<Shape>> shapes;
-    std::vector<Tensor> owned;
     for (std::size_t i = 0; i < mGraph.inputs().size(); ++i) {
         values[mGraph.inputs()[i].get()] = {Tensor(mOptions.dims[i])};
         shapes[mGraph.inputs()[i].get()] = {mOptions.dims[i]};
@@ -143,7 +142,6 @@ void Scheduler::plan() {
     };
     std::vector<Proto> protos;
     std::unordered_map<const Node*, bool> absorbed;
-    owned.reserve(2 * compute.size());  // operands point into it: it must never reallocate
     for (const NodePtr& node : compute) {
         if (absorbed.count(node.get())) continue;
         Proto pr;
@@ -155,24 +153,19 @@ void Scheduler::plan() {
             pr.inputs.push_back(o);
         }
         NodePtr cur = node;
+        bool withBn = false;
+        float bnEps = 0.f;
         if (fuse && node->type() == "Conv") {
+            // Conv → BatchNormalization: the BN becomes the conv's per-channel epilogue.
             NodePtr bn = soleConsumer(node);
-            bool ok = bn && bn->type() == "BatchNormalization" && isProducer(pr.inputs[1].port.node) &&
-                      (pr.inputs.size() < 3 || !pr.inputs[2].port.node || isProducer(pr.inputs[2].port.node));
-            for (std::size_t i = 1; ok && i < 5; ++i) ok = isProducer(bn->input(i).node) && mGraph.contains(bn->input(i).node);
+            bool ok = bn && bn->type() == "BatchNormalization";
+            for (std::size_t i = 1; ok && i < 5; ++i) ok = bn->input(i).node && mGraph.contains(bn->input(i).node);
             if (ok) {
-                auto val = [&](const NodePtr& n, std::size_t i) -> const Tensor& { return values.at(n->input(i).node.get())[0]; };
-                const Tensor* bias = pr.inputs.size() > 2 && pr.inputs[2].port.node ? &val(node, 2) : nullptr;
-                const float eps = static_cast<const BatchNormOp&>(bn->getOperator()).attrs.epsilon;
-                Tensor w, b;
-                foldBatchNormIntoConv(val(node, 1), bias, val(bn, 1), val(bn, 2), val(bn, 3), val(bn, 4), eps, w, b);
-                owned.push_back(w);
-                owned.push_back(b);
                 pr.inputs.resize(3);
-                pr.inputs[1] = Operand{Port{}, nullptr};
-                pr.inputs[2] = Operand{Port{}, nullptr};
-                pr.inputs[1].fixed = &owned[owned.size() - 2];
-                pr.inputs[2].fixed = &owned[owned.size() - 1];
+                for (std::size_t i = 1; i < 5; ++i) pr.inputs.push_back(Operand{bn->input(i)});
+                withBn = true;
+                bnEps = static_cast<const BatchNormOp&>(bn->getOperator()).attrs.epsilon;
+                pr.op = std::make_shared<FusedOp>(node->getOperatorPtr(), Activation{}, true, bnEps);
                 pr.chain.push_back(bn);
                 absorbed[bn.get()] = true;
                 cur = bn;
@@ -183,7 +176,7 @@ void Scheduler::plan() {
             Activation act;
             if (a && oneOf(a->type(), kInPlaceTypes) && a->nbInputs() == 1 && activationOf(a->getOperator(), act) &&
                 act.kind != ActKind::None) {
-                pr.op = std::make_shared<FusedOp>(node->getOperatorPtr(), act);
+                pr.op = std::make_shared<FusedOp>(node->getOperatorPtr(), act, withBn, bnEps);
                 pr.chain.push_back(a);
                 absorbed[a.get()] = true;
             }
@@ -255,7 +248,6 @@ void Scheduler::plan() {
 
     // 4. Kernels and operand pointers (values no longer change shape or place).
     auto tensorOf = [&](const Operand& o) -> const Tensor* {
-        if (o.fixed) return o.fixed;
         if (!o.port.node) return nullptr;
         return &values.at(o.port.node.get()).at(o.port.index);
     };
@@ -305,9 +297,8 @@ void Scheduler::plan() {
             throw std::invalid_argument("compile: graph output " + describe(*o.node) + " is not computed");
     mValues = std::move(values);
     // Operand pointers referred to the local map's vectors, which moved with it
-    // (std::unordered_map move keeps element addresses); `owned` likewise moves its buffer.
+    // (std::unordered_map move keeps element addresses).
     mShapes = std::move(shapes);
-    mOwned = std::move(owned);
     mSteps = std::move(steps);
     mPlannedFloats = planned;
     mGraphVersion = mGraph.version();

@@ -18,29 +18,49 @@ float applyActivationRef(const Activation& act, float x);
 
 /// A producer (Conv, Gemm, BatchNormalization, Add, ...) followed by the
 /// activation that consumed its output, run as one step of a compiled plan.
-/// It never appears in a user's graph: the scheduler builds it (with a Conv's
-/// weights already BatchNorm-folded) so the activation costs no extra pass.
-/// type() is "Fused" + the base type; inputs, outputs and shapes are the base's.
+/// It never appears in a user's graph: the scheduler builds it so that the
+/// activation costs no extra pass. A Conv may also carry the inference
+/// BatchNormalization that followed it (`batchNorm`): its four parameters
+/// (scale γ, bias β, mean μ, var σ²) are appended to the Conv's inputs and the
+/// kernel applies, per output channel m, y = act(conv·s + t) with
+/// s = γ/√(σ² + ε), t = (b − μ)·s + β, computed from the live parameter
+/// tensors at every run, so parameters edited in place are always seen.
+/// type() is "Fused" + the base type; shapes are the base's.
 class FusedOp : public Operator {
 public:
-    FusedOp(OperatorPtr base, Activation act) : mBase(std::move(base)), mAct(act) {}
+    FusedOp(OperatorPtr base, Activation act, bool batchNorm = false, float epsilon = 1e-5f);
     std::string type() const override { return "Fused" + mBase->type(); }
-    const std::vector<InputSpec>& inputSpecs() const override { return mBase->inputSpecs(); }
+    const std::vector<InputSpec>& inputSpecs() const override { return mSpecs; }
     std::size_t nbOutputs() const override { return mBase->nbOutputs(); }
     AttrList attributes() const override;
     void setAttribute(const std::string& name, const AttrValue&) override {
         throw std::invalid_argument(type() + " is internal to compiled plans; cannot set '" + name + "'");
     }
-    std::vector<Shape> inferShapes(const std::vector<Shape>& inputs) const override { return mBase->inferShapes(inputs); }
-    std::shared_ptr<Operator> clone() const override { return std::make_shared<FusedOp>(mBase->clone(), mAct); }
+    std::vector<Shape> inferShapes(const std::vector<Shape>& inputs) const override;
+    std::shared_ptr<Operator> clone() const override {
+        return std::make_shared<FusedOp>(mBase->clone(), mAct, mBatchNorm, mEpsilon);
+    }
 
     const Operator& base() const { return *mBase; }
     const Activation& activation() const { return mAct; }
+    bool hasBatchNorm() const { return mBatchNorm; }
+    float epsilon() const { return mEpsilon; }
+    /// Index of the first BatchNorm parameter among the inputs (the base's input count).
+    std::size_t batchNormInput() const { return mBase->nbInputs(); }
 
 private:
     OperatorPtr mBase;
     Activation mAct;
+    bool mBatchNorm;
+    float mEpsilon;
+    std::vector<InputSpec> mSpecs;
 };
+
+/// Per-channel epilogue of a FusedOp conv: scale (null when there is no
+/// BatchNorm) and shift (the conv bias, or the BatchNorm-folded shift; null
+/// when neither). Written into `buf` (2·M floats) from the live tensors.
+void epilogueAffine(const Operator& op, const std::vector<const Tensor*>& in, std::size_t M, float* buf,
+                    const float*& scale, const float*& shift);
 
 /// The operator a kernel computes and the activation to apply to its output:
 /// (base, its activation) for a FusedOp, (op, None) otherwise.

@@ -6,11 +6,6 @@
 
 namespace fibnlr {
 
-/// Conv weights and bias with an inference BatchNorm folded in, per output channel m:
-/// s = γ/√(σ² + ε), W'[m] = W[m]·s, b'[m] = (b[m] − μ)·s + β (b = 0 when absent); in double.
-void foldBatchNormIntoConv(const Tensor& w, const Tensor* b, const Tensor& gamma, const Tensor& beta,
-                           const Tensor& mean, const Tensor& var, float epsilon, Tensor& wOut, Tensor& bOut);
-
 /// Buffer planning of a compiled plan: values (step outputs) with their size
 /// and the last step that reads them share a few slots, like registers.
 struct MemoryValue {

@@ -10,7 +10,7 @@ namespace fibnlr {
 
 struct CompileOptions {
     /// "cpu" (fast kernels where available, fused epilogues, BatchNorm folded
-    /// into the plan) or "ref" (reference kernels, one step per node).
+    /// into the conv epilogue) or "ref" (reference kernels, one step per node).
     /// setKernels("ref") (kernels/cpu/Micro.hpp) overrides it for every plan.
     std::string backend = "cpu";
     DataType dataType = DataType::Float32;
@@ -22,8 +22,9 @@ struct CompileOptions {
 /// allocates every buffer; forward() then only runs kernels.
 ///
 /// The compiled plan (backend "cpu") differs from the graph without changing
-/// it: a Conv followed by BatchNormalization runs with folded weights, and an
-/// activation whose input is only read by it runs in its producer's epilogue
+/// it: a BatchNormalization that follows a Conv runs as the conv's
+/// per-channel epilogue (scale and shift computed from its live parameters at
+/// every run), and an activation whose input is only read by it runs in its producer's epilogue
 /// (Conv, Gemm, BatchNormalization, Add/Sub/Mul/Div/Sum). Intermediate
 /// tensors share a few buffers planned at compile time (element-wise steps
 /// write in place when their input dies). When a hook (graph.hooks()) is
@@ -71,7 +72,6 @@ private:
     std::size_t mGraphVersion = 0, mOperatorRevision = 0, mKernelsRevision = 0, mPlannedFloats = 0;
     std::unordered_map<const Node*, std::vector<Tensor>> mValues;
     std::unordered_map<const Node*, std::vector<Shape>> mShapes;
-    std::vector<Tensor> mOwned;  ///< folded weights and the planned buffers
     std::vector<Step> mSteps;
 };
 

@@ -99,8 +99,8 @@ std::size_t imagesPerGemm(std::size_t batch, std::size_t P, std::size_t K) {
 
 } // namespace
 
-void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* b, float* y,
-                       const Activation& act) {
+void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
+                       float* y, const Activation& act) {
     const Geo2d g = geo2d(p);
     const std::size_t P = g.OH * g.OW, HW = g.H * g.W;
     const std::size_t G = p.group, cpg = p.inChannels / G, Mg = p.outChannels / G;
@@ -143,15 +143,15 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
                     const std::size_t oc = gi * Mg + m;
                     float* dst = y + ((n0 + i) * p.outChannels + oc) * P;
                     const float* src = B == 1 ? dst : acc + m * ldc + i * P;
-                    mk.scaleShiftAct(src, dst, P, 1.f, b ? b[oc] : 0.f, act);
+                    mk.scaleShiftAct(src, dst, P, scale ? scale[oc] : 1.f, shift ? shift[oc] : 0.f, act);
                 }
             });
         }
     }
 }
 
-void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* b, float* y,
-                         const Activation& act) {
+void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* scale,
+                         const float* shift, float* y, const Activation& act) {
     const Geo2d g = geo2d(p);
     std::size_t lo[64], hi[64];
     for (std::size_t kx = 0; kx < g.kw; ++kx) tapRange(g.W, g.OW, g.sw, kx * g.dw, g.pw, lo[kx], hi[kx]);
@@ -163,7 +163,7 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
             const float* xp = x + t * HW;
             const float* wp = w + c * kk;
             float* yp = y + t * P;
-            const float bias = b ? b[c] : 0.f;
+            const float sc = scale ? scale[c] : 1.f, sh = shift ? shift[c] : 0.f;
             for (std::size_t oy = 0; oy < g.OH; ++oy) {
                 float* row = yp + oy * g.OW;
                 std::fill(row, row + g.OW, 0.f);
@@ -172,7 +172,7 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
                     if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.H)) continue;
                     mk.windowRow(0, xp + static_cast<std::size_t>(iy) * g.W, wp + ky * g.kw, g.kw, g.sw, g.dw, g.pw, lo, hi, row);
                 }
-                mk.scaleShiftAct(row, row, g.OW, 1.f, bias, act);
+                mk.scaleShiftAct(row, row, g.OW, sc, sh, act);
             }
         }
     });
@@ -199,8 +199,9 @@ template <class F> void launchConvWith(const Operator& op, const std::vector<con
     Activation act;
     const auto& conv = static_cast<const ConvOp&>(unfuse(op, act));
     const ConvParams p = convParams(conv, in[0]->dims(), in[1]->dims());
-    kernel(p, in[0]->data<float>(), in[1]->data<float>(), in.size() > 2 && in[2] ? in[2]->data<float>() : nullptr,
-           out[0]->data<float>(), act);
+    const float *scale, *shift;
+    epilogueAffine(op, in, p.outChannels, scratch(2, 2 * p.outChannels), scale, shift);
+    kernel(p, in[0]->data<float>(), in[1]->data<float>(), scale, shift, out[0]->data<float>(), act);
 }
 } // namespace
 

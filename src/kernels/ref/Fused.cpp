@@ -1,4 +1,6 @@
 #include "fibnlr/kernels/cpu/Kernels.hpp"
+#include "fibnlr/kernels/ref/BatchNorm.hpp"
+#include "fibnlr/kernels/ref/Index.hpp"
 #include "fibnlr/operator/Fused.hpp"
 
 namespace fibnlr {
@@ -6,7 +8,14 @@ namespace fibnlr {
 void launchFusedRef(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
     // The unfused meaning of a FusedOp: its base's reference kernel, then the activation element-wise.
     const auto& f = static_cast<const FusedOp&>(op);
-    findKernel(f.base().type(), "ref")(f.base(), in, out);
+    const std::size_t nb = f.base().nbInputs();
+    findKernel(f.base().type(), "ref")(f.base(), std::vector<const Tensor*>(in.begin(), in.begin() + nb), out);
+    if (f.hasBatchNorm()) {
+        const AxisView v = axisView(out[0]->dims(), 1);
+        batchnorm_f32_ref(BatchNormParams{v.outer, v.dim, v.inner, f.epsilon()}, out[0]->data<float>(),
+                          in[nb]->data<float>(), in[nb + 1]->data<float>(), in[nb + 2]->data<float>(),
+                          in[nb + 3]->data<float>(), out[0]->data<float>());
+    }
     float* y = out[0]->data<float>();
     for (std::size_t i = 0, n = out[0]->size(); i < n; ++i) y[i] = applyActivationRef(f.activation(), y[i]);
 }

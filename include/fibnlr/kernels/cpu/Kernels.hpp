@@ -21,12 +21,13 @@ float* scratch(int slot, std::size_t floats);
 
 /// Convolution as im2col + SGEMM, per group; a 1×1 stride-1 unpadded conv
 /// reads the input directly (no im2col) when one image is enough columns.
-/// 1-D or 2-D. y = act(conv(x, w) + b).
-void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* b, float* y,
-                       const Activation& act);
-/// Depthwise (group = C = M), direct, vectorised along output rows. kw ≤ 64.
-void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* b, float* y,
-                         const Activation& act);
+/// 1-D or 2-D. Epilogue per output channel m: y = act(conv(x, w)·scale[m] + shift[m])
+/// (scale null: 1; shift null: 0), i.e. bias and a BatchNorm folded in.
+void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
+                       float* y, const Activation& act);
+/// Depthwise (group = C = M), direct, vectorised along output rows. kw ≤ 64. Same epilogue.
+void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
+                         float* y, const Activation& act);
 void maxpool2d_f32_direct(const PoolParams& p, const float* x, float* y);
 void avgpool2d_f32_direct(const PoolParams& p, const float* x, float* y);
 
