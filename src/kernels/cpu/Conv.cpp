@@ -51,23 +51,25 @@ inline void tapRange(std::size_t n, std::size_t on, std::size_t s, std::size_t t
     if (lo > hi) lo = hi;
 }
 
-/// Writes the im2col rows of channels [c0, c1) of one image plane set `x`
-/// ([cpg, H, W]) into col (row r = (c·kh + ky)·kw + kx, row stride ldc).
-void im2col(const Geo2d& g, const float* x, std::size_t c0, std::size_t c1, float* col, std::size_t ldc) {
-    const std::size_t P = g.OH * g.OW;
-    for (std::size_t c = c0; c < c1; ++c) {
+/// Writes the im2col rows of one image `x` ([cpg, H, W]) restricted to output
+/// rows [oy0, oy1): col[r, (oy − oy0)·OW + ox] with r = (c·kh + ky)·kw + kx and
+/// row stride ldc.
+void im2col(const Geo2d& g, const float* x, std::size_t cpg, std::size_t oy0, std::size_t oy1, float* col,
+            std::size_t ldc) {
+    const bool copyRows = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+    for (std::size_t c = 0; c < cpg; ++c) {
         const float* xc = x + c * g.H * g.W;
         for (std::size_t ky = 0; ky < g.kh; ++ky)
             for (std::size_t kx = 0; kx < g.kw; ++kx) {
                 float* row = col + ((c * g.kh + ky) * g.kw + kx) * ldc;
-                std::size_t lo, hi;
-                tapRange(g.W, g.OW, g.sw, kx * g.dw, g.pw, lo, hi);
-                if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0) {
-                    std::memcpy(row, xc, P * sizeof(float));
+                if (copyRows) {
+                    std::memcpy(row, xc + oy0 * g.W, (oy1 - oy0) * g.OW * sizeof(float));
                     continue;
                 }
-                for (std::size_t oy = 0; oy < g.OH; ++oy) {
-                    float* r = row + oy * g.OW;
+                std::size_t lo, hi;
+                tapRange(g.W, g.OW, g.sw, kx * g.dw, g.pw, lo, hi);
+                for (std::size_t oy = oy0; oy < oy1; ++oy) {
+                    float* r = row + (oy - oy0) * g.OW;
                     const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.sh + ky * g.dh) - static_cast<std::ptrdiff_t>(g.ph);
                     if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.H)) {
                         std::fill(r, r + g.OW, 0.f);
@@ -87,13 +89,14 @@ void im2col(const Geo2d& g, const float* x, std::size_t c0, std::size_t c1, floa
     }
 }
 
-/// Columns per GEMM: enough images that N is large enough for SGEMM to run
-/// at full speed (small late-stage maps, e.g. 4×4), bounded so that im2col
-/// stays within ~16 MB.
-std::size_t imagesPerGemm(std::size_t batch, std::size_t P, std::size_t K) {
-    constexpr std::size_t kTargetCols = 1024, kMaxColFloats = std::size_t(4) << 20;
+/// Images per GEMM when an image has few output pixels: enough that
+/// N = images·P keeps SGEMM efficient on small late-stage maps (e.g. 4×4),
+/// bounded to ~8 MB of im2col, and leaving one unit of work per thread.
+std::size_t imagesPerGemm(std::size_t batch, std::size_t P, std::size_t K, std::size_t threads) {
+    constexpr std::size_t kTargetCols = 512, kMaxColFloats = std::size_t(2) << 20;
     std::size_t b = (kTargetCols + P - 1) / P;
     b = std::min(b, std::max<std::size_t>(1, kMaxColFloats / std::max<std::size_t>(1, K * P)));
+    b = std::min(b, (batch + threads - 1) / threads);
     return std::max<std::size_t>(1, std::min(b, batch));
 }
 
@@ -101,53 +104,66 @@ std::size_t imagesPerGemm(std::size_t batch, std::size_t P, std::size_t K) {
 
 void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
                        float* y, const Activation& act) {
+    // Work items, all independent: (group, images [n0, n0 + nb), output rows
+    // [oy0, oy1)) → im2col into a per-thread buffer → single-threaded SGEMM →
+    // epilogue. One image is cut into blocks of output rows so its im2col
+    // block (≤ ~512 KB) is still in L2 when SGEMM packs it and the output
+    // block is still in cache for the epilogue; images with few pixels are
+    // grouped instead. With fewer items than threads (batch 1, small maps)
+    // the SGEMM of each item is split over the threads.
     const Geo2d g = geo2d(p);
     const std::size_t P = g.OH * g.OW, HW = g.H * g.W;
     const std::size_t G = p.group, cpg = p.inChannels / G, Mg = p.outChannels / G;
     const std::size_t K = cpg * g.kh * g.kw;
     const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
-    const std::size_t B = imagesPerGemm(p.batch, P, K);
-    const std::size_t ldc = B * P;  // row length of col and of the GEMM output when B > 1
+    const std::size_t T = numThreads();
+    const std::size_t B = imagesPerGemm(p.batch, P, K, T);
+    // Output rows per block of a single image (B == 1): about kBlockFloats of im2col.
+    constexpr std::size_t kBlockFloats = std::size_t(128) << 10;
+    const std::size_t rows = B > 1 || pointwise ? g.OH : std::min(g.OH, std::max<std::size_t>(1, std::max<std::size_t>(kBlockFloats / K, 128) / g.OW));
+    const std::size_t rowBlocks = (g.OH + rows - 1) / rows;
+    const std::size_t chunks = (p.batch + B - 1) / B, items = chunks * G * rowBlocks;
+    const bool split = items < T;
     const Micro& mk = micro();
-    float* col = (pointwise && B == 1) ? nullptr : scratch(0, K * ldc);
-    float* acc = B == 1 ? nullptr : scratch(1, Mg * ldc);
-    for (std::size_t n0 = 0; n0 < p.batch; n0 += B) {
-        const std::size_t nb = std::min(B, p.batch - n0), cols = nb * P;
-        for (std::size_t gi = 0; gi < G; ++gi) {
-            // B matrix [K, cols]: im2col rows of the nb images side by side.
-            const float* bm;
-            std::size_t ldb;
-            if (!col) {
-                bm = x + (n0 * p.inChannels + gi * cpg) * HW;
-                ldb = P;
-            } else {
-                parallelRange(nb * cpg, 4, [&](std::size_t lo, std::size_t hi) {
-                    for (std::size_t t = lo; t < hi; ++t) {
-                        const std::size_t i = t / cpg, c = t % cpg;
-                        im2col(g, x + ((n0 + i) * p.inChannels + gi * cpg) * HW, c, c + 1, col + i * P, ldc);
-                    }
-                });
-                bm = col;
-                ldb = ldc;
-            }
-            const float* wg = w + gi * Mg * K;
-            float* out = B == 1 ? y + (n0 * p.outChannels + gi * Mg) * P : acc;
-            const std::size_t ldo = B == 1 ? P : ldc;
+
+    auto item = [&](std::size_t it) {
+        const std::size_t rb = it % rowBlocks, gi = (it / rowBlocks) % G, n0 = (it / rowBlocks / G) * B;
+        const std::size_t nb = std::min(B, p.batch - n0);
+        const std::size_t oy0 = rb * rows, oy1 = std::min(g.OH, oy0 + rows);
+        const std::size_t bp = (oy1 - oy0) * g.OW;  // columns per image in this item
+        const std::size_t cols = nb * bp;
+        const bool direct = nb == 1;  // the GEMM writes y itself (row stride P)
+        // B matrix [K, cols]: im2col of the item (a 1×1 unit-stride conv of one image reads x directly).
+        const float* bm = x + (n0 * p.inChannels + gi * cpg) * HW + oy0 * g.OW;
+        std::size_t ldb = P;
+        if (!(pointwise && direct)) {
+            float* col = scratch(0, K * cols);
+            for (std::size_t i = 0; i < nb; ++i)
+                im2col(g, x + ((n0 + i) * p.inChannels + gi * cpg) * HW, cpg, oy0, oy1, col + i * bp, cols);
+            bm = col;
+            ldb = cols;
+        }
+        float* out = direct ? y + (n0 * p.outChannels + gi * Mg) * P + oy0 * g.OW : scratch(1, Mg * cols);
+        const std::size_t ldo = direct ? P : cols;
+        const float* wg = w + gi * Mg * K;
+        if (split) sgemmParallel(false, false, Mg, cols, K, 1.f, wg, K, bm, ldb, 0.f, out, ldo);
+        else
             scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<blasint>(Mg),
                               static_cast<blasint>(cols), static_cast<blasint>(K), 1.f, wg, static_cast<blasint>(K), bm,
                               static_cast<blasint>(ldb), 0.f, out, static_cast<blasint>(ldo));
-            // Epilogue: bias + activation, and the scatter to [n, m, P] when images were batched.
-            parallelRange(nb * Mg, 8, [&](std::size_t lo, std::size_t hi) {
-                for (std::size_t t = lo; t < hi; ++t) {
-                    const std::size_t i = t / Mg, m = t % Mg;
-                    const std::size_t oc = gi * Mg + m;
-                    float* dst = y + ((n0 + i) * p.outChannels + oc) * P;
-                    const float* src = B == 1 ? dst : acc + m * ldc + i * P;
-                    mk.scaleShiftAct(src, dst, P, scale ? scale[oc] : 1.f, shift ? shift[oc] : 0.f, act);
-                }
-            });
-        }
-    }
+        // Epilogue: per-channel scale/shift + activation, and the scatter to [n, m, P] when images were grouped.
+        for (std::size_t i = 0; i < nb; ++i)
+            for (std::size_t m = 0; m < Mg; ++m) {
+                const std::size_t oc = gi * Mg + m;
+                float* dst = y + ((n0 + i) * p.outChannels + oc) * P + oy0 * g.OW;
+                const float* src = direct ? dst : out + m * ldo + i * bp;
+                mk.scaleShiftAct(src, dst, bp, scale ? scale[oc] : 1.f, shift ? shift[oc] : 0.f, act);
+            }
+    };
+    if (split)
+        for (std::size_t it = 0; it < items; ++it) item(it);
+    else
+        parallelFor(items, item);
 }
 
 void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* scale,

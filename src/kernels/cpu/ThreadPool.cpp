@@ -19,10 +19,8 @@ namespace {
 thread_local bool tInsideTask = false;
 
 /// n − 1 workers plus the calling thread. One job at a time (callers hold
-/// mRunMutex); its tasks are handed out through an atomic counter, so a job of
-/// n tasks on n threads runs its tasks concurrently: OpenBLAS's threaded GEMM
-/// needs that (its tasks wait for each other's packed panels). Each job is its
-/// own object, so a worker waking late can only see an exhausted old job.
+/// mRunMutex); its tasks are handed out through an atomic counter. Each job is
+/// its own object, so a worker waking late can only see an exhausted old job.
 class Pool {
     struct Job {
         const std::function<void(std::size_t)>* fn;
@@ -120,37 +118,20 @@ std::size_t defaultThreads() {
 std::mutex gPoolMutex;
 std::shared_ptr<Pool> gPool;
 
-/// OpenBLAS's threads callback: run its `numjobs` jobs on our pool. Called
-/// from inside one of our tasks (should not happen: kernels call BLAS only
-/// from the calling thread), the jobs get fresh threads so they still run
-/// concurrently.
-void blasCallback(int /*sync*/, openblas_dojob_callback dojob, int numjobs, size_t elsize, void* jobdata, int data) {
-    auto job = [&](std::size_t i) {
-        dojob(static_cast<int>(i), static_cast<char*>(jobdata) + i * elsize, data);
-    };
-    if (numjobs <= 0) return;
-    std::shared_ptr<Pool> pool;
-    {
-        std::lock_guard<std::mutex> lk(gPoolMutex);
-        pool = gPool;
-    }
-    if (!tInsideTask && pool && static_cast<std::size_t>(numjobs) <= pool->size()) {
-        pool->run(static_cast<std::size_t>(numjobs), job);
-        return;
-    }
-    std::vector<std::thread> extra;
-    for (int i = 1; i < numjobs; ++i) extra.emplace_back(job, static_cast<std::size_t>(i));
-    job(0);
-    for (std::thread& t : extra) t.join();
-}
+/// Our OpenBLAS (scipy_-prefixed, used by nobody else) always runs on the
+/// calling thread: kernels split their GEMMs into independent blocks over
+/// this pool instead. OpenBLAS's own threaded GEMM synchronises its threads
+/// by spinning on shared flags, which collapses when the cores are shared
+/// with other processes (measured: 60 % of the time spinning at 2 threads on
+/// a loaded machine); independent blocks only wait at the end of the region.
+void pinBlasToOneThread() { scipy_openblas_set_num_threads(1); }
 
 std::shared_ptr<Pool> pool() {
     std::lock_guard<std::mutex> lk(gPoolMutex);
     if (!gPool) {
         const std::size_t n = defaultThreads();
         gPool = std::make_shared<Pool>(n);
-        scipy_openblas_set_threads_callback_function(blasCallback);
-        scipy_openblas_set_num_threads(static_cast<int>(n));
+        pinBlasToOneThread();
     }
     return gPool;
 }
@@ -163,8 +144,7 @@ void setNumThreads(std::size_t n) {
     if (gPool && gPool->size() == n) return;
     gPool.reset();  // joins the old workers (a run in progress holds its own reference)
     gPool = std::make_shared<Pool>(n);
-    scipy_openblas_set_threads_callback_function(blasCallback);
-    scipy_openblas_set_num_threads(static_cast<int>(n));
+    pinBlasToOneThread();
 }
 
 std::size_t numThreads() { return pool()->size(); }
@@ -189,6 +169,37 @@ void parallelRange(std::size_t total, std::size_t grain, const std::function<voi
         const std::size_t b = c * step, e = std::min(total, b + step);
         if (b < e) fn(b, e);
     });
+}
+
+} // namespace fibnlr
+
+namespace fibnlr {
+
+void sgemmParallel(bool transA, bool transB, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
+                   std::size_t lda, const float* B, std::size_t ldb, float beta, float* C, std::size_t ldc) {
+    auto call = [&](std::size_t m0, std::size_t m1, std::size_t n0, std::size_t n1) {
+        // Block [m0, m1) × [n0, n1) of C; op(A) rows and op(B) columns offset accordingly.
+        const float* a = transA ? A + m0 : A + m0 * lda;
+        const float* b = transB ? B + n0 * ldb : B + n0;
+        scipy_cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                          static_cast<blasint>(m1 - m0), static_cast<blasint>(n1 - n0), static_cast<blasint>(K), alpha, a,
+                          static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, C + m0 * ldc + n0,
+                          static_cast<blasint>(ldc));
+    };
+    const std::size_t T = tInsideTask ? 1 : numThreads();
+    const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+    if (T == 1 || flops < 4e6) {
+        call(0, M, 0, N);
+        return;
+    }
+    // Column blocks are multiples of 16 (the SGEMM kernels' register width) unless N is small.
+    if (N >= 16 * T) {
+        const std::size_t step = ((N + T - 1) / T + 15) / 16 * 16;
+        parallelFor((N + step - 1) / step, [&](std::size_t t) { call(0, M, t * step, std::min(N, (t + 1) * step)); });
+    } else {
+        const std::size_t step = (M + T - 1) / T;
+        parallelFor((M + step - 1) / step, [&](std::size_t t) { call(t * step, std::min(M, (t + 1) * step), 0, N); });
+    }
 }
 
 } // namespace fibnlr

@@ -4,9 +4,9 @@
 
 namespace fibnlr {
 
-/// The one threading runtime of fibnlr: our kernels and OpenBLAS (through its
-/// threads-callback hook) both run on this pool, so the two never
-/// oversubscribe the cores.
+/// The one threading runtime of fibnlr. OpenBLAS is pinned to one thread
+/// (it runs on whichever pool thread calls it); kernels split GEMMs into
+/// independent blocks over this pool, so the two never oversubscribe the cores.
 ///
 /// Why our own pool and not OpenMP: OpenMP's default is to spin after a
 /// parallel region (GOMP_SPINCOUNT), which slows a Python process that also
@@ -23,6 +23,12 @@ std::size_t numThreads();
 /// returns when all are done. Called from inside a task it runs serially
 /// (no nested parallelism). The first exception thrown by a task is rethrown.
 void parallelFor(std::size_t n, const std::function<void(std::size_t)>& fn);
+
+/// Independent SGEMM (row-major) C = alpha·op(A)·op(B) + beta·C, split into
+/// column blocks (or row blocks when N is small) over the pool when large
+/// enough; runs serially inside a task.
+void sgemmParallel(bool transA, bool transB, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
+                   std::size_t lda, const float* B, std::size_t ldb, float beta, float* C, std::size_t ldc);
 
 /// Splits [0, total) into about numThreads() contiguous chunks of at least
 /// `grain` items and calls fn(begin, end) on each, in parallel.
