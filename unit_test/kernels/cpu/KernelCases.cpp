@@ -1,0 +1,334 @@
+#include "KernelCases.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "fibnlr/kernels/Kernel.hpp"
+#include "fibnlr/kernels/cpu/Micro.hpp"
+#include "fibnlr/kernels/cpu/ThreadPool.hpp"
+#include "fibnlr/operator/Fused.hpp"
+#include "fibnlr/operator/OperatorList.hpp"
+
+namespace fibnlr::test {
+
+namespace {
+
+using Ints = std::vector<std::int64_t>;
+
+/// Uniform in [lo, hi), fixed seed per tensor shape and salt.
+Tensor rnd(Shape dims, float lo = -1.f, float hi = 1.f, unsigned salt = 0) {
+    Tensor t(dims);
+    std::mt19937 gen(static_cast<unsigned>(t.size() * 7919u + salt));
+    std::uniform_real_distribution<float> d(lo, hi);
+    for (std::size_t i = 0; i < t.size(); ++i) t.data<float>()[i] = d(gen);
+    return t;
+}
+
+const std::vector<std::pair<std::string, OperatorPtr>>& activations() {
+    static const std::vector<std::pair<std::string, OperatorPtr>> acts{
+        {"ReLU", makeOperator("ReLU")},
+        {"LeakyReLU", makeOperator("LeakyReLU", {{"alpha", 0.1f}})},
+        {"Clip", makeOperator("Clip", {{"min", 0.f}, {"max", 0.5f}})},
+        {"HardSigmoid", makeOperator("HardSigmoid", {{"alpha", 0.3f}, {"beta", 0.4f}})},
+        {"HardSwish", makeOperator("HardSwish")},
+        {"Sigmoid", makeOperator("Sigmoid")},
+        {"Tanh", makeOperator("Tanh")},
+        {"GELU", makeOperator("GELU")},
+        {"GELU_tanh", makeOperator("GELU", {{"approximate", std::string("tanh")}})},
+    };
+    return acts;
+}
+
+/// Each case again wrapped in FusedOp with every activation.
+std::vector<KernelCase> fusedVariants(const std::vector<KernelCase>& base) {
+    std::vector<KernelCase> out;
+    for (std::size_t i = 0; i < base.size(); ++i) {
+        const auto& [name, actOp] = activations()[i % activations().size()];
+        Activation act;
+        activationOf(*actOp, act);
+        out.push_back({base[i].label + " + " + name, std::make_shared<FusedOp>(base[i].op, act), base[i].inputs});
+    }
+    return out;
+}
+
+struct ConvSpec {
+    Shape x, w;
+    Ints strides, pads, dilations;
+    std::int64_t group;
+    bool bias;
+};
+
+std::vector<KernelCase> convCases() {
+    const std::vector<ConvSpec> specs{
+        {{1, 13, 11, 9}, {127, 13, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},
+        {{2, 13, 11, 9}, {7, 13, 3, 3}, {2, 2}, {1, 0, 2, 1}, {2, 2}, 1, true},
+        {{3, 13, 7, 5}, {127, 13, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
+        {{2, 16, 9, 9}, {8, 16, 1, 1}, {2, 2}, {0, 0, 0, 0}, {1, 1}, 1, true},
+        {{2, 12, 10, 10}, {9, 4, 3, 3}, {1, 2}, {1, 1, 1, 1}, {1, 1}, 3, true},
+        {{9, 13, 4, 4}, {17, 13, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},
+        {{1, 3, 37, 33}, {16, 3, 7, 7}, {2, 2}, {3, 3, 3, 3}, {1, 1}, 1, false},
+        {{2, 13, 17, 15}, {13, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 13, true},
+        {{2, 13, 17, 15}, {13, 1, 3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 13, false},
+        {{1, 127, 9, 9}, {127, 1, 5, 5}, {1, 1}, {4, 4, 4, 4}, {2, 2}, 127, true},
+        {{2, 13, 8, 11}, {13, 1, 3, 1}, {1, 3}, {1, 0, 1, 0}, {1, 1}, 13, true},
+        {{2, 6, 9, 9}, {12, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 6, true},  // depth multiplier 2: not "dw"
+    };
+    std::vector<KernelCase> cases;
+    for (const ConvSpec& s : specs) {
+        OperatorPtr op = makeOperator("Conv", {{"strides", s.strides}, {"pads", s.pads}, {"dilations", s.dilations},
+                                               {"group", s.group}});
+        cases.push_back({"Conv x" + toString(s.x) + " w" + toString(s.w) + " g" + std::to_string(s.group), op,
+                         {rnd(s.x), rnd(s.w, -0.5f, 0.5f, 1), s.bias ? rnd({s.w[0]}, -1.f, 1.f, 2) : Tensor()}});
+    }
+    // 1-D conv.
+    cases.push_back({"Conv 1-D", makeOperator("Conv", {{"pads", Ints{1, 1}}}), {rnd({2, 5, 20}), rnd({4, 5, 3}), Tensor()}});
+    return cases;
+}
+
+std::vector<KernelCase> fusedConvCases() {
+    std::vector<KernelCase> out = fusedVariants(convCases());
+    // With a BatchNorm in the epilogue: inputs X, W, B, then scale, bias, mean, var (var > 0).
+    std::size_t i = 0;
+    for (const KernelCase& c : convCases()) {
+        const std::size_t M = c.inputs[1].dim(0);
+        Activation act;
+        activationOf(*activations()[i++ % activations().size()].second, act);
+        KernelCase k{c.label + " + BN", std::make_shared<FusedOp>(c.op, act, true, 1e-3f), c.inputs};
+        for (unsigned s = 0; s < 3; ++s) k.inputs.push_back(rnd({M}, -1.f, 1.f, 10 + s));
+        k.inputs.push_back(rnd({M}, 0.1f, 2.f, 20));
+        out.push_back(k);
+    }
+    return out;
+}
+
+std::vector<KernelCase> gemmCases() {
+    std::vector<KernelCase> c;
+    auto g = [](float alpha, float beta, std::int64_t ta, std::int64_t tb) {
+        return makeOperator("Gemm", {{"alpha", alpha}, {"beta", beta}, {"transA", ta}, {"transB", tb}});
+    };
+    c.push_back({"Gemm C[N]", g(1.f, 1.f, 0, 0), {rnd({5, 13}), rnd({13, 127}), rnd({127})}});
+    c.push_back({"Gemm transB C[M,1]", g(0.5f, 2.f, 0, 1), {rnd({5, 13}), rnd({127, 13}), rnd({5, 1})}});
+    c.push_back({"Gemm transA scalar C", g(1.f, -1.f, 1, 0), {rnd({13, 3}), rnd({13, 7}), rnd({1})}});
+    c.push_back({"Gemm no C", g(1.f, 1.f, 0, 1), {rnd({1, 13}), rnd({10, 13}), Tensor()}});
+    c.push_back({"Gemm split columns", g(1.f, 1.f, 0, 1), {rnd({64, 512}), rnd({100, 512}), rnd({100})}});
+    c.push_back({"Gemm split rows", g(1.f, 1.f, 0, 0), {rnd({300, 256}), rnd({256, 10}), rnd({10})}});
+    return c;
+}
+
+std::vector<KernelCase> matmulCases() {
+    std::vector<KernelCase> c;
+    auto m = [] { return makeOperator("MatMul"); };
+    c.push_back({"MatMul batched A, 2-D B", m(), {rnd({2, 3, 5, 13}), rnd({13, 7})}});
+    c.push_back({"MatMul 1-D A", m(), {rnd({13}), rnd({13, 7})}});
+    c.push_back({"MatMul 1-D B", m(), {rnd({5, 13}), rnd({13})}});
+    c.push_back({"MatMul batch both", m(), {rnd({3, 5, 13}), rnd({3, 13, 7})}});
+    c.push_back({"MatMul broadcast A", m(), {rnd({5, 13}), rnd({2, 13, 7})}});
+    c.push_back({"MatMul large", m(), {rnd({64, 256}), rnd({256, 200})}});
+    return c;
+}
+
+std::vector<KernelCase> batchNormCases() {
+    std::vector<KernelCase> c;
+    for (const Shape& x : {Shape{2, 13, 5, 7}, Shape{3, 127}, Shape{1, 13, 9}}) {
+        const std::size_t C = x[1];
+        c.push_back({"BN " + toString(x), makeOperator("BatchNormalization", {{"epsilon", 1e-3f}}),
+                     {rnd(x), rnd({C}, -1.f, 1.f, 1), rnd({C}, -1.f, 1.f, 2), rnd({C}, -1.f, 1.f, 3),
+                      rnd({C}, 0.1f, 2.f, 4)}});
+    }
+    return c;
+}
+
+std::vector<KernelCase> unaryCases(const std::string& type) {
+    std::vector<KernelCase> c;
+    for (const auto& [name, op] : activations())
+        if (op->type() == type)
+            for (const Shape& x : {Shape{2, 13, 7, 9}, Shape{127}, Shape{1, 3}})
+                c.push_back({name + " " + toString(x), op, {rnd(x, -4.f, 4.f)}});
+    return c;
+}
+
+std::vector<KernelCase> binaryCases(const std::string& type) {
+    const std::vector<std::pair<Shape, Shape>> shapes{
+        {{2, 13, 7, 9}, {2, 13, 7, 9}}, {{2, 13, 7, 9}, {13, 1, 1}}, {{2, 13, 1, 1}, {2, 13, 7, 9}},
+        {{2, 13, 7, 9}, {}},            {{127}, {1}},                {{2, 13, 7, 9}, {9}},
+        {{2, 1, 7, 1}, {1, 13, 1, 9}},  {{1}, {1}},                  {{3, 4097}, {3, 4097}},
+    };
+    std::vector<KernelCase> c;
+    for (const auto& [a, b] : shapes)
+        c.push_back({type + " " + toString(a) + " " + toString(b), makeOperator(type),
+                     {rnd(a), type == "Div" ? rnd(b, 0.5f, 2.f, 1) : rnd(b, -1.f, 1.f, 1)}});
+    return c;
+}
+
+std::vector<KernelCase> sumCases() {
+    std::vector<KernelCase> c;
+    c.push_back({"Sum 1", makeOperator("Sum", {}, 1), {rnd({2, 13, 5})}});
+    c.push_back({"Sum 2 bcast", makeOperator("Sum", {}, 2), {rnd({2, 13, 5}), rnd({13, 1}, -1.f, 1.f, 1)}});
+    c.push_back({"Sum 3 bcast", makeOperator("Sum", {}, 3), {rnd({13, 1}), rnd({2, 13, 5}, -1.f, 1.f, 1), rnd({5}, -1.f, 1.f, 2)}});
+    return c;
+}
+
+std::vector<KernelCase> poolCases(const std::string& type) {
+    struct P {
+        Shape x;
+        Ints k, s, pads, dil;
+        std::int64_t ceil, countPad;
+    };
+    const std::vector<P> ps{
+        {{2, 13, 11, 9}, {3, 3}, {2, 2}, {1, 1, 1, 1}, {}, 0, 0},
+        {{2, 13, 11, 9}, {3, 3}, {2, 2}, {1, 1, 1, 1}, {}, 0, 1},
+        {{1, 13, 8, 8}, {2, 2}, {2, 2}, {0, 0, 0, 0}, {}, 0, 0},
+        {{2, 5, 12, 13}, {3, 2}, {1, 1}, {1, 0, 1, 1}, {2, 1}, 0, 0},
+        {{2, 5, 12, 13}, {3, 3}, {2, 2}, {0, 0, 0, 0}, {}, 1, 1},
+        {{2, 5, 12, 13}, {3, 3}, {2, 2}, {1, 1, 0, 0}, {}, 1, 0},
+        {{2, 5, 20}, {3}, {2}, {1, 1}, {}, 0, 0},
+    };
+    std::vector<KernelCase> c;
+    for (const P& p : ps) {
+        AttrList a{{"kernel_shape", p.k}, {"strides", p.s}, {"pads", p.pads}, {"ceil_mode", p.ceil}};
+        if (type == "MaxPool") {
+            if (!p.dil.empty()) a.push_back({"dilations", p.dil});
+        } else {
+            if (!p.dil.empty()) continue;  // AveragePool has no dilations here
+            a.push_back({"count_include_pad", p.countPad});
+        }
+        c.push_back({type + " x" + toString(p.x) + " k" + std::to_string(p.k[0]), makeOperator(type, a), {rnd(p.x)}});
+    }
+    return c;
+}
+
+std::vector<KernelCase> gapCases() {
+    std::vector<KernelCase> c;
+    for (const Shape& x : {Shape{2, 13, 7, 9}, Shape{3, 127, 1, 1}, Shape{2, 5, 20}, Shape{1, 3, 33, 31}})
+        c.push_back({"GAP " + toString(x), makeOperator("GlobalAveragePool"), {rnd(x)}});
+    return c;
+}
+
+std::vector<KernelCase> concatCases() {
+    std::vector<KernelCase> c;
+    c.push_back({"Concat axis 1", makeOperator("Concat", {{"axis", std::int64_t(1)}}, 3),
+                 {rnd({2, 13, 5, 3}), rnd({2, 1, 5, 3}, -1.f, 1.f, 1), rnd({2, 127, 5, 3}, -1.f, 1.f, 2)}});
+    c.push_back({"Concat axis 0", makeOperator("Concat", {{"axis", std::int64_t(0)}}, 2),
+                 {rnd({1, 13, 5}), rnd({3, 13, 5}, -1.f, 1.f, 1)}});
+    c.push_back({"Concat axis -1", makeOperator("Concat", {{"axis", std::int64_t(-1)}}, 2),
+                 {rnd({2, 3, 5}), rnd({2, 3, 7}, -1.f, 1.f, 1)}});
+    return c;
+}
+
+std::vector<KernelCase> softmaxCases() {
+    std::vector<KernelCase> c;
+    c.push_back({"Softmax [5,13]", makeOperator("Softmax"), {rnd({5, 13}, -5.f, 5.f)}});
+    c.push_back({"Softmax [2,3,127] axis 2", makeOperator("Softmax", {{"axis", std::int64_t(2)}}), {rnd({2, 3, 127}, -5.f, 5.f)}});
+    c.push_back({"Softmax [1,1000]", makeOperator("Softmax"), {rnd({1, 1000}, -20.f, 20.f)}});
+    return c;
+}
+
+} // namespace
+
+const std::map<std::string, std::vector<KernelCase> (*)()>& caseGenerators() {
+    static const std::map<std::string, std::vector<KernelCase> (*)()> gens{
+        {"Conv", convCases},
+        {"FusedConv", fusedConvCases},
+        {"Gemm", gemmCases},
+        {"FusedGemm", [] { return fusedVariants(gemmCases()); }},
+        {"MatMul", matmulCases},
+        {"BatchNormalization", batchNormCases},
+        {"FusedBatchNormalization", [] { return fusedVariants(batchNormCases()); }},
+        {"ReLU", [] { return unaryCases("ReLU"); }},
+        {"LeakyReLU", [] { return unaryCases("LeakyReLU"); }},
+        {"GELU", [] { return unaryCases("GELU"); }},
+        {"Clip", [] { return unaryCases("Clip"); }},
+        {"Sigmoid", [] { return unaryCases("Sigmoid"); }},
+        {"HardSigmoid", [] { return unaryCases("HardSigmoid"); }},
+        {"HardSwish", [] { return unaryCases("HardSwish"); }},
+        {"Tanh", [] { return unaryCases("Tanh"); }},
+        {"Add", [] { return binaryCases("Add"); }},
+        {"Sub", [] { return binaryCases("Sub"); }},
+        {"Mul", [] { return binaryCases("Mul"); }},
+        {"Div", [] { return binaryCases("Div"); }},
+        {"FusedAdd", [] { return fusedVariants(binaryCases("Add")); }},
+        {"FusedSub", [] { return fusedVariants(binaryCases("Sub")); }},
+        {"FusedMul", [] { return fusedVariants(binaryCases("Mul")); }},
+        {"FusedDiv", [] { return fusedVariants(binaryCases("Div")); }},
+        {"Sum", sumCases},
+        {"FusedSum", [] { return fusedVariants(sumCases()); }},
+        {"MaxPool", [] { return poolCases("MaxPool"); }},
+        {"AveragePool", [] { return poolCases("AveragePool"); }},
+        {"GlobalAveragePool", gapCases},
+        {"Concat", concatCases},
+        {"Softmax", softmaxCases},
+    };
+    return gens;
+}
+
+std::vector<std::string> checkAgainstRef(const std::string& opType) {
+    const auto it = caseGenerators().find(opType);
+    REQUIRE(it != caseGenerators().end());
+    const std::vector<KernelCase> cases = it->second();
+    REQUIRE(!cases.empty());
+    const KernelFn ref = findKernel(opType, "ref");
+    REQUIRE(ref != nullptr);
+    std::vector<std::string> paths{"cpu-generic"};
+    if (microAvx2()) paths.push_back("cpu");
+    std::set<std::string> used;
+    const std::size_t threadsBefore = numThreads();
+    for (const KernelCase& c : cases) {
+        std::vector<Shape> shapes;
+        std::vector<const Tensor*> in;
+        for (const Tensor& t : c.inputs) {
+            shapes.push_back(t.empty() ? Shape{} : t.dims());
+            in.push_back(t.empty() ? nullptr : &t);
+        }
+        const std::vector<Shape> outShapes = c.op->inferShapes(shapes);
+        std::vector<Tensor> want;
+        std::vector<Tensor*> wantPtr;
+        for (const Shape& s : outShapes) want.emplace_back(s);
+        for (Tensor& t : want) wantPtr.push_back(&t);
+        ref(*c.op, in, wantPtr);
+        for (const KernelEntry& k : kernelList()) {
+            if (k.opType != opType || k.backend != "cpu" || (k.supports && !k.supports(*c.op, shapes))) continue;
+            used.insert(k.name);
+            for (const std::string& path : paths)
+                for (std::size_t threads : {1, 3}) {
+                    setKernels(path);
+                    setNumThreads(threads);
+                    std::vector<Tensor> got;
+                    std::vector<Tensor*> gotPtr;
+                    for (const Shape& s : outShapes) got.emplace_back(s);
+                    for (Tensor& t : got) gotPtr.push_back(&t);
+                    k.fn(*c.op, in, gotPtr);
+                    for (std::size_t o = 0; o < want.size(); ++o) {
+                        float scale = 1.f, err = 0.f;
+                        const float* w = want[o].data<float>();
+                        const float* g = got[o].data<float>();
+                        for (std::size_t i = 0; i < want[o].size(); ++i) {
+                            scale = std::max(scale, std::fabs(w[i]));
+                            err = std::max(err, std::fabs(w[i] - g[i]));
+                        }
+                        INFO(k.name << " on " << c.label << ", path " << path << ", " << threads << " threads");
+                        CHECK(err <= 2e-5f * scale);
+                    }
+                }
+        }
+    }
+    setKernels("cpu");
+    setNumThreads(threadsBefore);
+    return {used.begin(), used.end()};
+}
+
+void checkAllEntries(const std::vector<std::string>& opTypes) {
+    for (const std::string& type : opTypes) {
+        const std::vector<std::string> used = checkAgainstRef(type);
+        for (const KernelEntry& k : kernelList())
+            if (k.opType == type && k.backend == "cpu") {
+                INFO("kernel " << k.name << " (" << type << ") was reached by no test case");
+                CHECK(std::find(used.begin(), used.end(), k.name) != used.end());
+            }
+    }
+}
+
+} // namespace fibnlr::test

@@ -1,0 +1,9 @@
+// Fast kernels of src/kernels/cpu/Elementwise.cpp against their ref kernels on awkward
+// shapes (cases in KernelCases.cpp), on both SIMD paths and 1 and 3 threads.
+#include <catch2/catch.hpp>
+
+#include "KernelCases.hpp"
+
+TEST_CASE("cpu Elementwise kernels match ref", "[kernels][cpu]") {
+    fibnlr::test::checkAllEntries({"BatchNormalization", "FusedBatchNormalization", "ReLU", "LeakyReLU", "GELU", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Add", "Sub", "Mul", "Div", "FusedAdd", "FusedSub", "FusedMul", "FusedDiv", "Sum", "FusedSum"});
+}

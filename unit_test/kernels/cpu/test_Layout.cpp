@@ -1,0 +1,9 @@
+// Fast kernels of src/kernels/cpu/Layout.cpp against their ref kernels on awkward
+// shapes (cases in KernelCases.cpp), on both SIMD paths and 1 and 3 threads.
+#include <catch2/catch.hpp>
+
+#include "KernelCases.hpp"
+
+TEST_CASE("cpu Layout kernels match ref", "[kernels][cpu]") {
+    fibnlr::test::checkAllEntries({"Concat", "Softmax"});
+}

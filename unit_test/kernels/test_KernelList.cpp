@@ -1,0 +1,41 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "cpu/KernelCases.hpp"
+#include "fibnlr/kernels/Kernel.hpp"
+#include "fibnlr/operator/OperatorList.hpp"
+
+using namespace fibnlr;
+
+TEST_CASE("every cpu kernel has a ref kernel and test cases", "[kernels]") {
+    std::set<std::string> names;
+    for (const KernelEntry& k : kernelList()) {
+        if (k.backend != "cpu") continue;
+        INFO(k.opType << " / " << k.name);
+        CHECK(!k.name.empty());
+        CHECK(names.insert(k.opType + "/" + k.name).second);
+        CHECK(findKernel(k.opType, "ref") != nullptr);
+        CHECK(test::caseGenerators().count(k.opType) == 1);
+    }
+}
+
+TEST_CASE("selectKernel picks the first supporting variant, then falls back to ref", "[kernels]") {
+    OperatorPtr dw = makeOperator("Conv", {{"group", std::int64_t(8)}});
+    const KernelEntry* k = selectKernel(*dw, {{1, 8, 5, 5}, {8, 1, 3, 3}, {}}, "cpu");
+    REQUIRE(k);
+    CHECK(k->name == "dwconv2d_f32_direct");
+    OperatorPtr dense = makeOperator("Conv");
+    k = selectKernel(*dense, {{1, 8, 5, 5}, {4, 8, 3, 3}, {}}, "cpu");
+    REQUIRE(k);
+    CHECK(k->name == "conv2d_f32_im2col");
+    // A 3-D conv has no cpu variant: the ref kernel runs it.
+    k = selectKernel(*dense, {{1, 2, 4, 4, 4}, {3, 2, 3, 3, 3}, {}}, "cpu");
+    REQUIRE(k);
+    CHECK(k->backend == "ref");
+    // Ops without a cpu kernel fall back to ref too.
+    OperatorPtr lrn = makeOperator("LRN", {{"size", std::int64_t(3)}});
+    k = selectKernel(*lrn, {{1, 4, 3, 3}}, "cpu");
+    REQUIRE(k);
+    CHECK(k->backend == "ref");
+}

@@ -1,0 +1,154 @@
+// Compiled plans: buffer planning (src/scheduler/Plan.cpp) and the fusion the
+// scheduler does on the "cpu" backend, checked against the unfused "ref" plan.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+
+#include "fibnlr/graph/Builder.hpp"
+#include "fibnlr/kernels/cpu/Micro.hpp"
+#include "fibnlr/operator/OperatorList.hpp"
+#include "fibnlr/operator/Producer.hpp"
+#include "fibnlr/scheduler/Plan.hpp"
+#include "fibnlr/scheduler/Scheduler.hpp"
+
+using namespace fibnlr;
+
+namespace {
+
+Tensor rnd(Shape dims, float lo, float hi, unsigned seed) {
+    Tensor t(std::move(dims));
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> d(lo, hi);
+    for (std::size_t i = 0; i < t.size(); ++i) t.data<float>()[i] = d(gen);
+    return t;
+}
+
+/// x → conv1 → bn1 → relu1 → conv2 → bn2 → add(·, relu1) → relu2 → pool → flat → fc → leaky.
+/// relu1's output has two readers (conv2 and the skip), but its input has one,
+/// so it still fuses into conv1's epilogue.
+struct Block {
+    GraphView g{"block"};
+    NodePtr x, conv1, bn1, relu1, conv2, bn2, add, relu2, pool, flat, fc, leaky;
+    Block() {
+        const std::size_t C = 13;
+        auto bnParams = [&](unsigned s) {
+            return std::map<std::string, Tensor>{{"scale", rnd({C}, 0.5f, 1.5f, s)},
+                                                 {"B", rnd({C}, -0.5f, 0.5f, s + 1)},
+                                                 {"input_mean", rnd({C}, -0.5f, 0.5f, s + 2)},
+                                                 {"input_var", rnd({C}, 0.5f, 2.f, s + 3)}};
+        };
+        const AttrList pad1{{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}};
+        x = addInput(g, "x");
+        conv1 = addNode(g, "Conv", "conv1", {out(x)}, {{"W", rnd({C, 3, 3, 3}, -0.5f, 0.5f, 1)}}, pad1);
+        bn1 = addNode(g, "BatchNormalization", "bn1", {out(conv1)}, bnParams(10));
+        relu1 = addNode(g, "ReLU", "relu1", {out(bn1)});
+        conv2 = addNode(g, "Conv", "conv2", {out(relu1)},
+                        {{"W", rnd({C, C, 3, 3}, -0.3f, 0.3f, 2)}, {"B", rnd({C}, -0.1f, 0.1f, 3)}}, pad1);
+        bn2 = addNode(g, "BatchNormalization", "bn2", {out(conv2)}, bnParams(20));
+        add = addNode(g, "Add", "add", {out(bn2), out(relu1)});
+        relu2 = addNode(g, "ReLU", "relu2", {out(add)});
+        pool = addNode(g, "GlobalAveragePool", "pool", {out(relu2)});
+        flat = addNode(g, "Flatten", "flat", {out(pool)});
+        fc = addNode(g, "Gemm", "fc", {out(flat)}, {{"B", rnd({5, C}, -1.f, 1.f, 4)}, {"C", rnd({5}, -1.f, 1.f, 5)}},
+                     {{"transB", std::int64_t(1)}});
+        leaky = addNode(g, "LeakyReLU", "leaky", {out(fc)}, {}, {{"alpha", 0.2f}});
+        g.setOutputs({out(leaky)});
+    }
+};
+
+std::vector<float> run(GraphView& g, const std::string& backend, const Tensor& x) {
+    compile(g, CompileOptions{backend, DataType::Float32, {x.dims()}});
+    return forward(g, {x})[0].toVector<float>();
+}
+
+void requireClose(const std::vector<float>& a, const std::vector<float>& b) {
+    REQUIRE(a.size() == b.size());
+    float scale = 1.f, err = 0.f;
+    for (std::size_t i = 0; i < a.size(); ++i) scale = std::max(scale, std::fabs(b[i])), err = std::max(err, std::fabs(a[i] - b[i]));
+    CHECK(err <= 1e-5f * scale);
+}
+
+} // namespace
+
+TEST_CASE("planMemory reuses dead buffers, writes in place and never reuses an output", "[scheduler][plan]") {
+    // v0 (step 0) read by 1; v1 (step 1) read by 2, in place of v0; v2 (step 2) read by 3; v3 output.
+    std::vector<MemoryValue> v(4);
+    v[0] = {100, 0, 1};
+    v[1] = {100, 1, 2, 0, false};
+    v[2] = {50, 2, 3};
+    v[3] = {100, 3, SIZE_MAX};
+    const MemoryPlan p = planMemory(v);
+    CHECK(p.slotOf[1] == p.slotOf[0]);  // in place
+    CHECK(p.slotOf[2] != p.slotOf[1]);  // v1 is read while v2 is written
+    CHECK(p.slotOf[3] == p.slotOf[0]);  // v0/v1 are dead by step 3
+    CHECK(p.slotFloats.size() == 2);
+    // A view shares its source's slot even though the source lives on; the
+    // slot stays busy until both are dead.
+    std::vector<MemoryValue> w(3);
+    w[0] = {10, 0, 2};
+    w[1] = {10, 1, 3, 0, true};
+    w[2] = {10, 2, 3};
+    const MemoryPlan q = planMemory(w);
+    CHECK(q.slotOf[1] == q.slotOf[0]);
+    CHECK(q.slotOf[2] != q.slotOf[0]);
+}
+
+TEST_CASE("cpu plan fuses Conv+BN+activation and producer+activation, equal to the ref plan", "[scheduler][plan]") {
+    Block b;
+    const Tensor x = rnd({3, 3, 9, 7}, -1.f, 1.f, 99);
+    const std::vector<float> ref = run(b.g, "ref", x);
+    const std::vector<float> cpu = run(b.g, "cpu", x);
+    requireClose(cpu, ref);
+    auto& s = dynamic_cast<Scheduler&>(*b.g.executor());
+    const std::vector<std::string> plan = s.describePlan();
+    CHECK(std::find(plan.begin(), plan.end(), "conv1+bn1+relu1 : conv2d_f32_im2col_act") != plan.end());
+    CHECK(std::find(plan.begin(), plan.end(), "conv2+bn2 : conv2d_f32_im2col_act") != plan.end());
+    CHECK(std::find(plan.begin(), plan.end(), "add+relu2 : add_f32_bcast_act") != plan.end());
+    CHECK(std::find(plan.begin(), plan.end(), "fc+leaky : gemm_f32_sgemm_act") != plan.end());
+    // The user's graph keeps its BatchNorm nodes; shapes of fused-away nodes stay queryable.
+    CHECK(b.g.getNodesByType("BatchNormalization").size() == 2);
+    CHECK(s.outputShape(*b.bn1) == Shape{3, 13, 9, 7});
+    // Buffers are shared: less than one buffer per intermediate tensor.
+    CHECK(s.plannedFloats() < 4 * 3 * 13 * 9 * 7);
+}
+
+TEST_CASE("a hook on a fused-away node sees its real input (the step runs unfused)", "[scheduler][plan]") {
+    Block b;
+    const Tensor x = rnd({2, 3, 8, 8}, -1.f, 1.f, 7);
+    std::map<std::string, std::vector<float>> seen[2];
+    int which = 0;
+    for (const NodePtr& n : {b.bn1, b.relu1, b.relu2, b.leaky})
+        b.g.hooks().set("test", n.get(), [&](const Node& node, const Tensor& in) { seen[which][node.name()] = in.toVector<float>(); });
+    const std::vector<float> ref = run(b.g, "ref", x);
+    which = 1;
+    const std::vector<float> cpu = run(b.g, "cpu", x);
+    requireClose(cpu, ref);
+    for (const char* name : {"bn1", "relu1", "relu2", "leaky"}) {
+        INFO(name);
+        REQUIRE(seen[1].count(name));
+        requireClose(seen[1][name], seen[0][name]);
+    }
+    // Without hooks the fused path runs again and gives the same output.
+    b.g.hooks().removeAll("test");
+    requireClose(forward(b.g, {x})[0].toVector<float>(), ref);
+}
+
+TEST_CASE("parameters edited in place are seen by the BN epilogue; set_kernels re-plans", "[scheduler][plan]") {
+    Block b;
+    const Tensor x = rnd({2, 3, 8, 8}, -1.f, 1.f, 8);
+    const std::vector<float> before = run(b.g, "cpu", x);
+    // Edit bn2's scale tensor in place (no revision bump), as numpy users do.
+    auto& scale = static_cast<ProducerOp&>(b.bn2->getParent(1)->getOperator());
+    Tensor t = scale.value();
+    for (std::size_t i = 0; i < t.size(); ++i) t.data<float>()[i] *= 2.f;
+    const std::vector<float> after = forward(b.g, {x})[0].toVector<float>();
+    CHECK(after != before);
+    setKernels("ref");
+    const std::vector<float> viaRef = forward(b.g, {x})[0].toVector<float>();
+    CHECK(dynamic_cast<Scheduler&>(*b.g.executor()).describePlan().size() == 11);  // one step per node
+    setKernels("cpu");
+    requireClose(after, viaRef);
+    requireClose(forward(b.g, {x})[0].toVector<float>(), viaRef);
+    CHECK(dynamic_cast<Scheduler&>(*b.g.executor()).describePlan().size() == 6);  // fused again after re-plan
+}
