@@ -5,6 +5,8 @@ void bindData(pybind11::module_& m);
 void bindOperator(pybind11::module_& m);
 void bindGraph(pybind11::module_& m);
 void bindScheduler(pybind11::module_& m);
+void bindDataProvider(pybind11::module_& m);
+void bindRecipes(pybind11::module_& m);
 } // namespace fibnlr::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -14,4 +16,6 @@ PYBIND11_MODULE(_core, m) {
     bindOperator(m);
     bindGraph(m);
     bindScheduler(m);
+    bindDataProvider(m);
+    bindRecipes(m);
 }
