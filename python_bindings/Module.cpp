@@ -7,6 +7,7 @@ void bindGraph(pybind11::module_& m);
 void bindScheduler(pybind11::module_& m);
 void bindDataProvider(pybind11::module_& m);
 void bindRecipes(pybind11::module_& m);
+void bindKernels(pybind11::module_& m);
 } // namespace fibnlr::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -18,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
     bindScheduler(m);
     bindDataProvider(m);
     bindRecipes(m);
+    bindKernels(m);
 }
