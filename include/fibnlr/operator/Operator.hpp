@@ -44,8 +44,11 @@ public:
     /// Throws std::invalid_argument for an unknown name or a value of the wrong type.
     virtual void setAttribute(const std::string& name, const AttrValue& value) = 0;
     /// Sets several attributes, then validates once (so their order does not
-    /// matter); on error the previous attributes are restored.
-    virtual void setAttributes(const AttrList& values) = 0;
+    /// matter); on error the previous attributes are restored. The default
+    /// sets them one by one, for operators without an attribute struct.
+    virtual void setAttributes(const AttrList& values) {
+        for (const auto& kv : values) setAttribute(kv.first, kv.second);
+    }
     /// Checks attribute ranges (negative stride, zero groups, ...).
     virtual void validate() const {}
 
