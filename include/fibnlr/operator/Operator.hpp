@@ -43,6 +43,12 @@ public:
     virtual AttrList attributes() const = 0;
     /// Throws std::invalid_argument for an unknown name or a value of the wrong type.
     virtual void setAttribute(const std::string& name, const AttrValue& value) = 0;
+    /// Sets several attributes, then validates once (so their order does not
+    /// matter); on error the previous attributes are restored. The default
+    /// sets them one by one, for operators without an attribute struct.
+    virtual void setAttributes(const AttrList& values) {
+        for (const auto& kv : values) setAttribute(kv.first, kv.second);
+    }
     /// Checks attribute ranges (negative stride, zero groups, ...).
     virtual void validate() const {}
 
@@ -91,7 +97,25 @@ public:
         const_cast<Attrs&>(attrs).visit([&](const char* name, auto& field) { out.emplace_back(name, AttrValue(field)); });
         return out;
     }
-    void setAttribute(const std::string& name, const AttrValue& value) override {
+    /// Assigns then validates; on any error the previous attributes are restored.
+    void setAttribute(const std::string& name, const AttrValue& value) override { setAttributes({{name, value}}); }
+    void setAttributes(const AttrList& values) override {
+        const Attrs previous = attrs;
+        try {
+            for (const auto& kv : values) assign(kv.first, kv.second);
+            this->validate();
+        } catch (...) {
+            attrs = previous;
+            throw;
+        }
+        bumpRevision();
+    }
+    std::shared_ptr<Operator> clone() const override {
+        return std::make_shared<Derived>(static_cast<const Derived&>(*this));
+    }
+
+private:
+    void assign(const std::string& name, const AttrValue& value) {
         bool found = false, ok = false;
         attrs.visit([&](const char* n, auto& field) {
             if (name == n) {
@@ -103,10 +127,6 @@ public:
         if (!ok)
             throw std::invalid_argument(type() + " attribute '" + name + "' cannot take the value " +
                                         fibnlr::toString(value));
-        bumpRevision();
-    }
-    std::shared_ptr<Operator> clone() const override {
-        return std::make_shared<Derived>(static_cast<const Derived&>(*this));
     }
 };
 
