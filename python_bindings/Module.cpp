@@ -6,6 +6,9 @@ void bindOperator(pybind11::module_& m);
 void bindGraph(pybind11::module_& m);
 void bindScheduler(pybind11::module_& m);
 void bindRuntime(pybind11::module_& m);
+void bindDataProvider(pybind11::module_& m);
+void bindRecipes(pybind11::module_& m);
+void bindKernels(pybind11::module_& m);
 } // namespace fibnlr::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -16,4 +19,7 @@ PYBIND11_MODULE(_core, m) {
     bindGraph(m);
     bindScheduler(m);
     bindRuntime(m);
+    bindDataProvider(m);
+    bindRecipes(m);
+    bindKernels(m);
 }

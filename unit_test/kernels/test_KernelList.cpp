@@ -1,12 +1,34 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "cpu/KernelCases.hpp"
+
 #include "fibnlr/kernels/Kernel.hpp"
 #include "fibnlr/operator/OperatorList.hpp"
 
 using namespace fibnlr;
+
+TEST_CASE("kernelList: every operator type but Producer and Input has a ref kernel", "[kernels]") {
+    for (const std::string& type : operatorTypes()) {
+        INFO(type);
+        if (type == "Producer" || type == "Input") CHECK(findKernel(type, "ref") == nullptr);
+        else CHECK(findKernel(type, "ref") != nullptr);
+    }
+    for (const KernelEntry& k : kernelList()) {
+        INFO(k.opType << " on " << k.backend);
+        CHECK(k.fn != nullptr);
+        // "Fused<op>" are steps of compiled plans (operator/Fused.hpp), not user operators.
+        const std::string base = k.opType.rfind("Fused", 0) == 0 ? k.opType.substr(5) : k.opType;
+        CHECK(std::find(operatorTypes().begin(), operatorTypes().end(), base) != operatorTypes().end());
+    }
+}
+
+TEST_CASE("findKernel: falls back to ref, null for an unknown type", "[kernels]") {
+    REQUIRE(findKernel("Conv", "cpu") == findKernel("Conv", "ref"));
+    REQUIRE(findKernel("Conv", "no-such-backend") == findKernel("Conv", "ref"));
+    REQUIRE(findKernel("NoSuchOp", "ref") == nullptr);
+}
 
 TEST_CASE("every cpu kernel has a ref kernel and test cases", "[kernels]") {
     std::set<std::string> names;
