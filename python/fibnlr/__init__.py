@@ -9,15 +9,10 @@ re-exported here under its upstream names (``fibnlr_prepare``,
 ``fibnlr_compute``, ``fibnlr_compute_NNPR``, ``fibnlr_prune``, ``fibnlr``,
 ``fibnlr_Parameters``, ...), so upstream scripts port by changing their imports.
 """
-<<<<<<< HEAD
-from ._core import (GraphView, Node, Operator, Tensor, dtype, get_kernels, get_num_threads, make_operator,
-                    operator_types, set_kernels, set_num_threads, simd_path)
-=======
 import sys as _sys
 
-from ._core import (DataProvider, Database, GraphView, Node, Operator, Tensor, TensorDatabase, dtype,
-                    make_operator, operator_types, recipes)
->>>>>>> recipe
+from ._core import (DataProvider, Database, GraphView, Node, Operator, Tensor, TensorDatabase, dtype, get_kernels,
+                    get_num_threads, make_operator, operator_types, recipes, set_kernels, set_num_threads, simd_path)
 from .onnx_io import load_onnx, save_onnx, to_onnx
 
 # `import fibnlr.recipes` / `from fibnlr.recipes import ...` reach the compiled submodule.

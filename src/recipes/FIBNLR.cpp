@@ -44,7 +44,24 @@ void measure(const Node& node, const Tensor& x) {
     tracker->add(alive.data(), channels);
 }
 
-void installHook(GraphView& graph, const NodePtr& node) { graph.hooks().set(kFIBNLRHookKey, node.get(), measure); }
+/// The fused form of `measure` (graph/Hooks.hpp SignStatsHook): when the
+/// compiled plan fused this node into the producer of its input, the producer's
+/// kernel accumulates the same statistics while it writes the input.
+bool measuring(const Node& node) {
+    const bool* on = node.annotations().tryGet<bool>(kMeasuringKey);
+    return on && *on && tryGet<NPR>(node) && tryGet<ActivityTracker>(node);
+}
+void measureStats(const Node& node, double neg, double pos, std::uint64_t nonFinite, const std::uint8_t* alive,
+                  std::size_t channels) {
+    NPR* npr = tryGet<NPR>(node);
+    npr->add(neg, pos);
+    npr->nonFinite += nonFinite;
+    tryGet<ActivityTracker>(node)->add(alive, channels);
+}
+
+void installHook(GraphView& graph, const NodePtr& node) {
+    graph.hooks().set(kFIBNLRHookKey, node.get(), measure, SignStatsHook{measuring, measureStats});
+}
 
 /// The group id ImageSize gives a node: the product of its input's spatial dims.
 std::int64_t imageSizeGroup(const GraphView& graph, const Scheduler& sched, const Node& node) {

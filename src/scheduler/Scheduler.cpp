@@ -290,6 +290,11 @@ void Scheduler::plan() {
                 u.outputs = st.outputs;
                 st.unfused.push_back(std::move(u));
             }
+        if (const auto* f = dynamic_cast<const FusedOp*>(st.op.get());
+            f && f->activation().kind != ActKind::None && pr.chain.size() > 1) {
+            st.stats = std::make_shared<EpilogueStats>();
+            st.countingOp = f->withStats(st.stats);
+        }
         steps.push_back(std::move(st));
     }
     for (const Port& o : graphOutputs)
@@ -308,8 +313,28 @@ void Scheduler::plan() {
 
 void Scheduler::runStep(const Step& s, const Hooks& hooks) const {
     if (!hooks.empty()) {
-        bool hookedInside = false;
-        for (std::size_t c = 1; c < s.unfused.size(); ++c) hookedInside = hookedInside || hooks.has(s.unfused[c].node.get());
+        bool hookedInside = false, onlyStats = s.countingOp != nullptr;
+        const Node* act = s.unfused.empty() ? nullptr : s.unfused.back().node.get();
+        for (std::size_t c = 1; c < s.unfused.size(); ++c) {
+            const Node* n = s.unfused[c].node.get();
+            if (!hooks.has(n)) continue;
+            hookedInside = true;
+            onlyStats = onlyStats && n == act && hooks.allSignStats(n);
+        }
+        if (hookedInside && onlyStats) {
+            // Fused measuring: the kernel counts the activation's input while it writes it.
+            if (!s.inputs.empty() && s.inputs[0]) hooks.run(*s.node, *s.inputs[0]);
+            if (!hooks.signStatsActive(*act)) {
+                s.kernel(*s.op, s.inputs, s.outputs);
+                return;
+            }
+            const Shape& d = s.outputs[0]->dims();
+            s.stats->reset(d.size() >= 2 ? d[1] : 1);
+            s.kernel(*s.countingOp, s.inputs, s.outputs);
+            hooks.addSignStats(*act, s.stats->neg, s.stats->pos, s.stats->nonFinite, s.stats->alive.data(),
+                               s.stats->alive.size());
+            return;
+        }
         if (hookedInside) {
             for (const Step& u : s.unfused) {
                 if (!u.inputs.empty() && u.inputs[0]) hooks.run(*u.node, *u.inputs[0]);

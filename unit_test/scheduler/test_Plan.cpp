@@ -152,3 +152,54 @@ TEST_CASE("parameters edited in place are seen by the BN epilogue; set_kernels r
     requireClose(forward(b.g, {x})[0].toVector<float>(), viaRef);
     CHECK(dynamic_cast<Scheduler&>(*b.g.executor()).describePlan().size() == 6);  // fused again after re-plan
 }
+
+TEST_CASE("sign-statistics hooks on fused activations are fed by the epilogue, not by the tensor", "[scheduler][plan]") {
+    Block b;
+    const Tensor x = rnd({2, 3, 8, 8}, -1.f, 1.f, 11);
+    struct Seen {
+        int tensorCalls = 0, statsCalls = 0;
+        double neg = 0, pos = 0;
+        std::vector<std::uint8_t> alive;
+    };
+    std::map<std::string, Seen> seen;
+    bool on = true;
+    const NodePtr acts[] = {b.relu1, b.relu2, b.leaky};
+    for (const NodePtr& n : acts)
+        b.g.hooks().set(
+            "stats", n.get(),
+            [&](const Node& node, const Tensor& in) {
+                Seen& s = seen[node.name()];
+                ++s.tensorCalls;
+                for (float v : in.toVector<float>()) (v < 0 ? s.neg : s.pos) += std::fabs(v);
+            },
+            SignStatsHook{[&](const Node&) { return on; },
+                          [&](const Node& node, double neg, double pos, std::uint64_t, const std::uint8_t* alive, std::size_t c) {
+                              Seen& s = seen[node.name()];
+                              ++s.statsCalls;
+                              s.neg += neg, s.pos += pos;
+                              s.alive.assign(alive, alive + c);
+                          }});
+    const std::vector<float> y = run(b.g, "cpu", x);
+    for (const NodePtr& n : acts) {
+        INFO(n->name());
+        CHECK(seen[n->name()].statsCalls == 1);
+        CHECK(seen[n->name()].tensorCalls == 0);
+    }
+    CHECK(seen["relu1"].alive.size() == 13);
+    CHECK(seen["leaky"].alive.size() == 5);
+    // Same statistics through the tensor hooks of the unfused ref plan.
+    std::map<std::string, Seen> fused = seen;
+    seen.clear();
+    requireClose(run(b.g, "ref", x), y);
+    for (const NodePtr& n : acts) {
+        INFO(n->name());
+        CHECK(seen[n->name()].tensorCalls == 1);
+        CHECK(fused[n->name()].neg == Approx(seen[n->name()].neg).epsilon(1e-5));
+        CHECK(fused[n->name()].pos == Approx(seen[n->name()].pos).epsilon(1e-5));
+    }
+    // Inactive: nothing is counted and the plain fused kernel runs.
+    on = false;
+    seen.clear();
+    run(b.g, "cpu", x);
+    CHECK(seen.empty());
+}

@@ -1,4 +1,7 @@
 #pragma once
+#include <cstdint>
+#include <mutex>
+
 #include "fibnlr/operator/Operator.hpp"
 
 namespace fibnlr {
@@ -15,6 +18,29 @@ bool activationOf(const Operator& op, Activation& act);
 std::string toString(const Activation& act);
 /// The reference (scalar, double where the ref kernels use double) value of act(x).
 float applyActivationRef(const Activation& act, float x);
+
+/// Sign statistics of a fused step's pre-activation output (the activation
+/// node's input), accumulated by the kernel while it writes the output; the
+/// scheduler hands them to the node's SignStatsHooks (graph/Hooks.hpp).
+/// Same meaning as SignCounts (kernels/Counting.hpp) plus per-channel flags.
+struct EpilogueStats {
+    double neg = 0.0, pos = 0.0;
+    std::uint64_t nonFinite = 0;
+    std::vector<std::uint8_t> alive;  ///< per channel (dim 1): 1 once some value > 0
+    std::mutex mutex;
+
+    void reset(std::size_t channels) {
+        neg = pos = 0.0;
+        nonFinite = 0;
+        alive.assign(channels, 0);
+    }
+    /// Adds one work item's partial results; `aliveLocal[i]` is channel c0 + i.
+    void merge(double n, double p, std::uint64_t nf, const std::uint8_t* aliveLocal, std::size_t c0, std::size_t count) {
+        std::lock_guard<std::mutex> lk(mutex);
+        neg += n, pos += p, nonFinite += nf;
+        for (std::size_t i = 0; i < count; ++i) alive[c0 + i] |= aliveLocal[i];
+    }
+};
 
 /// A producer (Conv, Gemm, BatchNormalization, Add, ...) followed by the
 /// activation that consumed its output, run as one step of a compiled plan.
@@ -40,6 +66,14 @@ public:
     std::shared_ptr<Operator> clone() const override {
         return std::make_shared<FusedOp>(mBase->clone(), mAct, mBatchNorm, mEpsilon);
     }
+    /// The same step, also accumulating sign statistics of its pre-activation output into `stats`.
+    std::shared_ptr<FusedOp> withStats(std::shared_ptr<EpilogueStats> stats) const {
+        auto f = std::make_shared<FusedOp>(mBase, mAct, mBatchNorm, mEpsilon);
+        f->mStats = std::move(stats);
+        return f;
+    }
+    /// Null unless built by withStats.
+    EpilogueStats* stats() const { return mStats.get(); }
 
     const Operator& base() const { return *mBase; }
     const Activation& activation() const { return mAct; }
@@ -54,6 +88,7 @@ private:
     bool mBatchNorm;
     float mEpsilon;
     std::vector<InputSpec> mSpecs;
+    std::shared_ptr<EpilogueStats> mStats;
 };
 
 /// Per-channel epilogue of a FusedOp conv: scale (null when there is no
@@ -71,6 +106,11 @@ inline const Operator& unfuse(const Operator& op, Activation& act) {
     }
     act = Activation{};
     return op;
+}
+/// The statistics a kernel must accumulate for `op` (null: none).
+inline EpilogueStats* epilogueStats(const Operator& op) {
+    const auto* f = dynamic_cast<const FusedOp*>(&op);
+    return f ? f->stats() : nullptr;
 }
 
 } // namespace fibnlr

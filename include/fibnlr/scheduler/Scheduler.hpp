@@ -5,6 +5,7 @@
 
 #include "fibnlr/graph/GraphView.hpp"
 #include "fibnlr/kernels/Kernel.hpp"
+#include "fibnlr/operator/Fused.hpp"
 
 namespace fibnlr {
 
@@ -29,7 +30,9 @@ struct CompileOptions {
 /// tensors share a few buffers planned at compile time (element-wise steps
 /// write in place when their input dies). When a hook (graph.hooks()) is
 /// installed on a node that was fused away, that step runs unfused so the
-/// hook sees the node's real input.
+/// hook sees the node's real input; when that node is the step's activation
+/// and all its hooks have a SignStatsHook form (FIBNLR measuring), the step
+/// stays fused and its kernel accumulates the statistics in its epilogue.
 ///
 /// forward() accepts inputs whose batch size (dim 0) differs from the
 /// compiled one (a partial last batch) by re-planning; any other difference
@@ -60,6 +63,10 @@ private:
         /// For a fused step: each node of the chain with its own kernel and
         /// operands, writing the step's output in place; run when one of them has a hook.
         std::vector<Step> unfused;
+        /// For a step ending in a fused activation: the same step also
+        /// accumulating the activation's input statistics (for SignStatsHooks).
+        OperatorPtr countingOp;
+        std::shared_ptr<EpilogueStats> stats;
     };
     void plan();
     std::string effectiveBackend() const;

@@ -27,6 +27,13 @@ float* scratch(int slot, std::size_t floats) {
 
 namespace {
 
+/// Zeroed per-thread channel flags for one work item of a measured step.
+std::uint8_t* aliveScratch(std::size_t channels) {
+    thread_local std::vector<std::uint8_t> flags;
+    flags.assign(channels, 0);
+    return flags.data();
+}
+
 /// A 1-D or 2-D window seen as 2-D (a 1-D axis becomes W with H = 1).
 struct Geo2d {
     std::size_t H = 1, W = 1, OH = 1, OW = 1, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0;
@@ -103,7 +110,7 @@ std::size_t imagesPerGemm(std::size_t batch, std::size_t P, std::size_t K, std::
 } // namespace
 
 void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
-                       float* y, const Activation& act) {
+                       float* y, const Activation& act, EpilogueStats* stats) {
     // Work items, all independent: (group, images [n0, n0 + nb), output rows
     // [oy0, oy1)) → im2col into a per-thread buffer → single-threaded SGEMM →
     // epilogue. One image is cut into blocks of output rows so its im2col
@@ -152,13 +159,25 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
                               static_cast<blasint>(cols), static_cast<blasint>(K), 1.f, wg, static_cast<blasint>(K), bm,
                               static_cast<blasint>(ldb), 0.f, out, static_cast<blasint>(ldo));
         // Epilogue: per-channel scale/shift + activation, and the scatter to [n, m, P] when images were grouped.
+        // Measuring: the row is written before the activation, counted while in L1, then activated in place.
+        double neg = 0.0, pos = 0.0;
+        std::uint64_t nonFinite = 0;
+        std::uint8_t* alive = stats ? aliveScratch(Mg) : nullptr;
         for (std::size_t i = 0; i < nb; ++i)
             for (std::size_t m = 0; m < Mg; ++m) {
                 const std::size_t oc = gi * Mg + m;
                 float* dst = y + ((n0 + i) * p.outChannels + oc) * P + oy0 * g.OW;
                 const float* src = direct ? dst : out + m * ldo + i * bp;
-                mk.scaleShiftAct(src, dst, bp, scale ? scale[oc] : 1.f, shift ? shift[oc] : 0.f, act);
+                const float sc = scale ? scale[oc] : 1.f, sh = shift ? shift[oc] : 0.f;
+                if (!stats) {
+                    mk.scaleShiftAct(src, dst, bp, sc, sh, act);
+                    continue;
+                }
+                mk.scaleShiftAct(src, dst, bp, sc, sh, Activation{});
+                alive[m] |= mk.countSigns(dst, bp, neg, pos, nonFinite) ? 1 : 0;
+                mk.scaleShiftAct(dst, dst, bp, 1.f, 0.f, act);
             }
+        if (stats) stats->merge(neg, pos, nonFinite, alive, gi * Mg, Mg);
     };
     if (split)
         for (std::size_t it = 0; it < items; ++it) item(it);
@@ -167,13 +186,16 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
 }
 
 void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* scale,
-                         const float* shift, float* y, const Activation& act) {
+                         const float* shift, float* y, const Activation& act, EpilogueStats* stats) {
     const Geo2d g = geo2d(p);
     std::size_t lo[64], hi[64];
     for (std::size_t kx = 0; kx < g.kw; ++kx) tapRange(g.W, g.OW, g.sw, kx * g.dw, g.pw, lo[kx], hi[kx]);
     const Micro& mk = micro();
     const std::size_t C = p.inChannels, HW = g.H * g.W, P = g.OH * g.OW, kk = g.kh * g.kw;
     parallelRange(p.batch * C, 1, [&](std::size_t t0, std::size_t t1) {
+        double neg = 0.0, pos = 0.0;
+        std::uint64_t nonFinite = 0;
+        std::uint8_t* alive = stats ? aliveScratch(C) : nullptr;
         for (std::size_t t = t0; t < t1; ++t) {
             const std::size_t c = t % C;
             const float* xp = x + t * HW;
@@ -188,9 +210,16 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
                     if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.H)) continue;
                     mk.windowRow(0, xp + static_cast<std::size_t>(iy) * g.W, wp + ky * g.kw, g.kw, g.sw, g.dw, g.pw, lo, hi, row);
                 }
-                mk.scaleShiftAct(row, row, g.OW, sc, sh, act);
+                if (!stats) {
+                    mk.scaleShiftAct(row, row, g.OW, sc, sh, act);
+                    continue;
+                }
+                mk.scaleShiftAct(row, row, g.OW, sc, sh, Activation{});
+                alive[c] |= mk.countSigns(row, g.OW, neg, pos, nonFinite) ? 1 : 0;
+                mk.scaleShiftAct(row, row, g.OW, 1.f, 0.f, act);
             }
         }
+        if (stats) stats->merge(neg, pos, nonFinite, alive, 0, C);
     });
 }
 
@@ -217,7 +246,7 @@ template <class F> void launchConvWith(const Operator& op, const std::vector<con
     const ConvParams p = convParams(conv, in[0]->dims(), in[1]->dims());
     const float *scale, *shift;
     epilogueAffine(op, in, p.outChannels, scratch(2, 2 * p.outChannels), scale, shift);
-    kernel(p, in[0]->data<float>(), in[1]->data<float>(), scale, shift, out[0]->data<float>(), act);
+    kernel(p, in[0]->data<float>(), in[1]->data<float>(), scale, shift, out[0]->data<float>(), act, epilogueStats(op));
 }
 } // namespace
 

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "fibnlr/kernels/cpu/Kernels.hpp"
 #include "fibnlr/kernels/cpu/ThreadPool.hpp"
@@ -80,9 +82,35 @@ void launchUnaryCpu(const Operator& op, const std::vector<const Tensor*>& in, co
     });
 }
 
+void countThenActivate(Tensor& y, const Activation& act, EpilogueStats& stats) {
+    const Shape& d = y.dims();
+    const std::size_t C = d.size() >= 2 ? d[1] : 1;
+    const std::size_t inner = d.size() >= 2 ? y.size() / std::max<std::size_t>(1, d[0] * d[1]) : y.size();
+    const std::size_t planes = d.size() >= 2 ? d[0] * d[1] : 1;
+    float* yp = y.data<float>();
+    const Micro& mk = micro();
+    parallelRange(planes, std::max<std::size_t>(1, kGrain / std::max<std::size_t>(1, inner)), [&](std::size_t lo, std::size_t hi) {
+        thread_local std::vector<std::uint8_t> alive;
+        alive.assign(C, 0);
+        double neg = 0.0, pos = 0.0;
+        std::uint64_t nonFinite = 0;
+        for (std::size_t t = lo; t < hi; ++t) {
+            float* v = yp + t * inner;
+            alive[t % C] |= mk.countSigns(v, inner, neg, pos, nonFinite) ? 1 : 0;
+            mk.scaleShiftAct(v, v, inner, 1.f, 0.f, act);
+        }
+        stats.merge(neg, pos, nonFinite, alive.data(), 0, C);
+    });
+}
+
 void launchBinaryCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
     Activation act;
     const Operator& base = unfuse(op, act);
+    if (EpilogueStats* st = epilogueStats(op)) {
+        broadcastBinary(binaryCode(base.type()), *in[0], *in[1], *out[0], Activation{});
+        countThenActivate(*out[0], act, *st);
+        return;
+    }
     broadcastBinary(binaryCode(base.type()), *in[0], *in[1], *out[0], act);
 }
 
@@ -90,13 +118,16 @@ void launchSumCpu(const Operator& op, const std::vector<const Tensor*>& in, cons
     // Pairwise: y = x0 + x1, then y += xk; the activation goes on the last pass only.
     Activation act;
     (void)unfuse(op, act);
+    EpilogueStats* st = epilogueStats(op);
+    const Activation last = st ? Activation{} : act;
     Tensor& y = *out[0];
     if (in.size() == 1) {
-        micro().scaleShiftAct(in[0]->data<float>(), y.data<float>(), y.size(), 1.f, 0.f, act);
-        return;
+        micro().scaleShiftAct(in[0]->data<float>(), y.data<float>(), y.size(), 1.f, 0.f, last);
+    } else {
+        for (std::size_t k = 1; k < in.size(); ++k)
+            broadcastBinary(0, k == 1 ? *in[0] : y, *in[k], y, k + 1 == in.size() ? last : Activation{});
     }
-    for (std::size_t k = 1; k < in.size(); ++k)
-        broadcastBinary(0, k == 1 ? *in[0] : y, *in[k], y, k + 1 == in.size() ? act : Activation{});
+    if (st) countThenActivate(y, act, *st);
 }
 
 void launchBatchNormCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
@@ -108,14 +139,17 @@ void launchBatchNormCpu(const Operator& op, const std::vector<const Tensor*>& in
                 *mu = in[3]->data<float>(), *var = in[4]->data<float>();
     float* y = out[0]->data<float>();
     const Micro& mk = micro();
+    EpilogueStats* st = epilogueStats(op);
+    const Activation first = st ? Activation{} : act;
     parallelRange(v.outer * v.dim, std::max<std::size_t>(1, kGrain / v.inner), [&](std::size_t lo, std::size_t hi) {
         for (std::size_t t = lo; t < hi; ++t) {
             const std::size_t c = t % v.dim;
             const double s = sc[c] / std::sqrt(static_cast<double>(var[c]) + eps);
             mk.scaleShiftAct(x + t * v.inner, y + t * v.inner, v.inner, static_cast<float>(s),
-                             static_cast<float>(bi[c] - mu[c] * s), act);
+                             static_cast<float>(bi[c] - mu[c] * s), first);
         }
     });
+    if (st) countThenActivate(*out[0], act, *st);
 }
 
 } // namespace fibnlr

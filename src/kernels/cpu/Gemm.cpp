@@ -33,8 +33,11 @@ void launchGemmCpu(const Operator& op, const std::vector<const Tensor*>& in, con
             for (std::size_t n = 0; n < N; ++n) y[m * N + n] = at.beta * cp[m * sm + n * sn];
         beta = 1.f;
     }
-    scipy_cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, bi(M), bi(N), bi(K),
-                      at.alpha, in[0]->data<float>(), bi(a[1]), in[1]->data<float>(), bi(b[1]), beta, y, bi(N));
+    sgemmParallel(ta, tb, M, N, K, at.alpha, in[0]->data<float>(), a[1], in[1]->data<float>(), b[1], beta, y, N);
+    if (EpilogueStats* st = epilogueStats(op)) {
+        countThenActivate(*out[0], act, *st);
+        return;
+    }
     if (act.kind != ActKind::None) {
         const Micro& mk = micro();
         parallelRange(M, 16, [&](std::size_t lo, std::size_t hi) {
@@ -57,8 +60,7 @@ void launchMatMulCpu(const Operator&, const std::vector<const Tensor*>& in, cons
     float* yp = out[0]->data<float>();
     if (numElements(bBatch) == 1 && numElements(aBatch) == numElements(batch)) {
         const std::size_t rows = numElements(batch) * M;
-        scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi(rows), bi(N), bi(K), 1.f, ap, bi(K), bp, bi(N), 0.f,
-                          yp, bi(N));
+        sgemmParallel(false, false, rows, N, K, 1.f, ap, K, bp, N, 0.f, yp, N);
         return;
     }
     std::vector<std::size_t> idx(batch.size());

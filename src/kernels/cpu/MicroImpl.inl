@@ -5,6 +5,7 @@
 // Only functions with internal linkage here: an inline function from a header
 // compiled with -mavx2 could be picked by the linker for the generic table.
 #include <cmath>
+#include <cstdint>
 #include <type_traits>
 
 #include "fibnlr/kernels/cpu/Micro.hpp"
@@ -151,10 +152,41 @@ float max(const float* x, std::size_t n) {
     return m;
 }
 
+bool countSigns(const float* v, std::size_t n, double& neg, double& pos, std::uint64_t& nonFinite) {
+    // Four double lanes per mass: each float is widened before it is added,
+    // so the result matches a double-precision reference up to summation order.
+    double nl[4] = {0, 0, 0, 0}, pl[4] = {0, 0, 0, 0};
+    int bad[4] = {0, 0, 0, 0}, up[4] = {0, 0, 0, 0};
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int l = 0; l < 4; ++l) {
+            const float x = v[i + l];
+            const bool finite = (x - x) == 0.f;  // false for NaN and ±Inf
+            const double d = finite ? static_cast<double>(x) : 0.0;
+            nl[l] += d < 0.0 ? -d : 0.0;
+            pl[l] += d > 0.0 ? d : 0.0;
+            bad[l] += finite ? 0 : 1;
+            up[l] |= x > 0.f ? 1 : 0;
+        }
+    for (; i < n; ++i) {
+        const float x = v[i];
+        const bool finite = (x - x) == 0.f;
+        const double d = finite ? static_cast<double>(x) : 0.0;
+        nl[0] += d < 0.0 ? -d : 0.0;
+        pl[0] += d > 0.0 ? d : 0.0;
+        bad[0] += finite ? 0 : 1;
+        up[0] |= x > 0.f ? 1 : 0;
+    }
+    neg += (nl[0] + nl[1]) + (nl[2] + nl[3]);
+    pos += (pl[0] + pl[1]) + (pl[2] + pl[3]);
+    nonFinite += static_cast<std::uint64_t>(bad[0] + bad[1] + bad[2] + bad[3]);
+    return (up[0] | up[1] | up[2] | up[3]) != 0;
+}
+
 } // namespace
 
 const Micro& table() {
-    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary, windowRow, sum, max};
+    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary, windowRow, sum, max, countSigns};
     return t;
 }
 

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <set>
 
+#include "fibnlr/kernels/Counting.hpp"
 #include "fibnlr/kernels/Kernel.hpp"
 #include "fibnlr/kernels/cpu/Micro.hpp"
 #include "fibnlr/kernels/cpu/ThreadPool.hpp"
@@ -161,6 +163,12 @@ std::vector<KernelCase> binaryCases(const std::string& type) {
     for (const auto& [a, b] : shapes)
         c.push_back({type + " " + toString(a) + " " + toString(b), makeOperator(type),
                      {rnd(a), type == "Div" ? rnd(b, 0.5f, 2.f, 1) : rnd(b, -1.f, 1.f, 1)}});
+    // Non-finite values: never in the masses, counted apart (fused statistics).
+    Tensor nf = rnd({2, 13, 7, 9});
+    nf.data<float>()[3] = std::numeric_limits<float>::infinity();
+    nf.data<float>()[500] = -std::numeric_limits<float>::infinity();
+    nf.data<float>()[77] = std::numeric_limits<float>::quiet_NaN();
+    c.push_back({type + " non-finite", makeOperator(type), {nf, rnd({13, 1, 1}, 0.5f, 2.f, 1)}});
     return c;
 }
 
@@ -320,8 +328,56 @@ std::vector<std::string> checkAgainstRef(const std::string& opType) {
     return {used.begin(), used.end()};
 }
 
+namespace {
+/// A fused kernel asked for statistics (FusedOp::withStats) writes exactly
+/// the same output, and its statistics equal counting the pre-activation
+/// tensor (the same kernel with no activation) with the reference counter:
+/// masses to 1e-9 relative (double accumulation, another order), flags and
+/// non-finite count exact.
+void checkEpilogueStats(const std::string& opType) {
+    for (const KernelCase& c : caseGenerators().at(opType)()) {
+        const auto* f = dynamic_cast<const FusedOp*>(c.op.get());
+        REQUIRE(f);
+        std::vector<Shape> shapes;
+        std::vector<const Tensor*> in;
+        for (const Tensor& t : c.inputs) {
+            shapes.push_back(t.empty() ? Shape{} : t.dims());
+            in.push_back(t.empty() ? nullptr : &t);
+        }
+        const Shape outShape = c.op->inferShapes(shapes)[0];
+        const std::size_t C = outShape.size() >= 2 ? outShape[1] : 1, outer = outShape.size() >= 2 ? outShape[0] : 1;
+        const std::size_t inner = numElements(outShape) / (outer * C);
+        auto stats = std::make_shared<EpilogueStats>();
+        const auto counting = f->withStats(stats);
+        const FusedOp noAct(f->base().clone(), Activation{}, f->hasBatchNorm(), f->epsilon());
+        for (const KernelEntry& k : kernelList()) {
+            if (k.opType != opType || k.backend != "cpu" || (k.supports && !k.supports(*c.op, shapes))) continue;
+            for (const std::string& path : {"cpu-generic", "cpu"}) {
+                setKernels(path);
+                Tensor y1(outShape), y2(outShape), y0(outShape);
+                stats->reset(C);
+                k.fn(*counting, in, {&y1});
+                k.fn(*c.op, in, {&y2});
+                k.fn(noAct, in, {&y0});
+                INFO(k.name << " on " << c.label << ", path " << path);
+                CHECK(y1.toVector<float>() == y2.toVector<float>());
+                SignCounts want;
+                std::vector<std::uint8_t> alive(C, 0);
+                countSigns_f32_ref(y0.data<float>(), outer, C, inner, alive.data(), want);
+                CHECK(std::fabs(stats->neg - want.neg) <= 1e-9 * want.neg);
+                CHECK(std::fabs(stats->pos - want.pos) <= 1e-9 * want.pos);
+                CHECK(stats->nonFinite == want.nonFinite);
+                CHECK(stats->alive == alive);
+            }
+        }
+    }
+    setKernels("cpu");
+}
+} // namespace
+
 void checkAllEntries(const std::vector<std::string>& opTypes) {
     for (const std::string& type : opTypes) {
+        if (type.rfind("Fused", 0) == 0) checkEpilogueStats(type);
         const std::vector<std::string> used = checkAgainstRef(type);
         for (const KernelEntry& k : kernelList())
             if (k.opType == type && k.backend == "cpu") {

@@ -23,11 +23,17 @@ float* scratch(int slot, std::size_t floats);
 /// reads the input directly (no im2col) when one image is enough columns.
 /// 1-D or 2-D. Epilogue per output channel m: y = act(conv(x, w)·scale[m] + shift[m])
 /// (scale null: 1; shift null: 0), i.e. bias and a BatchNorm folded in.
+/// With `stats`, the epilogue also accumulates the sign statistics of the
+/// pre-activation values (the fused activation's input) while they are in cache.
 void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
-                       float* y, const Activation& act);
+                       float* y, const Activation& act, EpilogueStats* stats = nullptr);
 /// Depthwise (group = C = M), direct, vectorised along output rows. kw ≤ 64. Same epilogue.
 void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
-                         float* y, const Activation& act);
+                         float* y, const Activation& act, EpilogueStats* stats = nullptr);
+/// For producers without a row epilogue: y holds pre-activation values; per
+/// (n, c) plane, accumulates their sign statistics into `stats` and applies
+/// `act` in place, while the plane is in cache (one pass over y).
+void countThenActivate(Tensor& y, const Activation& act, EpilogueStats& stats);
 void maxpool2d_f32_direct(const PoolParams& p, const float* x, float* y);
 void avgpool2d_f32_direct(const PoolParams& p, const float* x, float* y);
 

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "fibnlr/operator/Fused.hpp"
@@ -28,6 +29,10 @@ struct Micro {
     float (*sum)(const float* x, std::size_t n);
     /// Max over x[i], i < n (n > 0).
     float (*max)(const float* x, std::size_t n);
+    /// Sign statistics of v[0, n), accumulated in double: neg += Σ|v| over
+    /// finite v < 0, pos += Σ v over finite v > 0, nonFinite += #NaN/±Inf.
+    /// Returns true when some v > 0 (+Inf included).
+    bool (*countSigns)(const float* v, std::size_t n, double& neg, double& pos, std::uint64_t& nonFinite);
 };
 
 /// The generic table, always available.
