@@ -1,0 +1,251 @@
+"""Inference throughput of fibnlr's fast CPU backend against onnxruntime and
+PyTorch, the cost of FIBNLR measuring, and peak memory; ratios from one run.
+
+Models are built in code with random weights (BatchNorm kept in the ONNX
+file: every runtime folds or fuses it itself):
+  ResNet18 (CIFAR stem, width 64) at 32x32, batch 64
+  ResNet18 (ImageNet stem, width 64, 1000 classes) at 224x224, batch 8
+  MobileNetV2 (width 1.0, 1000 classes) at 224x224, batch 8
+For each thread count, every runtime runs with that many threads, one after
+the other with a pause between them (their thread pools must not overlap);
+each figure is the best of --reps timed forwards after one warm-up (the best
+is the least disturbed by other processes on a shared machine).
+
+Measuring overhead: fibnlr_compute with every non-linearity prepared
+(ReLU, LeakyReLU, GELU, Clip) over --reps batches, against --reps plain
+forwards of the same batches.
+
+Naive baseline: the reference kernels (fibnlr.set_kernels("ref")) on
+batch 1, one forward, 1 thread.
+
+Memory: peak resident set size of a child process that loads the model and
+runs one ResNet18 batch-64 forward, per runtime, and its growth over the
+process after imports.
+
+    python benchmarks/bench_inference.py [--threads 1,2] [--reps 5] [--pause 2] [--no-naive]
+"""
+import argparse
+import gc
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.join(ROOT, "python"), os.path.join(ROOT, "unit_test", "python")]
+
+SETTINGS = [
+    # (label, builder, input shape)
+    ("ResNet18 32x32 b64", "resnet18_cifar", (64, 3, 32, 32)),
+    ("ResNet18 224x224 b8", "resnet18_imagenet", (8, 3, 224, 224)),
+    ("MobileNetV2 224x224 b8", "mobilenet_v2", (8, 3, 224, 224)),
+]
+
+
+def build(name):
+    import torch
+    from models.mobilenet import mobilenet_v2
+    from models.resnet import resnet18
+    torch.manual_seed(0)
+    if name == "resnet18_cifar":
+        return resnet18(num_classes=10, width=64, stem="cifar").eval()
+    if name == "resnet18_imagenet":
+        return resnet18(num_classes=1000, width=64, stem="imagenet").eval()
+    return mobilenet_v2(num_classes=1000, width_mult=1.0).eval()
+
+
+def onnx_model(name, shape):
+    from models.export import export_onnx
+    return export_onnx(build(name), (1,) + tuple(shape[1:]), opset=13, fold_bn=False)
+
+
+def best(fn, reps):
+    fn()  # warm-up (plans, packs, allocates)
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def run_fibnlr(proto, x, threads, reps):
+    import fibnlr
+    fibnlr.set_num_threads(threads)
+    g = fibnlr.load_onnx(proto)
+    g.compile(dims=[list(x.shape)])
+    return best(lambda: g.forward(x), reps)
+
+
+def run_measuring(proto, x, threads, reps):
+    """(time of reps plain forwards, time of fibnlr_compute over the same reps batches)."""
+    import fibnlr
+    from fibnlr import recipes as R
+    fibnlr.set_num_threads(threads)
+    batches = [x * (1.0 + 0.01 * i) for i in range(reps)]
+    g = fibnlr.load_onnx(proto)
+    g.compile(dims=[list(x.shape)])
+    g.forward(x)
+    params = fibnlr.fibnlr_Parameters(convergence_threshold=0.0, max_iteration=reps,
+                                      node_types=["ReLU", "LeakyReLU", "GELU", "Clip"])
+    R.fibnlr_prepare(g, params)
+    forward_t, compute_t = float("inf"), float("inf")
+    for _ in range(2):  # alternate, keep the best of each: same machine state for both
+        t0 = time.perf_counter()
+        for b in batches:
+            g.forward(b)
+        forward_t = min(forward_t, time.perf_counter() - t0)
+        R.fibnlr_prepare(g, params)  # reset the measurements
+        t0 = time.perf_counter()
+        R.fibnlr_compute(g, batches, params)
+        compute_t = min(compute_t, time.perf_counter() - t0)
+    return forward_t, compute_t
+
+
+def run_ort(proto, x, threads, reps):
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(proto.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    feed = {sess.get_inputs()[0].name: x}
+    t = best(lambda: sess.run(None, feed), reps)
+    del sess
+    return t
+
+
+def run_torch(name, x, threads, reps):
+    import torch
+    torch.set_num_threads(threads)
+    model = build(name)
+    xt = torch.from_numpy(x)
+    with torch.inference_mode():
+        return best(lambda: model(xt), reps)
+
+
+def run_naive(proto, shape):
+    import fibnlr
+    fibnlr.set_num_threads(1)
+    fibnlr.set_kernels("ref")
+    try:
+        x = np.random.default_rng(1).standard_normal((1,) + tuple(shape[1:]), dtype=np.float32)
+        g = fibnlr.load_onnx(proto)
+        g.compile(dims=[list(x.shape)])
+        t0 = time.perf_counter()
+        g.forward(x)
+        return time.perf_counter() - t0
+    finally:
+        fibnlr.set_kernels("cpu")
+
+
+def rss_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def memory_child(runtime):
+    """Child process: one ResNet18 batch-64 forward; prints 'peak_mb base_mb'."""
+    import onnx  # noqa: F401  (imports before the baseline)
+    import onnxruntime  # noqa: F401
+    import torch  # noqa: F401
+    import fibnlr  # noqa: F401
+    proto = onnx_model("resnet18_cifar", SETTINGS[0][2])
+    x = np.random.default_rng(0).standard_normal(SETTINGS[0][2], dtype=np.float32)
+    gc.collect()
+    base = rss_mb()
+    if runtime == "fibnlr":
+        run_fibnlr(proto, x, 2, 1)
+    elif runtime == "onnxruntime":
+        run_ort(proto, x, 2, 1)
+    else:
+        run_torch("resnet18_cifar", x, 2, 1)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(f"{peak:.1f} {base:.1f}")
+
+
+def machine():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import onnxruntime
+    import torch
+    import fibnlr
+    return (f"{model}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}; "
+            f"load average {os.getloadavg()[0]:.1f}; fibnlr SIMD path {fibnlr.simd_path()}; "
+            f"onnxruntime {onnxruntime.__version__}, torch {torch.__version__}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--pause", type=float, default=2.0)
+    ap.add_argument("--no-naive", action="store_true")
+    ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--models", default=",".join(s[1] for s in SETTINGS))
+    ap.add_argument("--memory-child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return
+    threads = [int(t) for t in args.threads.split(",")]
+    print("machine:", machine())
+    print(f"best of {args.reps} forwards after a warm-up; img/s; ratios = fibnlr / other\n")
+    header = (f"{'model':24s} {'thr':>3s} {'fibnlr':>8s} {'onnxrt':>8s} {'torch':>8s} "
+              f"{'fib/ort':>8s} {'fib/torch':>9s} {'measure':>8s}")
+    print(header)
+    print("-" * len(header))
+    naive = {}
+    for label, name, shape in SETTINGS:
+        if name not in args.models.split(","):
+            continue
+        proto = onnx_model(name, shape)
+        x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+        n = shape[0]
+        for t in threads:
+            fib = run_fibnlr(proto, x, t, args.reps)
+            time.sleep(args.pause)
+            ort_t = run_ort(proto, x, t, args.reps)
+            time.sleep(args.pause)
+            tor = run_torch(name, x, t, args.reps)
+            time.sleep(args.pause)
+            fwd, comp = run_measuring(proto, x, t, args.reps)
+            time.sleep(args.pause)
+            print(f"{label:24s} {t:3d} {n / fib:8.1f} {n / ort_t:8.1f} {n / tor:8.1f} "
+                  f"{ort_t / fib:8.2f} {tor / fib:9.2f} {comp / fwd:8.3f}", flush=True)
+        if not args.no_naive:
+            naive[label] = (run_naive(proto, shape), run_fibnlr(proto, x[:1].copy(), 1, args.reps))
+    print("\nmeasure = time of fibnlr_compute (all non-linearities prepared) / time of plain forwards, same batches")
+    if naive:
+        print("\nnaive baseline (reference kernels), batch 1, 1 thread:")
+        for label, (ref_t, fast_t) in naive.items():
+            print(f"  {label:24s} ref {1 / ref_t:8.3f} img/s   fast {1 / fast_t:8.1f} img/s   speed-up {ref_t / fast_t:8.0f}x")
+    if not args.no_memory:
+        print("\npeak resident memory, ResNet18 32x32 batch-64 forward, 2 threads (separate processes):")
+        res = {}
+        for rt in ("fibnlr", "onnxruntime", "torch"):
+            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child", rt],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            res[rt] = (float(out[0]), float(out[1]))
+            time.sleep(args.pause)
+        for rt, (peak, base) in res.items():
+            print(f"  {rt:12s} peak {peak:8.1f} MB   growth over imports {peak - base:8.1f} MB")
+        print(f"  fibnlr / onnxruntime: peak {res['fibnlr'][0] / res['onnxruntime'][0]:.2f}, "
+              f"growth {(res['fibnlr'][0] - res['fibnlr'][1]) / (res['onnxruntime'][0] - res['onnxruntime'][1]):.2f}")
+
+
+if __name__ == "__main__":
+    main()
