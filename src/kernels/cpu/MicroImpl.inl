@@ -152,35 +152,46 @@ float max(const float* x, std::size_t n) {
     return m;
 }
 
+// GCC/Clang vector extensions: written once, lowered to SSE2 or AVX2 by the including file's flags.
+typedef float F4 __attribute__((vector_size(16)));
+typedef std::int32_t I4 __attribute__((vector_size(16)));
+typedef double D4 __attribute__((vector_size(32)));
+
 bool countSigns(const float* v, std::size_t n, double& neg, double& pos, std::uint64_t& nonFinite) {
-    // Four double lanes per mass: each float is widened before it is added,
-    // so the result matches a double-precision reference up to summation order.
-    double nl[4] = {0, 0, 0, 0}, pl[4] = {0, 0, 0, 0};
-    int bad[4] = {0, 0, 0, 0}, up[4] = {0, 0, 0, 0};
+    // Four floats at a time: masks select finite negatives / positives, which
+    // are widened to double before they are added, so the result matches a
+    // double-precision reference up to summation order (no float partial sums).
+    D4 nAcc = {0, 0, 0, 0}, pAcc = {0, 0, 0, 0};
+    I4 bad = {0, 0, 0, 0}, up = {0, 0, 0, 0};
+    const F4 zero = {0, 0, 0, 0};
     std::size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int l = 0; l < 4; ++l) {
-            const float x = v[i + l];
-            const bool finite = (x - x) == 0.f;  // false for NaN and ±Inf
-            const double d = finite ? static_cast<double>(x) : 0.0;
-            nl[l] += d < 0.0 ? -d : 0.0;
-            pl[l] += d > 0.0 ? d : 0.0;
-            bad[l] += finite ? 0 : 1;
-            up[l] |= x > 0.f ? 1 : 0;
-        }
+    for (; i + 4 <= n; i += 4) {
+        F4 x;
+        __builtin_memcpy(&x, v + i, sizeof x);
+        const I4 finite = (x - x) == zero;  // −1 where finite (NaN and ±Inf give NaN)
+        const I4 isNeg = (x < zero) & finite, isPos = (x > zero) & finite;
+        const F4 nx = reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isNeg);
+        const F4 px = reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isPos);
+        nAcc -= __builtin_convertvector(nx, D4);
+        pAcc += __builtin_convertvector(px, D4);
+        bad += finite + 1;  // 1 where not finite
+        up |= x > zero;
+    }
+    double nTail = 0.0, pTail = 0.0;
+    std::uint64_t badTail = 0;
+    bool upTail = false;
     for (; i < n; ++i) {
         const float x = v[i];
         const bool finite = (x - x) == 0.f;
-        const double d = finite ? static_cast<double>(x) : 0.0;
-        nl[0] += d < 0.0 ? -d : 0.0;
-        pl[0] += d > 0.0 ? d : 0.0;
-        bad[0] += finite ? 0 : 1;
-        up[0] |= x > 0.f ? 1 : 0;
+        if (!finite) ++badTail;
+        else if (x < 0.f) nTail -= x;
+        else if (x > 0.f) pTail += x;
+        upTail = upTail || x > 0.f;
     }
-    neg += (nl[0] + nl[1]) + (nl[2] + nl[3]);
-    pos += (pl[0] + pl[1]) + (pl[2] + pl[3]);
-    nonFinite += static_cast<std::uint64_t>(bad[0] + bad[1] + bad[2] + bad[3]);
-    return (up[0] | up[1] | up[2] | up[3]) != 0;
+    neg += ((nAcc[0] + nAcc[1]) + (nAcc[2] + nAcc[3])) + nTail;
+    pos += ((pAcc[0] + pAcc[1]) + (pAcc[2] + pAcc[3])) + pTail;
+    nonFinite += static_cast<std::uint64_t>(bad[0] + bad[1] + bad[2] + bad[3]) + badTail;
+    return upTail || (up[0] | up[1] | up[2] | up[3]) != 0;
 }
 
 } // namespace
