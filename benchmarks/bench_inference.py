@@ -25,7 +25,6 @@ process after imports.
     python benchmarks/bench_inference.py [--threads 1,2] [--reps 5] [--pause 2] [--no-naive]
 """
 import argparse
-import gc
 import os
 import platform
 import resource
@@ -76,7 +75,7 @@ def best(fn, reps):
 def run_fibnlr(proto, x, threads, reps):
     import fibnlr
     fibnlr.set_num_threads(threads)
-    g = fibnlr.load_onnx(proto)
+    g = fibnlr.load_onnx(proto)  # a ModelProto or a path
     g.compile(dims=[list(x.shape)])
     return best(lambda: g.forward(x), reps)
 
@@ -150,21 +149,23 @@ def rss_mb():
     return float("nan")
 
 
-def memory_child(runtime):
-    """Child process: one ResNet18 batch-64 forward; prints 'peak_mb base_mb'."""
-    import onnx  # noqa: F401  (imports before the baseline)
-    import onnxruntime  # noqa: F401
-    import torch  # noqa: F401
-    import fibnlr  # noqa: F401
-    proto = onnx_model("resnet18_cifar", SETTINGS[0][2])
-    x = np.random.default_rng(0).standard_normal(SETTINGS[0][2], dtype=np.float32)
-    gc.collect()
-    base = rss_mb()
+def memory_child(runtime, path):
+    """Child process: load the model, one ResNet18 batch-64 forward (2 threads);
+    prints 'peak_mb base_mb' (peak RSS of the process, RSS after imports)."""
+    shape = SETTINGS[0][2]
+    x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
     if runtime == "fibnlr":
-        run_fibnlr(proto, x, 2, 1)
+        import fibnlr  # noqa: F401
+        base = rss_mb()
+        run_fibnlr(path, x, 2, 1)
     elif runtime == "onnxruntime":
-        run_ort(proto, x, 2, 1)
+        import onnx
+        import onnxruntime  # noqa: F401
+        base = rss_mb()
+        run_ort(onnx.load(path), x, 2, 1)
     else:
+        import torch  # noqa: F401
+        base = rss_mb()
         run_torch("resnet18_cifar", x, 2, 1)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"{peak:.1f} {base:.1f}")
@@ -196,10 +197,10 @@ def main():
     ap.add_argument("--no-naive", action="store_true")
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--models", default=",".join(s[1] for s in SETTINGS))
-    ap.add_argument("--memory-child", help=argparse.SUPPRESS)
+    ap.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
-        memory_child(args.memory_child)
+        memory_child(*args.memory_child)
         return
     threads = [int(t) for t in args.threads.split(",")]
     print("machine:", machine())
@@ -235,9 +236,13 @@ def main():
             print(f"  {label:24s} ref {1 / ref_t:8.3f} img/s   fast {1 / fast_t:8.1f} img/s   speed-up {ref_t / fast_t:8.0f}x")
     if not args.no_memory:
         print("\npeak resident memory, ResNet18 32x32 batch-64 forward, 2 threads (separate processes):")
+        import onnx
+        import tempfile
         res = {}
+        path = os.path.join(tempfile.mkdtemp(), "resnet18_cifar.onnx")
+        onnx.save(onnx_model("resnet18_cifar", SETTINGS[0][2]), path)
         for rt in ("fibnlr", "onnxruntime", "torch"):
-            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child", rt],
+            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child", rt, path],
                                  capture_output=True, text=True, check=True).stdout.split()
             res[rt] = (float(out[0]), float(out[1]))
             time.sleep(args.pause)
