@@ -27,7 +27,6 @@ process after imports.
 import argparse
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -141,12 +140,18 @@ def run_naive(proto, shape):
         fibnlr.set_kernels("cpu")
 
 
-def rss_mb():
+def status_mb(field):
+    """A /proc/self/status memory field in MB (VmRSS: now; VmHWM: peak of this
+    process image; getrusage's maxrss would include the parent's peak)."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024.0
     return float("nan")
+
+
+def rss_mb():
+    return status_mb("VmRSS")
 
 
 def memory_child(runtime, path):
@@ -167,8 +172,7 @@ def memory_child(runtime, path):
         import torch  # noqa: F401
         base = rss_mb()
         run_torch("resnet18_cifar", x, 2, 1)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(f"{peak:.1f} {base:.1f}")
+    print(f"{status_mb('VmHWM'):.1f} {base:.1f}")
 
 
 def machine():

@@ -127,7 +127,7 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
     const std::size_t B = imagesPerGemm(p.batch, P, K, T);
     // Output rows per block of a single image (B == 1): about kBlockFloats of im2col.
     constexpr std::size_t kBlockFloats = std::size_t(128) << 10;
-    const std::size_t rows = B > 1 || pointwise ? g.OH : std::min(g.OH, std::max<std::size_t>(1, std::max<std::size_t>(kBlockFloats / K, 128) / g.OW));
+    const std::size_t rows = B > 1 ? g.OH : std::min(g.OH, std::max<std::size_t>(1, std::max<std::size_t>(kBlockFloats / K, 128) / g.OW));
     const std::size_t rowBlocks = (g.OH + rows - 1) / rows;
     const std::size_t chunks = (p.batch + B - 1) / B, items = chunks * G * rowBlocks;
     const bool split = items < T;
@@ -173,9 +173,13 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
                     mk.scaleShiftAct(src, dst, bp, sc, sh, act);
                     continue;
                 }
-                mk.scaleShiftAct(src, dst, bp, sc, sh, Activation{});
-                alive[m] |= mk.countSigns(dst, bp, neg, pos, nonFinite) ? 1 : 0;
-                mk.scaleShiftAct(dst, dst, bp, 1.f, 0.f, act);
+                // In chunks that stay in L1 between the three passes.
+                for (std::size_t c0 = 0; c0 < bp; c0 += 2048) {
+                    const std::size_t len = std::min<std::size_t>(2048, bp - c0);
+                    mk.scaleShiftAct(src + c0, dst + c0, len, sc, sh, Activation{});
+                    alive[m] |= mk.countSigns(dst + c0, len, neg, pos, nonFinite) ? 1 : 0;
+                    mk.scaleShiftAct(dst + c0, dst + c0, len, 1.f, 0.f, act);
+                }
             }
         if (stats) stats->merge(neg, pos, nonFinite, alive, gi * Mg, Mg);
     };

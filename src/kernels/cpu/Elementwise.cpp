@@ -107,6 +107,30 @@ void launchBinaryCpu(const Operator& op, const std::vector<const Tensor*>& in, c
     Activation act;
     const Operator& base = unfuse(op, act);
     if (EpilogueStats* st = epilogueStats(op)) {
+        const Shape& d = out[0]->dims();
+        if (d.size() >= 2 && in[0]->dims() == d && in[1]->dims() == d) {
+            // Same shapes (a residual Add): per (n, c) plane, compute, count and activate while it is in cache.
+            const std::size_t C = d[1], inner = out[0]->size() / (d[0] * d[1]);
+            const float* a = in[0]->data<float>();
+            const float* b = in[1]->data<float>();
+            float* y = out[0]->data<float>();
+            const int code = binaryCode(base.type());
+            const Micro& mk = micro();
+            parallelRange(d[0] * C, std::max<std::size_t>(1, kGrain / std::max<std::size_t>(1, inner)), [&](std::size_t lo, std::size_t hi) {
+                thread_local std::vector<std::uint8_t> alive;
+                alive.assign(C, 0);
+                double neg = 0.0, pos = 0.0;
+                std::uint64_t nonFinite = 0;
+                for (std::size_t t = lo; t < hi; ++t) {
+                    float* v = y + t * inner;
+                    mk.binary(code, a + t * inner, 1, b + t * inner, 1, v, inner, Activation{});
+                    alive[t % C] |= mk.countSigns(v, inner, neg, pos, nonFinite) ? 1 : 0;
+                    mk.scaleShiftAct(v, v, inner, 1.f, 0.f, act);
+                }
+                st->merge(neg, pos, nonFinite, alive.data(), 0, C);
+            });
+            return;
+        }
         broadcastBinary(binaryCode(base.type()), *in[0], *in[1], *out[0], Activation{});
         countThenActivate(*out[0], act, *st);
         return;

@@ -78,6 +78,8 @@ std::vector<KernelCase> convCases() {
         {{1, 127, 9, 9}, {127, 1, 5, 5}, {1, 1}, {4, 4, 4, 4}, {2, 2}, 127, true},
         {{2, 13, 8, 11}, {13, 1, 3, 1}, {1, 3}, {1, 0, 1, 0}, {1, 1}, 13, true},
         {{2, 6, 9, 9}, {12, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 6, true},  // depth multiplier 2: not "dw"
+        {{2, 32, 40, 40}, {13, 32, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},  // several row blocks per image
+        {{1, 16, 100, 100}, {13, 16, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},  // pointwise, blocks > 2048 floats
     };
     std::vector<KernelCase> cases;
     for (const ConvSpec& s : specs) {
