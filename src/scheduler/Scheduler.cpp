@@ -54,7 +54,6 @@ struct Proto {
     std::vector<Operand> inputs;
 };
 
-bool isProducer(const NodePtr& n) { return n && n->type() == "Producer"; }
 
 const char* const kEpilogueProducers[] = {"Conv", "Gemm", "BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum"};
 const char* const kInPlaceTypes[] = {"ReLU", "LeakyReLU", "GELU", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",

@@ -177,8 +177,7 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
                 for (std::size_t c0 = 0; c0 < bp; c0 += 2048) {
                     const std::size_t len = std::min<std::size_t>(2048, bp - c0);
                     mk.scaleShiftAct(src + c0, dst + c0, len, sc, sh, Activation{});
-                    alive[m] |= mk.countSigns(dst + c0, len, neg, pos, nonFinite) ? 1 : 0;
-                    mk.scaleShiftAct(dst + c0, dst + c0, len, 1.f, 0.f, act);
+                    alive[m] |= mk.countAct(dst + c0, len, act, neg, pos, nonFinite) ? 1 : 0;
                 }
             }
         if (stats) stats->merge(neg, pos, nonFinite, alive, gi * Mg, Mg);
@@ -219,8 +218,7 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
                     continue;
                 }
                 mk.scaleShiftAct(row, row, g.OW, sc, sh, Activation{});
-                alive[c] |= mk.countSigns(row, g.OW, neg, pos, nonFinite) ? 1 : 0;
-                mk.scaleShiftAct(row, row, g.OW, 1.f, 0.f, act);
+                alive[c] |= mk.countAct(row, g.OW, act, neg, pos, nonFinite) ? 1 : 0;
             }
         }
         if (stats) stats->merge(neg, pos, nonFinite, alive, 0, C);

@@ -96,8 +96,7 @@ void countThenActivate(Tensor& y, const Activation& act, EpilogueStats& stats) {
         std::uint64_t nonFinite = 0;
         for (std::size_t t = lo; t < hi; ++t) {
             float* v = yp + t * inner;
-            alive[t % C] |= mk.countSigns(v, inner, neg, pos, nonFinite) ? 1 : 0;
-            mk.scaleShiftAct(v, v, inner, 1.f, 0.f, act);
+            alive[t % C] |= mk.countAct(v, inner, act, neg, pos, nonFinite) ? 1 : 0;
         }
         stats.merge(neg, pos, nonFinite, alive.data(), 0, C);
     });
@@ -124,8 +123,7 @@ void launchBinaryCpu(const Operator& op, const std::vector<const Tensor*>& in, c
                 for (std::size_t t = lo; t < hi; ++t) {
                     float* v = y + t * inner;
                     mk.binary(code, a + t * inner, 1, b + t * inner, 1, v, inner, Activation{});
-                    alive[t % C] |= mk.countSigns(v, inner, neg, pos, nonFinite) ? 1 : 0;
-                    mk.scaleShiftAct(v, v, inner, 1.f, 0.f, act);
+                    alive[t % C] |= mk.countAct(v, inner, act, neg, pos, nonFinite) ? 1 : 0;
                 }
                 st->merge(neg, pos, nonFinite, alive.data(), 0, C);
             });

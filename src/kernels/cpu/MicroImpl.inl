@@ -161,22 +161,33 @@ bool countSigns(const float* v, std::size_t n, double& neg, double& pos, std::ui
     // Four floats at a time: masks select finite negatives / positives, which
     // are widened to double before they are added, so the result matches a
     // double-precision reference up to summation order (no float partial sums).
-    D4 nAcc = {0, 0, 0, 0}, pAcc = {0, 0, 0, 0};
+    // Four independent accumulators per mass hide the latency of the adds.
+    D4 nAcc[4] = {}, pAcc[4] = {};
     I4 bad = {0, 0, 0, 0}, up = {0, 0, 0, 0};
     const F4 zero = {0, 0, 0, 0};
     std::size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int u = 0; u < 4; ++u) {
+            F4 x;
+            __builtin_memcpy(&x, v + i + 4 * u, sizeof x);
+            const I4 finite = (x - x) == zero;  // −1 where finite (NaN and ±Inf give NaN)
+            const I4 isNeg = (x < zero) & finite, isPos = (x > zero) & finite;
+            nAcc[u] -= __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isNeg), D4);
+            pAcc[u] += __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isPos), D4);
+            bad += finite + 1;  // 1 where not finite
+            up |= x > zero;
+        }
     for (; i + 4 <= n; i += 4) {
         F4 x;
         __builtin_memcpy(&x, v + i, sizeof x);
-        const I4 finite = (x - x) == zero;  // −1 where finite (NaN and ±Inf give NaN)
+        const I4 finite = (x - x) == zero;
         const I4 isNeg = (x < zero) & finite, isPos = (x > zero) & finite;
-        const F4 nx = reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isNeg);
-        const F4 px = reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isPos);
-        nAcc -= __builtin_convertvector(nx, D4);
-        pAcc += __builtin_convertvector(px, D4);
-        bad += finite + 1;  // 1 where not finite
+        nAcc[0] -= __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isNeg), D4);
+        pAcc[0] += __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isPos), D4);
+        bad += finite + 1;
         up |= x > zero;
     }
+    const D4 nSum = (nAcc[0] + nAcc[1]) + (nAcc[2] + nAcc[3]), pSum = (pAcc[0] + pAcc[1]) + (pAcc[2] + pAcc[3]);
     double nTail = 0.0, pTail = 0.0;
     std::uint64_t badTail = 0;
     bool upTail = false;
@@ -188,16 +199,77 @@ bool countSigns(const float* v, std::size_t n, double& neg, double& pos, std::ui
         else if (x > 0.f) pTail += x;
         upTail = upTail || x > 0.f;
     }
-    neg += ((nAcc[0] + nAcc[1]) + (nAcc[2] + nAcc[3])) + nTail;
-    pos += ((pAcc[0] + pAcc[1]) + (pAcc[2] + pAcc[3])) + pTail;
+    neg += ((nSum[0] + nSum[1]) + (nSum[2] + nSum[3])) + nTail;
+    pos += ((pSum[0] + pSum[1]) + (pSum[2] + pSum[3])) + pTail;
     nonFinite += static_cast<std::uint64_t>(bad[0] + bad[1] + bad[2] + bad[3]) + badTail;
     return upTail || (up[0] | up[1] | up[2] | up[3]) != 0;
+}
+
+/// Exactly act1<K> lane by lane: selections for the piecewise-linear kinds
+/// (bit-identical to the scalar form), the scalar form for the others.
+template <ActKind K> inline F4 actVec(F4 v, float a, float b) {
+    const F4 zero = {0, 0, 0, 0};
+    if constexpr (K == ActKind::None) return v;
+    else if constexpr (K == ActKind::ReLU) return v > zero ? v : zero;
+    else if constexpr (K == ActKind::LeakyReLU) return v >= zero ? v : a * v;
+    else if constexpr (K == ActKind::Clip) {
+        const F4 lo = {a, a, a, a}, hi = {b, b, b, b};
+        return v < lo ? lo : (v > hi ? hi : v);
+    } else {
+        F4 r;
+        for (int l = 0; l < 4; ++l) r[l] = act1<K>(v[l], a, b);
+        return r;
+    }
+}
+
+bool countAct(float* v, std::size_t n, const Activation& act, double& neg, double& pos, std::uint64_t& nonFinite) {
+    // One pass over a cache-resident row: statistics of v (as countSigns), then v = act(v) in place.
+    bool any = false;
+    withAct(act, [&](auto k) {
+        constexpr ActKind K = decltype(k)::value;
+        D4 n0 = {0, 0, 0, 0}, n1 = n0, p0 = n0, p1 = n0;  // two chains per mass (add latency)
+        I4 bad = {0, 0, 0, 0}, up = {0, 0, 0, 0};
+        const F4 zero = {0, 0, 0, 0};
+        std::size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            F4 x0, x1;
+            __builtin_memcpy(&x0, v + i, sizeof x0);
+            __builtin_memcpy(&x1, v + i + 4, sizeof x1);
+            const I4 f0 = (x0 - x0) == zero, f1 = (x1 - x1) == zero;  // −1 where finite
+            n0 -= __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x0) & ((x0 < zero) & f0)), D4);
+            n1 -= __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x1) & ((x1 < zero) & f1)), D4);
+            p0 += __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x0) & ((x0 > zero) & f0)), D4);
+            p1 += __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x1) & ((x1 > zero) & f1)), D4);
+            bad += (f0 + 1) + (f1 + 1);
+            up |= (x0 > zero) | (x1 > zero);
+            const F4 y0 = actVec<K>(x0, act.a, act.b), y1 = actVec<K>(x1, act.a, act.b);
+            __builtin_memcpy(v + i, &y0, sizeof y0);
+            __builtin_memcpy(v + i + 4, &y1, sizeof y1);
+        }
+        const D4 nSum = n0 + n1, pSum = p0 + p1;
+        double nTail = 0.0, pTail = 0.0;
+        std::uint64_t badTail = 0;
+        bool upTail = false;
+        for (; i < n; ++i) {
+            const float x = v[i];
+            if ((x - x) != 0.f) ++badTail;
+            else if (x < 0.f) nTail -= x;
+            else if (x > 0.f) pTail += x;
+            upTail = upTail || x > 0.f;
+            v[i] = act1<K>(x, act.a, act.b);
+        }
+        neg += ((nSum[0] + nSum[1]) + (nSum[2] + nSum[3])) + nTail;
+        pos += ((pSum[0] + pSum[1]) + (pSum[2] + pSum[3])) + pTail;
+        nonFinite += static_cast<std::uint64_t>(bad[0] + bad[1] + bad[2] + bad[3]) + badTail;
+        any = upTail || (up[0] | up[1] | up[2] | up[3]) != 0;
+    });
+    return any;
 }
 
 } // namespace
 
 const Micro& table() {
-    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary, windowRow, sum, max, countSigns};
+    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary, windowRow, sum, max, countSigns, countAct};
     return t;
 }
 

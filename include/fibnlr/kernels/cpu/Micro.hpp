@@ -33,6 +33,9 @@ struct Micro {
     /// finite v < 0, pos += Σ v over finite v > 0, nonFinite += #NaN/±Inf.
     /// Returns true when some v > 0 (+Inf included).
     bool (*countSigns)(const float* v, std::size_t n, double& neg, double& pos, std::uint64_t& nonFinite);
+    /// countSigns of v[0, n), then v[i] = act(v[i]) in place, in one pass
+    /// (results identical to countSigns followed by scaleShiftAct(v, v, n, 1, 0, act)).
+    bool (*countAct)(float* v, std::size_t n, const Activation& act, double& neg, double& pos, std::uint64_t& nonFinite);
 };
 
 /// The generic table, always available.
