@@ -11,6 +11,23 @@ re-exported here under its upstream names (``fibnlr_prepare``,
 """
 import sys as _sys
 
+
+def _load_openblas():
+    """The extension links libscipy_openblas.so with RPATH
+    $ORIGIN/../scipy_openblas32/lib (pip puts both packages in one
+    site-packages). Loading it by path first also covers split installs
+    (a venv over system site-packages, user site): the loader then reuses it."""
+    import ctypes
+    import os
+    try:
+        import scipy_openblas32
+        ctypes.CDLL(os.path.join(scipy_openblas32.get_lib_dir(), "libscipy_openblas.so"))
+    except (ImportError, OSError):
+        pass
+
+
+_load_openblas()
+
 from ._core import (DataProvider, Database, GraphView, Node, Operator, Tensor, TensorDatabase, dtype, get_kernels,
                     get_num_threads, make_operator, operator_types, recipes, set_kernels, set_num_threads, simd_path)
 from .onnx_io import load_onnx, save_onnx, to_onnx
