@@ -70,19 +70,26 @@ struct Snapshot {
     NNPR nnpr;
 };
 
-/// Switches measuring on for the prepared nodes, off again on scope exit.
+/// Installs the hooks and switches measuring on for the prepared nodes; on
+/// scope exit switches it off and removes the hooks, so inference after
+/// compute runs without them (a fast scheduler can fuse the activations again).
 class MeasuringGuard {
 public:
-    explicit MeasuringGuard(const std::vector<NodePtr>& nodes) : mNodes(nodes) {
-        for (const NodePtr& n : mNodes) n->annotations().set<bool>(kMeasuringKey, true);
+    MeasuringGuard(GraphView& graph, const std::vector<NodePtr>& nodes) : mGraph(graph), mNodes(nodes) {
+        for (const NodePtr& n : mNodes) {
+            installHook(mGraph, n);  // also covers a cloned graph: clone copies attributes, not hooks
+            n->annotations().set<bool>(kMeasuringKey, true);
+        }
     }
     ~MeasuringGuard() {
         for (const NodePtr& n : mNodes) n->annotations().set<bool>(kMeasuringKey, false);
+        mGraph.hooks().removeAll(kFIBNLRHookKey);
     }
     MeasuringGuard(const MeasuringGuard&) = delete;
     MeasuringGuard& operator=(const MeasuringGuard&) = delete;
 
 private:
+    GraphView& mGraph;
     std::vector<NodePtr> mNodes;
 };
 
@@ -172,12 +179,11 @@ std::vector<double> fibnlrCompute(GraphView& graph, const BatchSource& source, c
         if (!has<ActivityTracker>(*n)) add<ActivityTracker>(*n);
         if (!has<NNPR>(*n)) add<NNPR>(*n);
         saved.push_back({n, get<NPR>(*n), get<ActivityTracker>(*n), get<NNPR>(*n)});
-        installHook(graph, n);  // a cloned graph copies attributes but not hooks
     }
     const std::size_t nbInputs = graph.inputs().size();
     std::vector<double> convergence;
     try {
-        MeasuringGuard measuring(nodes);
+        MeasuringGuard measuring(graph, nodes);
         std::vector<double> prevValue(nodes.size()), prevPos(nodes.size());
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             prevValue[i] = get<NPR>(*nodes[i]).value();
