@@ -133,6 +133,9 @@ void bindGraph(py::module_& m) {
         .def("has_annotation", [](const Node& n, const std::string& k) { return n.annotations().has(k); })
         .def("remove_annotation", [](Node& n, const std::string& k) { return n.annotations().erase(k); })
         .def("annotation_keys", [](const Node& n) { return n.annotations().keys(); })
+        // Identity of the C++ node, so sets and dicts of nodes returned by different calls agree.
+        .def("__hash__", [](const Node& n) { return std::hash<const Node*>{}(&n); })
+        .def("__eq__", [](const Node& a, const py::object& b) { return py::isinstance<Node>(b) && &a == &b.cast<const Node&>(); })
         .def("__repr__", [](const Node& n) { return "Node(" + n.name() + ": " + n.getOperator().toString() + ")"; });
 
     py::class_<GraphView, GraphViewPtr>(m, "GraphView", "A set of nodes with ordered inputs and outputs")

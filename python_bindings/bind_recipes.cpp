@@ -152,11 +152,6 @@ void bindRecipes(py::module_& core) {
         "fibnlr_prune, fibnlr, fibnlr_Parameters) and clean aliases (prepare, compute, compute_nnpr, prune, run, "
         "Parameters)");
 
-    // Node identity for sets and dicts: two wrappers of one C++ node are equal.
-    auto node = py::reinterpret_borrow<py::class_<Node, NodePtr>>(core.attr("Node"));
-    node.def("__hash__", [](const Node& n) { return std::hash<const Node*>{}(&n); })
-        .def("__eq__", [](const Node& a, const py::object& b) { return py::isinstance<Node>(b) && &a == &b.cast<const Node&>(); });
-
     py::enum_<Method>(m, "Method", "Group of one node: STRICT gives NNPR 1.0, LOOSE keeps the raw value")
         .value("STRICT", Method::Strict)
         .value("LOOSE", Method::Loose);

@@ -27,6 +27,7 @@ cmake --install "$BUILD/cpp" --prefix "$BUILD/install" >/dev/null
 cmake -S examples/cpp -B "$BUILD/example" -DCMAKE_PREFIX_PATH="$BUILD/install" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD/example" -j "$JOBS"
 "$BUILD/example/build_and_run"
+"$BUILD/example/fibnlr_recipe"
 
 # Python: run from outside the source tree so the installed package is the one tested.
 cd "$BUILD"

@@ -35,11 +35,10 @@ template <std::size_t W> struct Acc {
     float tailZ = 0.f;
 };
 
-/// Adds the masses of x[0..n) to `acc` block by block; returns whether any value is > 0.
-template <std::size_t W> FIBNLR_INLINE bool blockedAccumulate(const float* x, std::size_t n, Acc<W>& acc) {
+/// Adds the masses of x[0..n) to `acc` block by block.
+template <std::size_t W> FIBNLR_INLINE void blockedAccumulate(const float* x, std::size_t n, Acc<W>& acc) {
     using V = typename Vec<W>::type;
     const V zero = {};
-    bool any = false;
     for (std::size_t start = 0; start < n; start += kBlock) {
         const float* b = x + start;
         const std::size_t m = std::min(kBlock, n - start);
@@ -59,56 +58,43 @@ template <std::size_t W> FIBNLR_INLINE bool blockedAccumulate(const float* x, st
         }
         const V p = p0 + p1, q = q0 + q1;
         acc.z += z0 + z1;
-        float anyLanes = 0.f;  // lanes of p are >= 0: their sum is > 0 iff one is
         for (std::size_t l = 0; l < W; ++l) {
             acc.pos[l] += p[l];
             acc.neg[l] -= q[l];
-            anyLanes += p[l];
         }
-        any = any || anyLanes > 0.f;
         for (; j < m; ++j) {
             const float v = b[j];
-            if (v > 0.f) {
-                acc.tailPos += v;
-                any = true;
-            } else if (v < 0.f) {
-                acc.tailNeg -= v;
-            }
+            if (v > 0.f) acc.tailPos += v;
+            else if (v < 0.f) acc.tailNeg -= v;
             acc.tailZ += v - v;
         }
     }
-    return any;
 }
 
-/// Inner sizes below this go row by row (masses over N rows of C·inner) with a
-/// separate per-channel "any positive" pass over data that is still in cache.
-constexpr std::size_t kSmallInner = 64;
+/// Whether any of s[0..n) is > 0: a short scalar look first (a live channel
+/// usually shows a positive value at once), then a vectorisable scan.
+FIBNLR_INLINE bool anyPositive(const float* s, std::size_t n) {
+    const std::size_t head = std::min<std::size_t>(n, 8);
+    for (std::size_t k = 0; k < head; ++k)
+        if (s[k] > 0.f) return true;
+    std::uint8_t a = 0;
+    for (std::size_t k = head; k < n; ++k) a |= static_cast<std::uint8_t>(s[k] > 0.f);
+    return a != 0;
+}
 
+/// Row by row (one item of the batch: C·inner contiguous floats): the masses
+/// over the whole row in blocks, ignoring channel boundaries; then the alive
+/// flags, looking only at channels not yet known alive, on data still in cache.
 template <std::size_t W>
 FIBNLR_INLINE void countImpl(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
                              std::uint8_t* alive, SignCounts& out) {
     Acc<W> acc;
-    if (inner >= kSmallInner) {
-        for (std::size_t o = 0; o < outer; ++o)
-            for (std::size_t c = 0; c < channels; ++c) {
-                const float* s = x + (o * channels + c) * inner;
-                if (blockedAccumulate(s, inner, acc)) alive[c] = 1;
-            }
-    } else {
-        const std::size_t row = channels * inner;
-        for (std::size_t o = 0; o < outer; ++o) {
-            const float* r = x + o * row;
-            blockedAccumulate(r, row, acc);
-            if (inner == 1) {
-                for (std::size_t c = 0; c < channels; ++c) alive[c] |= static_cast<std::uint8_t>(r[c] > 0.f);
-            } else {
-                for (std::size_t c = 0; c < channels; ++c) {
-                    std::uint8_t a = 0;
-                    for (std::size_t k = 0; k < inner; ++k) a |= static_cast<std::uint8_t>(r[c * inner + k] > 0.f);
-                    alive[c] |= a;
-                }
-            }
-        }
+    const std::size_t row = channels * inner;
+    for (std::size_t o = 0; o < outer; ++o) {
+        const float* r = x + o * row;
+        blockedAccumulate(r, row, acc);
+        for (std::size_t c = 0; c < channels; ++c)
+            if (!alive[c] && anyPositive(r + c * inner, inner)) alive[c] = 1;
     }
     double pos = acc.tailPos, neg = acc.tailNeg;
     float z = acc.tailZ;
@@ -188,7 +174,8 @@ CountSignsFn bestCountSigns() {
     return best;
 }
 
-float streamRead_f32(const float* x, std::size_t n) {
+namespace {
+FIBNLR_INLINE float streamReadImpl(const float* x, std::size_t n) {
     constexpr std::size_t kLanes = 16;
     float s[kLanes] = {};
     std::size_t i = 0;
@@ -198,6 +185,17 @@ float streamRead_f32(const float* x, std::size_t n) {
     for (std::size_t l = 0; l < kLanes; ++l) t += s[l];
     for (; i < n; ++i) t += x[i];
     return t;
+}
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) float streamReadAvx2(const float* x, std::size_t n) { return streamReadImpl(x, n); }
+#endif
+} // namespace
+
+float streamRead_f32(const float* x, std::size_t n) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (hasAvx2()) return streamReadAvx2(x, n);
+#endif
+    return streamReadImpl(x, n);
 }
 
 } // namespace fibnlr

@@ -89,7 +89,6 @@ NodePtr convFromImpl(const NodePtr& a, const NodePtr& b, std::size_t dim) {
     const bool dwA = opA.attrs.group > 1 && static_cast<std::size_t>(opA.attrs.group) == inA && outA == inA;
     const bool dwB = opB.attrs.group > 1 && static_cast<std::size_t>(opB.attrs.group) == inB && outB == inB;
     attrs.group = dwA && dwB ? opA.attrs.group : 1;
-    (void)outB;
     return Node::create(std::make_shared<ConvOp>(attrs), a->name() + "_" + b->name());
 }
 

@@ -63,18 +63,39 @@ void installHook(GraphView& graph, const NodePtr& node) {
     graph.hooks().set(kFIBNLRHookKey, node.get(), measure, SignStatsHook{measuring, measureStats});
 }
 
-/// The group id ImageSize gives a node: the product of its input's spatial dims.
-std::int64_t imageSizeGroup(const GraphView& graph, const Scheduler& sched, const Node& node) {
-    const Port& in = node.input(0);
-    if (!in.node || !graph.contains(in.node))
-        throw std::invalid_argument("fibnlr_prepare: " + describe(node) + " has no connected input");
-    Shape dims;
-    try {
-        dims = sched.outputShape(*in.node, in.index);
-    } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument("fibnlr_prepare: the input shape of " + describe(node) +
-                                    " is unknown (compile the graph again after changing it): " + e.what());
+/// The input shape of every node, inferred from the compiled input dims with
+/// the operators' shape rules (independent of how a scheduler fuses or
+/// stores its buffers).
+std::unordered_map<const Node*, Shape> inputShapes(const GraphView& graph, const Scheduler& sched) {
+    std::unordered_map<const Node*, std::vector<Shape>> outs;
+    const auto& ins = graph.inputs();
+    const auto& dims = sched.options().dims;
+    for (std::size_t i = 0; i < ins.size() && i < dims.size(); ++i) outs[ins[i].get()] = {dims[i]};
+    std::unordered_map<const Node*, Shape> result;
+    for (const NodePtr& n : graph.getNodes()) {
+        if (n->type() == "Input") continue;
+        if (n->type() == "Producer") {
+            outs[n.get()] = n->getOperator().inferShapes({});
+            continue;
+        }
+        std::vector<Shape> in;
+        for (std::size_t i = 0; i < n->nbInputs(); ++i) {
+            const Port& p = n->input(i);
+            auto it = p.node ? outs.find(p.node.get()) : outs.end();
+            in.push_back(it != outs.end() && p.index < it->second.size() ? it->second[p.index] : Shape{});
+        }
+        if (!in.empty()) result[n.get()] = in[0];
+        try {
+            outs[n.get()] = n->getOperator().inferShapes(in);
+        } catch (const std::invalid_argument& e) {
+            throw std::invalid_argument("fibnlr_prepare: cannot infer the shapes of " + describe(*n) + ": " + e.what());
+        }
     }
+    return result;
+}
+
+/// The group id ImageSize gives a node: the product of its input's spatial dims (1 for a 2-D input).
+std::int64_t imageSizeGroup(const Shape& dims) {
     std::int64_t hw = 1;
     for (std::size_t i = 2; i < dims.size(); ++i) hw *= static_cast<std::int64_t>(dims[i]);
     return hw;
@@ -87,19 +108,26 @@ struct Snapshot {
     NNPR nnpr;
 };
 
-/// Switches measuring on for the prepared nodes, off again on scope exit.
+/// Installs the hooks and switches measuring on for the prepared nodes; on
+/// scope exit switches it off and removes the hooks, so inference after
+/// compute runs without them (a fast scheduler can fuse the activations again).
 class MeasuringGuard {
 public:
-    explicit MeasuringGuard(const std::vector<NodePtr>& nodes) : mNodes(nodes) {
-        for (const NodePtr& n : mNodes) n->annotations().set<bool>(kMeasuringKey, true);
+    MeasuringGuard(GraphView& graph, const std::vector<NodePtr>& nodes) : mGraph(graph), mNodes(nodes) {
+        for (const NodePtr& n : mNodes) {
+            installHook(mGraph, n);  // also covers a cloned graph: clone copies attributes, not hooks
+            n->annotations().set<bool>(kMeasuringKey, true);
+        }
     }
     ~MeasuringGuard() {
         for (const NodePtr& n : mNodes) n->annotations().set<bool>(kMeasuringKey, false);
+        mGraph.hooks().removeAll(kFIBNLRHookKey);
     }
     MeasuringGuard(const MeasuringGuard&) = delete;
     MeasuringGuard& operator=(const MeasuringGuard&) = delete;
 
 private:
+    GraphView& mGraph;
     std::vector<NodePtr> mNodes;
 };
 
@@ -132,18 +160,19 @@ std::set<NodePtr> fibnlrPrepare(GraphView& graph, const FIBNLRParameters& params
                                             ", which is not prepared (its type is not in node_types)");
         }
     }
-    const Scheduler* sched = nullptr;
+    std::unordered_map<const Node*, Shape> shapes;
     if (params.group == GroupMethod::ImageSize && !selected.empty()) {
-        sched = dynamic_cast<const Scheduler*>(graph.executor().get());
+        const auto* sched = dynamic_cast<const Scheduler*>(graph.executor().get());
         if (!sched)
             throw std::invalid_argument("fibnlr_prepare: group IMAGE_SIZE needs the input shapes: compile graph '" +
                                         graph.name() + "' first");
+        shapes = inputShapes(graph, *sched);
     }
     for (const NodePtr& n : selected) {
         std::int64_t g = 0;
         switch (params.group) {
         case GroupMethod::None: g = 0; break;
-        case GroupMethod::ImageSize: g = imageSizeGroup(graph, *sched, *n); break;
+        case GroupMethod::ImageSize: g = imageSizeGroup(shapes[n.get()]); break;
         case GroupMethod::Manual: {
             auto it = params.groupAssignments.find(n->name());
             if (it != params.groupAssignments.end()) g = it->second;
@@ -189,12 +218,11 @@ std::vector<double> fibnlrCompute(GraphView& graph, const BatchSource& source, c
         if (!has<ActivityTracker>(*n)) add<ActivityTracker>(*n);
         if (!has<NNPR>(*n)) add<NNPR>(*n);
         saved.push_back({n, get<NPR>(*n), get<ActivityTracker>(*n), get<NNPR>(*n)});
-        installHook(graph, n);  // a cloned graph copies attributes but not hooks
     }
     const std::size_t nbInputs = graph.inputs().size();
     std::vector<double> convergence;
     try {
-        MeasuringGuard measuring(nodes);
+        MeasuringGuard measuring(graph, nodes);
         std::vector<double> prevValue(nodes.size()), prevPos(nodes.size());
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             prevValue[i] = get<NPR>(*nodes[i]).value();

@@ -36,23 +36,6 @@ private:
 };
 } // namespace
 
-TEST_CASE("TensorDatabase items are views into the tensors", "[data]") {
-    Tensor x = iota({5, 2, 3});
-    Tensor y = iota({5});
-    TensorDatabase db({x, y});
-    CHECK(db.len() == 5);
-    CHECK(db.getNbModalities() == 2);
-    auto item = db.getItem(3);
-    REQUIRE(item.size() == 2);
-    CHECK(item[0].dims() == Shape{2, 3});
-    CHECK(item[0].data<float>()[0] == 18.f);
-    CHECK(item[0].rawData() == x.data<float>() + 18);  // no copy
-    CHECK(item[1].data<float>()[0] == 3.f);
-    CHECK_THROWS_AS(db.getItem(5), std::invalid_argument);
-    CHECK_THROWS_WITH(TensorDatabase({x, iota({4})}), Catch::Contains("4 items"));
-    CHECK_THROWS_AS(TensorDatabase({}), std::invalid_argument);
-}
-
 TEST_CASE("DataProvider batches in order, partial last batch, drop_last", "[data]") {
     auto db = std::make_shared<TensorDatabase>(std::vector<Tensor>{iota({5, 2})});
     DataProvider p(db, 2);

@@ -136,3 +136,17 @@ def test_compute_from_provider_is_the_same_as_from_arrays():
     a, b = R.fibnlr_get_npr(g1.get_node("leaky")), R.fibnlr_get_npr(g2.get_node("leaky"))
     assert a == b
     assert a.pos == pytest.approx(masses(2 * x)[1], rel=1e-6)
+
+
+def test_an_iterable_that_raises_propagates_its_error_and_leaves_npr_unchanged():
+    g = compiled_direct()
+    R.fibnlr_compute(g, [items(4, seed=1)], params(**NO_STOP))
+    before = repr(R.fibnlr_get_npr(g.get_node("relu")))
+
+    def failing():
+        yield items(4, seed=2)
+        raise KeyError("reader broke")
+
+    with pytest.raises(KeyError, match="reader broke"):
+        R.fibnlr_compute(g, failing(), params(**NO_STOP))
+    assert repr(R.fibnlr_get_npr(g.get_node("relu"))) == before

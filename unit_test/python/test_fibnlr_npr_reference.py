@@ -93,6 +93,7 @@ def _ort_intermediates(name, g, nodes, batches, opset=13):
 
 @pytest.mark.parametrize("name,types", [
     ("resnet18_cifar", {"ReLU"}),
+    ("resnet50", {"ReLU"}),
     ("leaky_gelu_net", {"LeakyReLU", "GELU"}),
     ("mobilenet_v3_small", {"ReLU"}),
 ])

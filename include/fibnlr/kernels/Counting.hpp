@@ -25,11 +25,13 @@ using CountSignsFn = void (*)(const float* x, std::size_t outer, std::size_t cha
 /// The naive oracle: one element at a time, accumulated in double.
 void countSigns_f32_ref(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
                         std::uint8_t* alive, SignCounts& out);
-/// Portable fast version: plain C++ over blocks of 1024 floats (8-float
-/// vectors of the GCC/Clang vector extension, 16 lanes per step), each
-/// block's partial sums widened to double. A call that met a non-finite value
-/// (or a float overflow) redoes its masses with the reference, so NaN/Inf never
-/// reach the masses. Relative error per block about 64 float roundings.
+/// Portable fast version: one pass per batch item over its C·inner floats in
+/// blocks of 1024 (8-float vectors of the GCC/Clang vector extension, 16 lanes
+/// per step, software prefetch), each block's partial sums widened to double;
+/// alive flags are then checked only for channels not yet alive, on data
+/// still in cache. A call that met a non-finite value (or a float overflow)
+/// redoes its masses with the reference, so NaN/Inf never reach the masses.
+/// Relative error per block about 64 float roundings.
 void countSigns_f32_blocked(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
                             std::uint8_t* alive, SignCounts& out);
 /// The same code compiled for AVX2 (x86-64 only; selected at run time).
@@ -49,7 +51,8 @@ const std::vector<CountingKernel>& countingKernels();
 CountSignsFn bestCountSigns();
 
 /// Baseline for benchmarks: a plain streaming read (sum) of `n` floats, the
-/// memory-bandwidth yardstick the counting kernel is compared to.
+/// memory-bandwidth yardstick the counting kernel is compared to (AVX2 build
+/// when the CPU has it, like the counting kernel).
 float streamRead_f32(const float* x, std::size_t n);
 
 } // namespace fibnlr

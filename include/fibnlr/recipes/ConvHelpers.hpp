@@ -27,13 +27,12 @@ std::vector<std::int64_t> perAxis(const std::vector<std::int64_t>& values, std::
 std::size_t nbSpatial(const Node& node);
 } // namespace detail
 
+namespace detail {
 template <std::size_t DIM> std::array<std::size_t, DIM> toArray(const std::vector<std::int64_t>& v) {
     std::array<std::size_t, DIM> a{};
     for (std::size_t i = 0; i < DIM; ++i) a[i] = static_cast<std::size_t>(v.at(i));
     return a;
 }
-
-namespace detail {
 template <std::size_t DIM> void checkDim(const Node& node) {
     if (nbSpatial(node) != DIM)
         throw std::invalid_argument(describe(node) + " has " + std::to_string(nbSpatial(node)) +
@@ -50,21 +49,21 @@ inline std::vector<std::int64_t> kernelOf(const Node& node) {
 /// Kernel size per spatial axis.
 template <std::size_t DIM> std::array<std::size_t, DIM> getKernelDims(const NodePtr& conv) {
     detail::checkDim<DIM>(*conv);
-    return toArray<DIM>(detail::kernelOf(*conv));
+    return detail::toArray<DIM>(detail::kernelOf(*conv));
 }
 template <std::size_t DIM> std::array<std::size_t, DIM> getKernelStrides(const NodePtr& conv) {
     detail::checkDim<DIM>(*conv);
-    return toArray<DIM>(detail::perAxis(detail::convOp(*conv).attrs.strides, DIM, 1, *conv, "strides"));
+    return detail::toArray<DIM>(detail::perAxis(detail::convOp(*conv).attrs.strides, DIM, 1, *conv, "strides"));
 }
 template <std::size_t DIM> std::array<std::size_t, DIM> getKernelDilations(const NodePtr& conv) {
     detail::checkDim<DIM>(*conv);
-    return toArray<DIM>(detail::perAxis(detail::convOp(*conv).attrs.dilations, DIM, 1, *conv, "dilations"));
+    return detail::toArray<DIM>(detail::perAxis(detail::convOp(*conv).attrs.dilations, DIM, 1, *conv, "dilations"));
 }
 /// Begin padding per axis (ONNX pads are [begin..., end...]).
 template <std::size_t DIM> std::array<std::size_t, DIM> getKernelPads(const NodePtr& conv) {
     detail::checkDim<DIM>(*conv);
     auto pads = detail::perAxis(detail::convOp(*conv).attrs.pads, 2 * DIM, 0, *conv, "pads");
-    return toArray<DIM>(pads);
+    return detail::toArray<DIM>(pads);
 }
 /// Input channels (weight dim 1 times group).
 template <std::size_t DIM> std::size_t inChannels(const NodePtr& conv) {

@@ -26,7 +26,7 @@ using BatchSource = std::function<bool(std::vector<Tensor>& batch)>;
 
 /// Selects the nodes whose type is in params.nodeTypes, attaches NPR{0,0},
 /// NNPR{0}, ActivityTracker{} and Group, and installs one measuring hook per
-/// node (keyed: calling prepare again resets the attributes and does not add
+/// node, inactive until compute runs (keyed: calling prepare again resets the attributes and does not add
 /// hooks; nodes no longer selected lose their attributes and hook, keep their
 /// Group). Groups: None → 0; ImageSize → H·W of the node's input (1 for a
 /// 2-D input; needs the graph compiled); Manual → params.groupAssignments,
@@ -42,7 +42,8 @@ std::set<NodePtr> fibnlrPrepare(GraphView& graph, const FIBNLRParameters& params
 /// nodes is appended (the first is 0.0; a node whose pos was 0 before or
 /// after the batch, i.e. dead so far, is left out). Stops when a value after
 /// the first is < convergenceThreshold, after maxIteration batches (0 = no
-/// limit) or when the data runs out. Hooks measure only during compute.
+/// limit) or when the data runs out. Hooks measure only during compute:
+/// compute (re)installs them and removes them when it returns.
 /// A second call continues accumulating. At the end NNPR is computed
 /// (computeNNPR with params). Returns the convergence values.
 /// Throws std::invalid_argument (graph left as it was: attributes restored)
