@@ -5,6 +5,7 @@ void bindData(pybind11::module_& m);
 void bindOperator(pybind11::module_& m);
 void bindGraph(pybind11::module_& m);
 void bindScheduler(pybind11::module_& m);
+void bindMerge(pybind11::module_& m);
 } // namespace fibnlr::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
     bindOperator(m);
     bindGraph(m);
     bindScheduler(m);
+    bindMerge(m);
 }

@@ -3,8 +3,14 @@
 Load a model with :func:`load_onnx`, compile it for an input shape, run it,
 inspect and rewrite its graph, and write it back with :func:`save_onnx`.
 """
-from ._core import GraphView, Node, Operator, Tensor, dtype, make_operator, operator_types
+import sys as _sys
+
+from ._core import GraphView, Node, Operator, Tensor, dtype, make_operator, operator_types, recipes
+from .merge_report import count_layers, format_simplify_report
 from .onnx_io import load_onnx, save_onnx, to_onnx
+
+# `import fibnlr.recipes` and `from fibnlr.recipes import ...` work like a package module.
+_sys.modules[__name__ + ".recipes"] = recipes
 
 __version__ = "0.1.0"
 
@@ -13,10 +19,13 @@ __all__ = [
     "Node",
     "Operator",
     "Tensor",
+    "count_layers",
     "dtype",
+    "format_simplify_report",
     "load_onnx",
     "make_operator",
     "operator_types",
+    "recipes",
     "save_onnx",
     "to_onnx",
 ]
