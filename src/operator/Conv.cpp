@@ -12,9 +12,8 @@ const std::vector<InputSpec>& ConvOp::inputSpecs() const {
 
 void ConvOp::validate() const {
     require(attrs.group >= 1, "group " + std::to_string(attrs.group) + " must be >= 1");
-    if (!attrs.kernelShape.empty())
-        validateWindowAttrs(attrs.kernelShape.size(), attrs.kernelShape, attrs.strides, attrs.pads, attrs.dilations,
-                            attrs.autoPad);
+    validateWindowAttrs(attrs.kernelShape.size(), attrs.kernelShape, attrs.strides, attrs.pads, attrs.dilations,
+                        attrs.autoPad);
 }
 
 Window ConvOp::window(const Shape& x, const Shape& w) const {
@@ -36,10 +35,11 @@ std::vector<Shape> ConvOp::inferShapes(const std::vector<Shape>& in) const {
                                                 std::to_string(x[1]) + " and output channels " + std::to_string(w[0]));
     require(w[1] * g == x[1], "weight W " + fibnlr::toString(w) + " expects " + std::to_string(w[1] * g) +
                                   " input channels, X " + fibnlr::toString(x) + " has " + std::to_string(x[1]));
-    if (!attrs.kernelShape.empty())
-        for (std::size_t i = 2; i < w.size(); ++i)
-            require(static_cast<std::int64_t>(w[i]) == attrs.kernelShape.at(i - 2),
-                    "kernel_shape does not match weight W " + fibnlr::toString(w));
+    if (!attrs.kernelShape.empty()) {
+        bool same = attrs.kernelShape.size() == w.size() - 2;
+        for (std::size_t i = 2; same && i < w.size(); ++i) same = static_cast<std::int64_t>(w[i]) == attrs.kernelShape[i - 2];
+        require(same, "kernel_shape does not match weight W " + fibnlr::toString(w));
+    }
     if (in.size() > 2 && !in[2].empty())
         require(in[2] == Shape{w[0]}, "bias B " + fibnlr::toString(in[2]) + " must be [" + std::to_string(w[0]) + "]");
     Window win = window(x, w);

@@ -25,9 +25,17 @@ std::vector<Shape> GemmOp::inferShapes(const std::vector<Shape>& in) const {
     const std::size_t kb = attrs.transB ? b[1] : b[0], n = attrs.transB ? b[0] : b[1];
     require(k == kb, "inner dimensions differ: A " + fibnlr::toString(a) + " and B " + fibnlr::toString(b) + " (transA " +
                          std::to_string(attrs.transA) + ", transB " + std::to_string(attrs.transB) + ")");
-    if (in.size() > 2 && !in[2].empty())
-        require(broadcastShapes(in[2], {m, n}) == Shape({m, n}),
-                "bias C " + fibnlr::toString(in[2]) + " does not broadcast to [" + std::to_string(m) + ", " + std::to_string(n) + "]");
+    if (in.size() > 2 && !in[2].empty()) {
+        // Unidirectional: C (rank <= 2, right-aligned) broadcasts to [M, N], never the other way.
+        const Shape& c = in[2];
+        bool ok = c.size() <= 2;
+        for (std::size_t i = 0; ok && i < c.size(); ++i) {
+            const std::size_t d = c[c.size() - 1 - i], want = i == 0 ? n : m;
+            ok = d == 1 || d == want;
+        }
+        require(ok, "bias C " + fibnlr::toString(c) + " does not broadcast to [" + std::to_string(m) + ", " +
+                        std::to_string(n) + "]");
+    }
     return {{m, n}};
 }
 

@@ -18,23 +18,38 @@ Shape withSpatial(const Shape& x, const Shape& s) {
     out.insert(out.end(), s.begin(), s.end());
     return out;
 }
+void requireFlag(std::int64_t v, const std::string& name) {
+    require(v == 0 || v == 1, name + " " + std::to_string(v) + " must be 0 or 1");
+}
 } // namespace
 
 const std::vector<InputSpec>& MaxPoolOp::inputSpecs() const { return oneData(); }
+void MaxPoolOp::validate() const {
+    validateWindowAttrs(attrs.kernelShape.size(), attrs.kernelShape, attrs.strides, attrs.pads, attrs.dilations,
+                        attrs.autoPad);
+    requireFlag(attrs.ceilMode, "ceil_mode");
+}
 Window MaxPoolOp::window(const Shape& x) const {
     return resolveWindow(spatial(x), attrs.kernelShape, attrs.strides, attrs.pads, attrs.dilations, attrs.autoPad,
                          attrs.ceilMode != 0);
 }
 std::vector<Shape> MaxPoolOp::inferShapes(const std::vector<Shape>& in) const {
+    validate();
     return {withSpatial(in.at(0), window(in.at(0)).outDims)};
 }
 
 const std::vector<InputSpec>& AveragePoolOp::inputSpecs() const { return oneData(); }
+void AveragePoolOp::validate() const {
+    validateWindowAttrs(attrs.kernelShape.size(), attrs.kernelShape, attrs.strides, attrs.pads, {}, attrs.autoPad);
+    requireFlag(attrs.ceilMode, "ceil_mode");
+    requireFlag(attrs.countIncludePad, "count_include_pad");
+}
 Window AveragePoolOp::window(const Shape& x) const {
     return resolveWindow(spatial(x), attrs.kernelShape, attrs.strides, attrs.pads, {}, attrs.autoPad,
                          attrs.ceilMode != 0);
 }
 std::vector<Shape> AveragePoolOp::inferShapes(const std::vector<Shape>& in) const {
+    validate();
     return {withSpatial(in.at(0), window(in.at(0)).outDims)};
 }
 

@@ -38,14 +38,17 @@ SliceRange SliceOp::resolve(const Shape& x) const {
         if (step > 0) {
             s = std::clamp<std::int64_t>(s, 0, dim);
             e = std::clamp<std::int64_t>(e, 0, dim);
-        } else {
+        } else if (dim > 0) {
             s = std::clamp<std::int64_t>(s, 0, dim - 1);
             e = std::clamp<std::int64_t>(e, -1, dim - 1);
+        } else {
+            s = e = 0;  // an empty axis stays empty ([0, -1] would be one element)
         }
-        const std::int64_t len = step > 0 ? (e - s + step - 1) / step : (s - e - step - 1) / (-step);
+        // Written so that huge steps cannot overflow.
+        const std::int64_t len = step > 0 ? (e > s ? (e - s - 1) / step + 1 : 0) : (s > e ? (s - e - 1) / -step + 1 : 0);
         r.start[a] = s;
         r.step[a] = step;
-        r.outDims[a] = static_cast<std::size_t>(std::max<std::int64_t>(len, 0));
+        r.outDims[a] = static_cast<std::size_t>(len);
     }
     return r;
 }
@@ -66,12 +69,19 @@ std::vector<Shape> PadOp::inferShapes(const std::vector<Shape>& in) const {
                                                    fibnlr::toString(x) + " (expected " + std::to_string(2 * x.size()) + ")");
     Shape out;
     for (std::size_t i = 0; i < x.size(); ++i) {
-        const std::int64_t d = static_cast<std::int64_t>(x[i]) + attrs.pads[i] + attrs.pads[i + x.size()];
-        require(d >= 0, "pads crop axis " + std::to_string(i) + " of " + fibnlr::toString(x) + " below zero");
-        if (attrs.mode == "reflect")
-            require(attrs.pads[i] < static_cast<std::int64_t>(x[i]) && attrs.pads[i + x.size()] < static_cast<std::int64_t>(x[i]),
-                    "reflect pads must be smaller than the axis size on axis " + std::to_string(i));
-        out.push_back(static_cast<std::size_t>(d));
+        // Negative pads crop first; positive pads then extend what is left (len).
+        const std::int64_t pb = attrs.pads[i], pe = attrs.pads[i + x.size()];
+        const std::int64_t len = static_cast<std::int64_t>(x[i]) + std::min<std::int64_t>(pb, 0) + std::min<std::int64_t>(pe, 0);
+        require(len >= 0, "pads " + std::to_string(pb) + ", " + std::to_string(pe) + " crop axis " + std::to_string(i) +
+                              " of " + fibnlr::toString(x) + " below zero");
+        for (std::int64_t p : {pb, pe}) {
+            require(p <= 0 || attrs.mode != "reflect" || p < len,
+                    "reflect pad " + std::to_string(p) + " must be smaller than the size " + std::to_string(len) +
+                        " of axis " + std::to_string(i) + " (after cropping)");
+            require(p <= 0 || attrs.mode != "edge" || len > 0,
+                    "edge pad " + std::to_string(p) + " needs a non-empty axis " + std::to_string(i));
+        }
+        out.push_back(static_cast<std::size_t>(static_cast<std::int64_t>(x[i]) + pb + pe));
     }
     return {out};
 }

@@ -15,6 +15,7 @@ std::string listStr(const std::vector<std::int64_t>& v) {
 void validateWindowAttrs(std::size_t n, const std::vector<std::int64_t>& kernel,
                          const std::vector<std::int64_t>& strides, const std::vector<std::int64_t>& pads,
                          const std::vector<std::int64_t>& dilations, const std::string& autoPad) {
+    if (n == 0) n = !strides.empty() ? strides.size() : !dilations.empty() ? dilations.size() : (pads.size() + 1) / 2;
     require(kernel.empty() || kernel.size() == n,
             "kernel_shape " + listStr(kernel) + " must have " + std::to_string(n) + " values");
     for (auto k : kernel) require(k >= 1, "kernel_shape " + listStr(kernel) + " must be positive");

@@ -91,7 +91,24 @@ public:
         const_cast<Attrs&>(attrs).visit([&](const char* name, auto& field) { out.emplace_back(name, AttrValue(field)); });
         return out;
     }
+    /// Assigns then validates; on any error the previous attributes are restored.
     void setAttribute(const std::string& name, const AttrValue& value) override {
+        const Attrs previous = attrs;
+        try {
+            assign(name, value);
+            this->validate();
+        } catch (...) {
+            attrs = previous;
+            throw;
+        }
+        bumpRevision();
+    }
+    std::shared_ptr<Operator> clone() const override {
+        return std::make_shared<Derived>(static_cast<const Derived&>(*this));
+    }
+
+private:
+    void assign(const std::string& name, const AttrValue& value) {
         bool found = false, ok = false;
         attrs.visit([&](const char* n, auto& field) {
             if (name == n) {
@@ -103,10 +120,6 @@ public:
         if (!ok)
             throw std::invalid_argument(type() + " attribute '" + name + "' cannot take the value " +
                                         fibnlr::toString(value));
-        bumpRevision();
-    }
-    std::shared_ptr<Operator> clone() const override {
-        return std::make_shared<Derived>(static_cast<const Derived&>(*this));
     }
 };
 

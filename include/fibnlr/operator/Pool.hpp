@@ -37,6 +37,7 @@ public:
     using OperatorWithAttrs::OperatorWithAttrs;
     std::string type() const override { return "MaxPool"; }
     const std::vector<InputSpec>& inputSpecs() const override;
+    void validate() const override;
     std::vector<Shape> inferShapes(const std::vector<Shape>& in) const override;
     Window window(const Shape& x) const;
 };
@@ -46,6 +47,7 @@ public:
     using OperatorWithAttrs::OperatorWithAttrs;
     std::string type() const override { return "AveragePool"; }
     const std::vector<InputSpec>& inputSpecs() const override;
+    void validate() const override;
     std::vector<Shape> inferShapes(const std::vector<Shape>& in) const override;
     Window window(const Shape& x) const;
 };

@@ -24,6 +24,8 @@ Window resolveWindow(const Shape& inSpatial, const std::vector<std::int64_t>& ke
                      const std::vector<std::int64_t>& dilations, const std::string& autoPad, bool ceilMode = false);
 
 /// Checks window attributes that do not depend on the input (for Operator::validate).
+/// `nbSpatial` 0 means not known yet (Conv without kernel_shape): the lists
+/// given must then agree with each other.
 void validateWindowAttrs(std::size_t nbSpatial, const std::vector<std::int64_t>& kernel,
                          const std::vector<std::int64_t>& strides, const std::vector<std::int64_t>& pads,
                          const std::vector<std::int64_t>& dilations, const std::string& autoPad);

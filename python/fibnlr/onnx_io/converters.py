@@ -143,11 +143,11 @@ def export_node(ctx, node) -> None:
             inputs.pop()
         attrs = {}
     elif t == "Split":
+        # Without sizes, opset 18 needs num_outputs; before 18 equal parts are implied
+        # (which is ours whenever the axis divides evenly, the only case importers produce).
         split = attrs["split"]
         if split:
             inputs = inputs + [const(f"{name}_split", np.array(split, np.int64))]
-        elif ctx.opset < 18:  # before 18 an absent split means equal parts, which is ours when sizes divide
-            pass
         attrs = {"axis": attrs["axis"], **({"num_outputs": attrs["num_outputs"]} if ctx.opset >= 18 and not split else {})}
     elif t == "Pad":
         inputs = inputs + [const(f"{name}_pads", np.array(attrs["pads"], np.int64)),

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper, numpy_helper, shape_inference
 
 from .converters import export_node
 from .importer import INPUT_SHAPE, OUTPUT_NAMES
@@ -84,6 +84,17 @@ def to_onnx(graph, opset: int | None = None) -> onnx.ModelProto:
     g = helper.make_graph(ctx.nodes, graph.name(), inputs, outputs, ctx.initializers)
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="fibnlr")
     model.ir_version = min(model.ir_version, 9)
+    return _with_output_shapes(model)
+
+
+def _with_output_shapes(model):
+    """Declares output shapes (symbolic batch) from ONNX shape inference; onnx.checker's full check needs them."""
+    inferred = shape_inference.infer_shapes(model)
+    known = {vi.name: vi for vi in list(inferred.graph.value_info) + list(inferred.graph.output)}
+    for out in model.graph.output:
+        vi = known.get(out.name)
+        if vi is not None and vi.type.tensor_type.HasField("shape"):
+            out.type.CopyFrom(vi.type)
     return model
 
 

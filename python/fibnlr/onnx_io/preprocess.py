@@ -14,27 +14,41 @@
   initializers are gone.
 
 Batch-size rule.  `Shape` of a data tensor is folded from ONNX shape
-inference, run with dimension 0 of every graph input replaced by a symbol
-(its own `dim_param`, or a synthesised one when it was static or unnamed).
-A dimension that is not a static integer under that inference is carried as
-a `_Dim` marker holding the symbol (when it is a graph-input symbol) and the
-concrete value from a second inference with `input_shapes` and the declared
-static dims.  Where a marker lands in the `shape` input of a `Reshape`
-(without allowzero=1) at a position whose input dimension carries the same
-symbol, it is written as 0 ("copy this dimension"), so `x.view(x.size(0), -1)`
-and ShuffleNet's channel shuffle keep working for any batch size.  Anywhere
-else (arithmetic, `ConstantOfShape`, a graph output, ...) the concrete value
-is used, which ties the model to that batch size; the graph inputs named in
-`input_shapes` then declare it.  If that value is unknown, `ValueError` asks
-for `input_shapes`.  Markers of dimensions that inference cannot determine at
-all keep their producing nodes unfolded.
+inference (with data propagation), run with `input_shapes` substituted and
+dimension 0 of every graph input replaced by a symbol: its own `dim_param`,
+or a synthesised one when it was static or unnamed.  A dim that is not a
+static int under that inference becomes a `_Dim` marker carrying its symbol
+when it is a graph-input `dim_param` (the batch, or e.g. a dynamic height)
+and, for the final fallback, its value from a second inference that keeps
+dimension 0 concrete.  Markers pass unchanged through the ops that only move
+elements (Gather, Unsqueeze, Squeeze, Concat, Slice, Reshape, Identity,
+Expand, Where's branches, Cast to int64).
 
-Limits: dynamic dims other than graph-input symbols are not tracked through
-arithmetic; `Shape`, `Size` and other ops outside `_FOLD_OPS` stay as nodes
-when they cannot be folded; subgraph bodies (If/Loop/Scan) are only renamed.
-A fused `Gelu` is standard ONNX from opset 20 only; the model keeps its
-opset because fibnlr understands `Gelu` at any opset (bump the opset to 20
-before running such a model in onnxruntime).
+* Where a marker lands in the `shape` input of a `Reshape` without
+  allowzero=1, at a position whose input dim carries the same symbol, it is
+  written as 0 ("copy this dim"), so `x.view(x.size(0), -1)` and
+  ShuffleNet's `x.view(b, groups, c // groups, h, w)` fold to constant
+  shapes that work for any batch size.
+* Anywhere else (arithmetic, `ConstantOfShape`, a graph output, a Reshape
+  position holding another dim) the marker's concrete value is used, but
+  only once folding has otherwise converged, since later passes may prove
+  the dim static or symbol-matched.  That ties the model to the batch size:
+  graph inputs named in `input_shapes` then declare it (otherwise their dim
+  0 stays as declared).
+* When no concrete value is known, the nodes stay; if a `Shape` node is
+  left whose only undetermined dims are graph-input symbols, `ValueError`
+  names it and asks for `input_shapes`.  Dims that shape inference cannot
+  determine at all (e.g. a dynamic height after a strided Conv) leave their
+  `Shape` subgraph in place without an error.
+
+Limits: symbolic dims are not tracked through arithmetic (c // g is folded
+only because c is static); ops outside `_FOLD_OPS` (Size, ReduceProd, ...)
+are never evaluated; subgraph bodies (If/Loop/Scan) are only renamed, though
+their reads from the outer graph are respected.  A fused `Gelu` is standard
+ONNX from opset 20 only; the model keeps its opset because fibnlr
+understands `Gelu` at any opset (bump the opset to 20 before running such a
+model in onnxruntime).  The Tanh form is matched as torch writes it:
+sqrt(2/pi) * (x + 0.044715 * x^3) with x^3 as Pow(x, 3) or Mul chains.
 """
 
 from __future__ import annotations
@@ -136,6 +150,14 @@ def _node_inputs(node):
 
 def _attributes(node):
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _retain(field, keep):
+    """Filter a repeated protobuf field in place; rebuilding it would copy
+    every kept item, i.e. all the weights, on each folding pass."""
+    for i in reversed(range(len(field))):
+        if not keep(field[i]):
+            del field[i]
 
 
 class _Index:
@@ -301,9 +323,7 @@ def _upgrade_opset(model):
 def _drop_initializer_inputs(graph):
     """Old exporters list weights as inputs; treat them as constants."""
     weights = {t.name for t in graph.initializer}
-    inputs = [v for v in graph.input if v.name not in weights]
-    graph.ClearField("input")
-    graph.input.extend(inputs)
+    _retain(graph.input, lambda v: v.name not in weights)
 
 
 def _declared_dims(value_info):
@@ -356,16 +376,11 @@ def _pin_input_shapes(graph, input_shapes, keep_dynamic_batch):
 
 
 def _constants_to_initializers(graph):
-    kept = []
     for node in graph.node:
-        if node.op_type == "Constant" and node.domain in _DEFAULT_DOMAINS:
-            array = _constant_value(node)
+        if node.op_type == "Constant":
             graph.initializer.append(
-                numpy_helper.from_array(array, node.output[0]))
-        else:
-            kept.append(node)
-    graph.ClearField("node")
-    graph.node.extend(kept)
+                numpy_helper.from_array(_constant_value(node), node.output[0]))
+    _retain(graph.node, lambda node: node.op_type != "Constant")
 
 
 def _constant_value(node):
@@ -490,10 +505,21 @@ def _slice(inputs, attrs, num):
     steps = _optional(inputs, 4)
     steps = [1] * len(starts) if steps is None else _ints(num, steps)
     index = [slice(None)] * data.ndim
-    # Python slices clamp out-of-range bounds exactly as ONNX Slice does.
     for start, end, axis, step in zip(starts, ends, axes, steps):
-        index[axis % data.ndim] = slice(start, end, step)
+        axis %= data.ndim
+        index[axis] = _onnx_slice(start, end, step, data.shape[axis])
     return data[tuple(index)]
+
+
+def _onnx_slice(start, end, step, dim):
+    """Python slice for ONNX Slice bounds, which clamp differently from
+    Python's when stepping backwards from out of range."""
+    start = start + dim if start < 0 else start
+    end = end + dim if end < 0 else end
+    if step > 0:
+        return slice(min(max(start, 0), dim), min(max(end, 0), dim), step)
+    start, end = min(max(start, 0), dim - 1), min(max(end, -1), dim - 1)
+    return slice(start, None if end < 0 else end, step)
 
 
 def _divide(a, b):
@@ -612,7 +638,10 @@ def _infer_dims(model, input_dims):
     light.functions.extend(model.functions)
     graph = light.graph
     graph.node.extend(model.graph.node)
-    graph.output.extend(model.graph.output)
+    # Declared output shapes could contradict the substituted input shapes.
+    graph.output.extend(
+        helper.make_tensor_value_info(v.name, v.type.tensor_type.elem_type,
+                                      None) for v in model.graph.output)
     for value_info in model.graph.input:
         if value_info.name in input_dims:
             value_info = helper.make_tensor_value_info(
@@ -638,10 +667,11 @@ def _infer_dims(model, input_dims):
 class _FoldPass:
     """One sweep evaluating foldable nodes and turning them into initializers.
 
-    In a non-final pass a value still holding a _Dim that cannot be written
-    as Reshape's 0 is left unfolded, because a later pass (after shape
-    inference has seen the folded shapes) may prove the dims static or
-    symbol-matched.  The final pass falls back to concrete values.
+    A non-final pass never uses concrete values for _Dim markers: a value
+    that still holds one and cannot be written as Reshape's 0 is left
+    unfolded, because a later pass (once shape inference has seen the folded
+    shapes) may prove the dims static or symbol-matched.  The final pass
+    falls back to concrete values.
     """
 
     def __init__(self, model, input_shapes, final, state):
@@ -667,10 +697,29 @@ class _FoldPass:
         for node in folded:
             if node.name in plans:
                 self._materialize(node.output[0], plans[node.name])
-        kept = [n for n in self.graph.node if n.name not in plans]
-        self.graph.ClearField("node")
-        self.graph.node.extend(kept)
+        _retain(self.graph.node, lambda n: n.name not in plans)
         return bool(plans)
+
+    def check_no_symbolic_shape_left(self):
+        """Raise if a Shape stayed only because of a dynamic input dim.
+
+        Shapes with dims that inference cannot determine stay silently.
+        """
+        for node in self.graph.node:
+            if node.op_type != "Shape" or self._is_constant(node.input[0]):
+                continue
+            try:
+                dims = self._shape_dims(node)
+            except _Unfoldable:
+                continue
+            blockers = [d for d in dims if isinstance(d, _Dim)]
+            if blockers and all(d.symbol is not None for d in blockers):
+                raise ValueError(
+                    f"node '{node.name}' (Shape) cannot be folded: "
+                    f"{blockers[0].where} is the dynamic input dimension "
+                    f"'{blockers[0].symbol}', and its value is needed "
+                    "somewhere other than a Reshape target copying that "
+                    "dimension.  Pass input_shapes to fix it.")
 
     def _is_constant(self, name):
         # String tensors are left alone: object arrays mean "holds _Dim".
@@ -686,29 +735,31 @@ class _FoldPass:
         return self.values[name]
 
     def _foldable(self, node):
-        if node.domain not in _DEFAULT_DOMAINS:
-            return False
         if node.op_type == "Shape":
             return True
         return node.op_type in _FOLD_OPS and all(
             self._is_constant(name) for name in node.input if name)
 
     def _evaluate(self, node):
-        label = f"node '{node.name}' ({node.op_type})"
         try:
             if node.op_type == "Shape":
-                value = self._shape(node)
+                dims = self._shape_dims(node)
+                dtype = (object if any(isinstance(d, _Dim) for d in dims)
+                         else np.int64)
+                value = np.array(dims, dtype=dtype)
             else:
                 inputs = [self._constant(n) if n else None
                           for n in node.input]
-                value = _FOLD_OPS[node.op_type](
-                    inputs, _attributes(node),
-                    lambda v: self._numeric(v, label))
+                value = _FOLD_OPS[node.op_type](inputs, _attributes(node),
+                                                self._numeric)
         except _Unfoldable:
             return
+        except (ValueError, IndexError) as exc:
+            raise ValueError(f"node '{node.name}' ({node.op_type}): cannot "
+                             f"evaluate its constant inputs: {exc}") from exc
         self.values[node.output[0]] = _as_value(value)
 
-    def _shape(self, node):
+    def _shape_dims(self, node):
         source = node.input[0]
         if self._is_constant(source):
             dims = list(self._constant(source).shape)
@@ -718,35 +769,21 @@ class _FoldPass:
                 raise _Unfoldable
         attrs = _attributes(node)
         # Python slicing clamps start/end exactly like Shape-15.
-        dims = dims[attrs.get("start", 0):attrs.get("end")]
-        if any(isinstance(d, _Dim) for d in dims):
-            return np.array(dims, dtype=object)
-        return np.array(dims, dtype=np.int64)
+        return dims[attrs.get("start", 0):attrs.get("end")]
 
-    def _numeric(self, value, label):
-        """int64 copy of `value` with every _Dim replaced by its value."""
+    def _numeric(self, value):
+        """int64 copy of `value` with each _Dim replaced by its value."""
         if value.dtype != object:
             return value
         dims = [v for v in value.flat if isinstance(v, _Dim)]
-        # Unknown dims leave the node in place, which must win over the
-        # error for an unknown batch size.
-        if dims and (not self.final or any(
-                d.concrete is None and d.symbol is None for d in dims)):
+        if dims and (not self.final
+                     or any(d.concrete is None for d in dims)):
             raise _Unfoldable
-        return np.array([self._resolve(v, label) for v in value.flat],
-                        dtype=np.int64).reshape(value.shape)
-
-    def _resolve(self, dim, label):
-        if not isinstance(dim, _Dim):
-            return dim
-        if dim.concrete is not None:
+        if dims:
             self.state.specialized = True
-            return dim.concrete
-        raise ValueError(
-            f"{label} needs the value of {dim.where}, which is the dynamic "
-            f"input dimension '{dim.symbol}'; fibnlr keeps it symbolic only "
-            "as a Reshape target copying the same dimension.  Pass "
-            "input_shapes to fix it.")
+        return np.array([v.concrete if isinstance(v, _Dim) else v
+                         for v in value.flat],
+                        dtype=np.int64).reshape(value.shape)
 
     def _plan(self, folded):
         """Encode each folded value for its non-folded readers.
@@ -764,24 +801,21 @@ class _FoldPass:
                 readers.append((None, None))
             try:
                 plans[node.name] = [
-                    (reader, pos, self._encode(name, reader, pos))
+                    (reader, pos, self._encode(self.values[name], reader,
+                                               pos))
                     for reader, pos in readers]
             except _Unfoldable:
                 continue
         return plans
 
-    def _encode(self, name, reader, pos):
-        value = self.values[name]
-        if value.dtype != object:
-            return value
-        if (reader is not None and reader.op_type == "Reshape" and pos == 1
+    def _encode(self, value, reader, pos):
+        if (value.dtype == object and reader is not None
+                and reader.op_type == "Reshape" and pos == 1
                 and not _attributes(reader).get("allowzero", 0)):
             data_dims = self.shapes.symbolic.get(reader.input[0], ())
             value = np.array([0 if _copies_dim(v, i, data_dims) else v
                               for i, v in enumerate(value)], dtype=object)
-        where = (f"node '{reader.name}' ({reader.op_type})" if reader
-                 else f"graph output '{name}'")
-        return self._numeric(value, where)
+        return self._numeric(value)
 
     def _materialize(self, name, plan):
         """Add one initializer per distinct encoding of a folded value."""
@@ -811,8 +845,10 @@ def _fold_constants(model, input_shapes):
     final = False
     while True:
         _remove_dead(model.graph)
-        changed = _FoldPass(model, input_shapes, final, state).run()
+        fold_pass = _FoldPass(model, input_shapes, final, state)
+        changed = fold_pass.run()
         if final and not changed:
+            fold_pass.check_no_symbolic_shape_left()
             return state.specialized
         final = not changed
 
@@ -963,7 +999,6 @@ def _fuse_gelu(graph):
     m = _Matcher(index)
     matches = [match for node in graph.node
                if node.op_type in ("Erf", "Tanh")
-               and node.domain in _DEFAULT_DOMAINS
                for match in [_match_gelu(m, node)] if match]
     replaced, gelus = set(), {}
     namer = _Namer(set(index.nodes))
@@ -989,21 +1024,17 @@ def _fuse_gelu(graph):
 def _remove_dead(graph):
     """Drop nodes no graph output depends on, then unused initializers."""
     live = {v.name for v in graph.output}
-    kept = []
+    dead = set()
     for node in reversed(graph.node):
         if any(out in live for out in node.output):
-            kept.append(node)
             live.update(_node_inputs(node))
-    graph.ClearField("node")
-    graph.node.extend(reversed(kept))
-    weights = [t for t in graph.initializer if t.name in live]
-    graph.ClearField("initializer")
-    graph.initializer.extend(weights)
+        else:
+            dead.add(node.name)
+    _retain(graph.node, lambda node: node.name not in dead)
+    _retain(graph.initializer, lambda tensor: tensor.name in live)
 
 
 def _prune_value_info(graph):
     present = {out for node in graph.node for out in node.output}
     present.update(t.name for t in graph.initializer)
-    kept = [v for v in graph.value_info if v.name in present]
-    graph.ClearField("value_info")
-    graph.value_info.extend(kept)
+    _retain(graph.value_info, lambda v: v.name in present)

@@ -1,0 +1,95 @@
+#include <catch2/catch.hpp>
+
+#include "fibnlr/graph/Builder.hpp"
+#include "fibnlr/operator/OperatorList.hpp"
+#include "fibnlr/operator/Producer.hpp"
+#include "fibnlr/scheduler/Scheduler.hpp"
+
+using namespace fibnlr;
+
+namespace {
+/// x [N, 3, H, W] -> conv 3x3 pad 1 (2 channels) -> ReLU -> GlobalAveragePool.
+struct Net {
+    GraphView g{"net"};
+    NodePtr x, conv, relu, pool;
+    Net() {
+        x = addInput(g, "x");
+        Tensor w({2, 3, 3, 3});
+        for (std::size_t i = 0; i < w.size(); ++i) w.data<float>()[i] = (i % 2 ? 1.f : -0.5f);
+        conv = addNode(g, "Conv", "conv", {out(x)}, {{"W", w}},
+                       {{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}});
+        relu = addNode(g, "ReLU", "relu", {out(conv)});
+        pool = addNode(g, "GlobalAveragePool", "pool", {out(relu)});
+        g.setOutputs({out(pool)});
+    }
+};
+
+Tensor ones(Shape dims) {
+    Tensor t(std::move(dims));
+    for (std::size_t i = 0; i < t.size(); ++i) t.data<float>()[i] = 1.f;
+    return t;
+}
+} // namespace
+
+TEST_CASE("compile infers shapes; forward runs; dims override the batch", "[scheduler]") {
+    Net n;
+    Scheduler& s = compile(n.g, CompileOptions{"cpu", DataType::Float32, {{4, 3, 5, 5}}});
+    REQUIRE(s.outputShape(*n.conv) == Shape{4, 2, 5, 5});
+    REQUIRE(s.outputShape(*n.pool) == Shape{4, 2, 1, 1});
+    auto y = forward(n.g, {ones({4, 3, 5, 5})});
+    REQUIRE(y.size() == 1);
+    REQUIRE(y[0].dims() == Shape{4, 2, 1, 1});
+    // A partial last batch: only dim 0 differs, so forward re-plans.
+    auto y2 = forward(n.g, {ones({1, 3, 5, 5})});
+    REQUIRE(y2[0].dims() == Shape{1, 2, 1, 1});
+    REQUIRE(y2[0].data<float>()[0] == Approx(y[0].data<float>()[0]));
+}
+
+TEST_CASE("forward rejects wrong input count, rank and shape with the input name", "[scheduler]") {
+    Net n;
+    compile(n.g, CompileOptions{"cpu", DataType::Float32, {{1, 3, 5, 5}}});
+    REQUIRE_THROWS_WITH(forward(n.g, {}), Catch::Contains("takes 1 inputs"));
+    REQUIRE_THROWS_WITH(forward(n.g, {ones({3, 5, 5})}), Catch::Contains("'x'") && Catch::Contains("[1, 3, 5, 5]"));
+    REQUIRE_THROWS_WITH(forward(n.g, {ones({1, 4, 5, 5})}), Catch::Contains("[1, 4, 5, 5]"));
+    REQUIRE_THROWS_WITH(forward(n.g, {Tensor({1, 3, 5, 5}, DataType::Int64)}), Catch::Contains("int64"));
+}
+
+TEST_CASE("compile names the node whose shape rule fails", "[scheduler]") {
+    Net n;
+    REQUIRE_THROWS_WITH(compile(n.g, CompileOptions{"cpu", DataType::Float32, {{1, 4, 5, 5}}}),
+                        Catch::Contains("'conv'") && Catch::Contains("input channels"));
+    REQUIRE_THROWS_WITH(compile(n.g, CompileOptions{"cpu", DataType::Float32, {{1, 3, 5}}}),
+                        Catch::Contains("'conv'"));
+    REQUIRE_THROWS_WITH(compile(n.g, CompileOptions{"gpu", DataType::Float32, {{1, 3, 5, 5}}}),
+                        Catch::Contains("backend 'gpu'"));
+    REQUIRE_THROWS_WITH(compile(n.g, CompileOptions{"cpu", DataType::Float32, {}}), Catch::Contains("1 inputs"));
+    REQUIRE_THROWS_WITH(forward(n.g, {ones({1, 3, 5, 5})}), Catch::Contains("not compiled"));
+}
+
+TEST_CASE("forward recompiles after the graph or an attribute changed", "[scheduler]") {
+    Net n;
+    compile(n.g, CompileOptions{"cpu", DataType::Float32, {{1, 3, 6, 6}}});
+    REQUIRE(forward(n.g, {ones({1, 3, 6, 6})})[0].dims() == Shape{1, 2, 1, 1});
+    n.conv->getOperator().setAttribute("strides", std::vector<std::int64_t>{2, 2});
+    REQUIRE(forward(n.g, {ones({1, 3, 6, 6})})[0].dims() == Shape{1, 2, 1, 1});
+    // Replace the pool by Flatten: the output shape changes with the graph.
+    auto flat = Node::create(makeOperator("Flatten"), "flat");
+    n.g.replace({n.pool}, {flat});
+    REQUIRE(forward(n.g, {ones({1, 3, 6, 6})})[0].dims() == Shape{1, 2 * 3 * 3});
+}
+
+TEST_CASE("input hooks see each node's input and can be removed by key", "[scheduler]") {
+    Net n;
+    compile(n.g, CompileOptions{"cpu", DataType::Float32, {{2, 3, 4, 4}}});
+    std::vector<Shape> seen;
+    n.g.hooks().set("test", n.relu.get(), [&](const Node& node, const Tensor& in) {
+        REQUIRE(node.name() == "relu");
+        seen.push_back(in.dims());
+    });
+    n.g.hooks().set("test", n.relu.get(), [&](const Node&, const Tensor& in) { seen.push_back(in.dims()); });
+    forward(n.g, {ones({2, 3, 4, 4})});
+    REQUIRE(seen == std::vector<Shape>{{2, 2, 4, 4}});  // the second set replaced the first
+    n.g.hooks().removeAll("test");
+    forward(n.g, {ones({2, 3, 4, 4})});
+    REQUIRE(seen.size() == 1);
+}
