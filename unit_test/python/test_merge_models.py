@@ -10,26 +10,8 @@ import pytest
 import fibnlr
 from conftest import assert_close, run_onnxruntime
 from fibnlr.recipes import simplify
+from merge_chains import prune_inside_blocks
 from models.export import export_zoo_model
-
-ACTIVATIONS = ("ReLU", "Clip")  # MobileNetV2's ReLU6 is Clip
-
-
-def prune_inside_blocks(g):
-    """Replaces with Identity (what fibnlr_prune's Identity method leaves) every
-    activation that feeds a conv inside a block: the ones after which
-    linear layers become back to back. Returns (pruned, total)."""
-    acts = [n for n in g.get_nodes() if n.type() in ACTIVATIONS]
-    chosen = []
-    for n in acts:
-        children = n.get_children()
-        stem = "features.0/" in n.name() or "stem" in n.name()
-        if not stem and all(c.type() == "Conv" for c in children) and len(children) == 1:
-            chosen.append(n)
-    for n in chosen:
-        g.replace([n], [fibnlr.Node("Identity", n.name())])
-    return len(chosen), len(acts)
-
 
 def compute_layers(g, types=None):
     return fibnlr.count_layers(g, types)
