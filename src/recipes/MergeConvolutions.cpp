@@ -156,10 +156,9 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
         throw std::invalid_argument("max_mac_growth " + num(opt.maxMacGrowth) + " must be a number > 0 (inf: no limit)");
     MergeResult result;
 
-    std::vector<Shape> dims = opt.inputDims;
-    if (dims.empty())
-        if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor())) dims = s->options().dims;
-    const auto shapes = dims.empty() ? std::map<const Node*, std::vector<Shape>>{} : inferGraphShapes(graph, dims);
+    std::map<const Node*, std::vector<Shape>> shapes;
+    if (!opt.inputDims.empty()) shapes = requireGraphShapes(graph, opt.inputDims);
+    else if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor())) shapes = inferGraphShapes(graph, s->options().dims);
 
     // Links of back-to-back linear layers of the same kind.
     const std::vector<NodePtr> order = graph.getNodes();
@@ -293,9 +292,16 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
             r.macsAfter = sp.macsAfter / unit;
             r.macsPerImage = haveShapes;
             r.exact = sp.exact;
-            if (opt.mode == MergeMode::Approximate)
-                r.maxDeviation = probeDeviation(pl.nodes, pl.merged, probeDims(chain[part.first], &mergedConv, shapes),
-                                                opt.probeSeed);
+            if (opt.mode == MergeMode::Approximate) {
+                try {
+                    r.maxDeviation = probeDeviation(pl.nodes, pl.merged, probeDims(chain[part.first], &mergedConv, shapes),
+                                                    opt.probeSeed);
+                } catch (const std::exception& e) {
+                    result.skipped.push_back({{first->name(), last->name()},
+                                              std::string("the probe of the merged layer failed: ") + e.what()});
+                    continue;
+                }
+            }
             pl.record = r;
             plans.push_back(std::move(pl));
         }

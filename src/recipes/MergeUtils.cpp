@@ -44,12 +44,20 @@ void inheritOutputNames(const NodePtr& to, const Node& from) {
     if (const Annotations::Entry* e = from.annotations().entry(key)) to->annotations().setEntry(key, *e);
 }
 
-std::map<const Node*, std::vector<Shape>> inferGraphShapes(const GraphView& graph, const std::vector<Shape>& inputDims) {
+std::map<const Node*, std::vector<Shape>> inferGraphShapes(const GraphView& graph, const std::vector<Shape>& inputDims,
+                                                           std::string* error) {
     std::map<const Node*, std::vector<Shape>> shapes;
-    if (inputDims.size() != graph.inputs().size()) return {};
+    if (inputDims.size() != graph.inputs().size()) {
+        if (error)
+            *error = std::to_string(inputDims.size()) + " input shapes given, graph '" + graph.name() + "' has " +
+                     std::to_string(graph.inputs().size()) + " inputs";
+        return {};
+    }
+    const NodePtr* current = nullptr;
     try {
         for (std::size_t i = 0; i < inputDims.size(); ++i) shapes[graph.inputs()[i].get()] = {inputDims[i]};
         for (const NodePtr& n : graph.getNodes()) {
+            current = &n;
             if (n->type() == "Input") {
                 if (!shapes.count(n.get())) return {};
                 continue;
@@ -66,9 +74,18 @@ std::map<const Node*, std::vector<Shape>> inferGraphShapes(const GraphView& grap
             }
             shapes[n.get()] = n->getOperator().inferShapes(in);
         }
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+        if (error) *error = (current ? describe(**current) + ": " : std::string()) + e.what();
         return {};
     }
+    return shapes;
+}
+
+std::map<const Node*, std::vector<Shape>> requireGraphShapes(const GraphView& graph, const std::vector<Shape>& inputDims) {
+    std::string error;
+    auto shapes = inferGraphShapes(graph, inputDims, &error);
+    if (shapes.empty() && !inputDims.empty())
+        throw std::invalid_argument("input dims do not fit graph '" + graph.name() + "': " + error);
     return shapes;
 }
 

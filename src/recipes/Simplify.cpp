@@ -13,10 +13,9 @@
 namespace fibnlr {
 
 std::vector<LayerCost> layerCosts(const GraphView& graph, const std::vector<Shape>& inputDims, bool* macsKnown) {
-    std::vector<Shape> dims = inputDims;
-    if (dims.empty())
-        if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor())) dims = s->options().dims;
-    const auto shapes = dims.empty() ? std::map<const Node*, std::vector<Shape>>{} : inferGraphShapes(graph, dims);
+    std::map<const Node*, std::vector<Shape>> shapes;
+    if (!inputDims.empty()) shapes = requireGraphShapes(graph, inputDims);
+    else if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor())) shapes = inferGraphShapes(graph, s->options().dims);
     if (macsKnown) *macsKnown = !shapes.empty();
     std::vector<LayerCost> out;
     for (const NodePtr& n : graph.getNodes()) {
@@ -50,8 +49,9 @@ SimplifyResult simplify(GraphView& graph, const SimplifyOptions& options) {
     SimplifyResult r;
     MergeOptions mo = options.merge;
     if (mo.inputDims.empty())
-        if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor())) mo.inputDims = s->options().dims;
-    r.before = layerCosts(graph, mo.inputDims, &r.macsKnown);
+        if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor()))
+            if (!inferGraphShapes(graph, s->options().dims).empty()) mo.inputDims = s->options().dims;
+    r.before = layerCosts(graph, mo.inputDims, &r.macsKnown);  // throws for dims that do not fit: nothing changed yet
     if (options.foldBatchNorm) r.batchNormFolds = foldBatchNorm(graph);
     if (options.removeIdentity) r.removedIdentities = removeIdentity(graph);
     for (std::size_t round = 0; round < options.maxRounds; ++round) {

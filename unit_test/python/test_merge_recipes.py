@@ -143,6 +143,16 @@ def test_bad_input_is_skipped_or_raises_value_error(rng):
             simplify(g, max_mac_growth=bad)
 
 
+def test_dims_that_do_not_fit_raise_before_any_change(rng):
+    specs = [conv_spec(4, (1, 1)), conv_spec(4, (1, 1))]
+    g = build_chain(specs, make_weights(3, specs, rng))
+    with pytest.raises(ValueError, match="do not fit"):
+        simplify(g, dims=[[1, 5, 8, 8]])
+    with pytest.raises(ValueError, match="do not fit"):
+        merge_convolutions(g, max_mac_growth=math.inf, dims=[[1, 5, 8, 8]])
+    assert [n.name() for n in convs(g)] == ["c0", "c1"]
+
+
 def _tiny_block(act, bn_eps=1e-3):
     """torch: conv3x3 -> BN -> act -> conv1x1 -> BN, + x, ReLU, exported and loaded."""
     from models.export import export_onnx

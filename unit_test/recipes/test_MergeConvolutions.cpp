@@ -226,4 +226,13 @@ TEST_CASE("merge_convolutions: bad input is skipped with a reason or rejected", 
         o.maxMacGrowth = NAN;
         CHECK_THROWS_AS(mergeConvolutions(g, o), std::invalid_argument);
     }
+    SECTION("input dims that do not fit the graph") {
+        GraphView g;
+        chain(g, 3, {{4, {1, 1}}, {4, {1, 1}}}, rng);
+        const std::size_t v = g.version();
+        MergeOptions o;
+        o.inputDims = {{1, 5, 8, 8}};  // 5 channels, the first conv expects 3
+        CHECK_THROWS_WITH(mergeConvolutions(g, o), Catch::Contains("do not fit") && Catch::Contains("'c0'"));
+        CHECK(g.version() == v);
+    }
 }

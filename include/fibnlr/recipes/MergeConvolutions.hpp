@@ -25,7 +25,8 @@ struct MergeOptions {
     /// Graph input dims. When given (or when the graph is compiled), MACs are
     /// per image with the real feature-map sizes and the approximate-mode
     /// probe uses the real input size of each chain; otherwise MACs are per
-    /// output position of the chain (interior, borders ignored).
+    /// output position of the chain (interior, borders ignored). Dims that
+    /// do not fit the graph throw std::invalid_argument.
     std::vector<Shape> inputDims;
     std::uint32_t probeSeed = 0;
 };
@@ -65,8 +66,9 @@ struct MergeResult {
 /// Every adjacent pair left apart (and every conv whose output also goes
 /// elsewhere) is listed in `skipped` with the reason. All weights and probes
 /// are computed before the graph changes; bad input (mismatched channels,
-/// computed weights) is skipped, never half-applied. Throws
-/// std::invalid_argument for maxMacGrowth <= 0 or NaN.
+/// computed weights, a failed probe) is skipped, never half-applied. Throws
+/// std::invalid_argument for maxMacGrowth <= 0 or NaN, or input dims that do
+/// not fit the graph.
 MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& options = {});
 
 } // namespace fibnlr

@@ -26,7 +26,11 @@ void inheritOutputNames(const NodePtr& to, const Node& from);
 
 /// Output shapes of every node for the given input dims (one per graph
 /// input), by running each operator's shape rule; empty map when the dims do
-/// not fit the graph.
-std::map<const Node*, std::vector<Shape>> inferGraphShapes(const GraphView& graph, const std::vector<Shape>& inputDims);
+/// not fit the graph (then `error`, when given, says why).
+std::map<const Node*, std::vector<Shape>> inferGraphShapes(const GraphView& graph, const std::vector<Shape>& inputDims,
+                                                           std::string* error = nullptr);
+
+/// inferGraphShapes for dims given by the user: throws std::invalid_argument when they do not fit.
+std::map<const Node*, std::vector<Shape>> requireGraphShapes(const GraphView& graph, const std::vector<Shape>& inputDims);
 
 } // namespace fibnlr

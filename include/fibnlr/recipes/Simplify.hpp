@@ -38,7 +38,7 @@ struct SimplifyResult {
 /// Identity/Dropout, then merge convolution chains and fold residual skips
 /// until neither changes anything. Returns what each step changed and a
 /// per-layer cost table before and after. Throws std::invalid_argument for
-/// invalid options (before changing anything).
+/// invalid options or input dims that do not fit the graph, before changing anything.
 SimplifyResult simplify(GraphView& graph, const SimplifyOptions& options = {});
 
 /// The cost table of `graph` (MACs need `inputDims`, or a compiled graph).
