@@ -53,11 +53,11 @@ std::map<const Node*, std::vector<Shape>> inferGraphShapes(const GraphView& grap
                      std::to_string(graph.inputs().size()) + " inputs";
         return {};
     }
-    const NodePtr* current = nullptr;
+    NodePtr current;  // the node whose shape rule failed
     try {
         for (std::size_t i = 0; i < inputDims.size(); ++i) shapes[graph.inputs()[i].get()] = {inputDims[i]};
         for (const NodePtr& n : graph.getNodes()) {
-            current = &n;
+            current = n;
             if (n->type() == "Input") {
                 if (!shapes.count(n.get())) return {};
                 continue;
@@ -75,7 +75,7 @@ std::map<const Node*, std::vector<Shape>> inferGraphShapes(const GraphView& grap
             shapes[n.get()] = n->getOperator().inferShapes(in);
         }
     } catch (const std::exception& e) {
-        if (error) *error = (current ? describe(**current) + ": " : std::string()) + e.what();
+        if (error) *error = (current ? describe(*current) + ": " : std::string()) + e.what();
         return {};
     }
     return shapes;
