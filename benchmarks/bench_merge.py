@@ -38,28 +38,41 @@ VARIANTS = {
 }
 
 
-def time_it(fn, reps):
-    fn()  # warm-up (compiles / allocates)
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def measure(g, x, reps, threads):
+def prepare(g, x, threads):
+    """Compiles `g` and builds its onnxruntime session; returns (run ours, run ort, outputs)."""
     g.compile(dims=[list(x.shape)])
-    ours = time_it(lambda: g.forward(x), reps)
-    time.sleep(0.5)  # let the thread pools settle between runtimes
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     sess = ort.InferenceSession(fibnlr.to_onnx(g).SerializeToString(), opts, providers=["CPUExecutionProvider"])
     feed = {sess.get_inputs()[0].name: x}
-    onnx_rt = time_it(lambda: sess.run(None, feed), max(reps, 20))
-    time.sleep(0.5)
-    return ours, onnx_rt, sess.run(None, feed)[0], g.forward(x)[0].copy()
+    ours = lambda: g.forward(x)
+    theirs = lambda: sess.run(None, feed)
+    return ours, theirs, g.forward(x)[0].copy(), theirs()[0]
+
+
+def best_time(fn, runs):
+    best = math.inf
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def measure_all(runners, rounds):
+    """Minimum time per variant over `rounds` rounds, variants interleaved within a
+    round so that load from other processes hits every variant alike; each runtime
+    gets a pause before it runs."""
+    ours = [math.inf] * len(runners)
+    theirs = [math.inf] * len(runners)
+    for _ in range(rounds):
+        for i, (run_ours, run_ort) in enumerate(runners):
+            time.sleep(0.2)
+            ours[i] = min(ours[i], best_time(run_ours, 1))
+            time.sleep(0.2)
+            theirs[i] = min(theirs[i], best_time(run_ort, 10))
+    return ours, theirs
 
 
 def summary(g, x):
@@ -83,7 +96,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=list(VARIANTS))
     ap.add_argument("--batch", type=int, default=4)
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (the minimum is kept)")
     ap.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads (fibnlr runs on one)")
     args = ap.parse_args(argv)
 
@@ -105,22 +118,22 @@ def main(argv=None):
             merges[(name, label)] = (len(res.merged), len(res.residual_folds),
                                      collections.Counter(tuple(n.get_parameter("W").shape[2:])
                                                          for n in g.get_nodes_by_type("Conv")))
-        ref = None
-        for label, g in variants:
-            ours, onnx_rt, y_ort, y = measure(g, x, args.reps, args.threads)
-            if label.startswith("pruned"):
-                ref = y
-            dev = float(np.abs(y - ref).max() / np.abs(ref).max()) if ref is not None else float("nan")
+        prepared = [prepare(g, x, args.threads) for _, g in variants]
+        for _, (run_ours, run_ort, _, _) in zip(variants, prepared):
+            run_ours()  # warm-up
+            run_ort()
+        ours_t, ort_t = measure_all([(p[0], p[1]) for p in prepared], args.rounds)
+        ref = prepared[1][2]  # the pruned model's output
+        for i, ((label, g), (_, _, y, y_ort)) in enumerate(zip(variants, prepared)):
+            dev = float(np.abs(y - ref).max() / np.abs(ref).max()) if i >= 1 else float("nan")
             ort_dev = float(np.abs(y_ort - y).max() / np.abs(y).max())
-            rows.append((name, label, summary(g, x), ours, onnx_rt, dev, ort_dev))
-            print(f"  measured {name} / {label}", file=sys.stderr)
+            rows.append((name, label, summary(g, x), ours_t[i], ort_t[i], dev, ort_dev))
+        print(f"  measured {name}", file=sys.stderr)
 
-    print(f"\nbatch {args.batch}, fibnlr 1 thread, onnxruntime {args.threads} thread(s); times are medians in ms per batch\n")
+    print(f"\nbatch {args.batch}, fibnlr 1 thread, onnxruntime {args.threads} thread(s); times are the minimum over {args.rounds} interleaved rounds, ms per batch\n")
     print("| model | variant | layers | convs | MMACs/img | params | fibnlr ms | ort ms | fibnlr/ort | dev vs pruned | ort vs fibnlr |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    base = {}
     for name, label, s, ours, onnx_rt, dev, ort_dev in rows:
-        base.setdefault(name, (ours, onnx_rt))
         print(f"| {name} | {label} | {s['layers']} | {s['convs']} | {s['mmacs']:.2f} | {s['params']} | "
               f"{ours * 1e3:.1f} | {onnx_rt * 1e3:.2f} | {ours / onnx_rt:.0f} | "
               f"{'-' if math.isnan(dev) else f'{dev:.2g}'} | {ort_dev:.2g} |")
