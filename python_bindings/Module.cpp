@@ -5,6 +5,9 @@ void bindData(pybind11::module_& m);
 void bindOperator(pybind11::module_& m);
 void bindGraph(pybind11::module_& m);
 void bindScheduler(pybind11::module_& m);
+void bindDataProvider(pybind11::module_& m);
+void bindRecipes(pybind11::module_& m);
+void bindKernels(pybind11::module_& m);
 void bindMerge(pybind11::module_& m);
 } // namespace fibnlr::bindings
 
@@ -15,5 +18,8 @@ PYBIND11_MODULE(_core, m) {
     bindOperator(m);
     bindGraph(m);
     bindScheduler(m);
+    bindDataProvider(m);
+    bindRecipes(m);
+    bindKernels(m);
     bindMerge(m);
 }

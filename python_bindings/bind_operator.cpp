@@ -39,7 +39,6 @@ void bindOperator(py::module_& m) {
         .def("set_attr",
              [](Operator& op, const std::string& name, const py::handle& value) {
                  op.setAttribute(name, py_convert::toAttr(value, op.type() + " attribute '" + name + "'"));
-                 op.validate();
              })
         .def("has_attr", &Operator::hasAttribute)
         .def("input_specs",

@@ -2,23 +2,48 @@
 
 Load a model with :func:`load_onnx`, compile it for an input shape, run it,
 inspect and rewrite its graph, and write it back with :func:`save_onnx`.
+
+The FIBNLR recipe lives in :mod:`fibnlr.recipes` (clean names ``prepare``,
+``compute``, ``compute_nnpr``, ``prune``, ``run``, ``Parameters``) and is
+re-exported here under its upstream names (``fibnlr_prepare``,
+``fibnlr_compute``, ``fibnlr_compute_NNPR``, ``fibnlr_prune``, ``fibnlr``,
+``fibnlr_Parameters``, ...), so upstream scripts port by changing their imports.
 """
 import sys as _sys
 
-from ._core import GraphView, Node, Operator, Tensor, dtype, make_operator, operator_types, recipes
+from ._core import (DataProvider, Database, GraphView, Node, Operator, Tensor, TensorDatabase, dtype,
+                    make_operator, operator_types, recipes)
 from .merge_report import count_layers, format_simplify_report
 from .onnx_io import load_onnx, save_onnx, to_onnx
 
-# `import fibnlr.recipes` and `from fibnlr.recipes import ...` work like a package module.
+# `import fibnlr.recipes` / `from fibnlr.recipes import ...` reach the compiled submodule.
 _sys.modules[__name__ + ".recipes"] = recipes
+
+_RECIPE_NAMES = [
+    "fibnlr_Parameters", "Method", "NormalizationMethod", "GroupMethod", "AblationCriteria", "AblationMethod",
+    "fibnlr_prepare", "fibnlr_compute", "fibnlr_compute_NNPR", "fibnlr_prune", "fibnlr",
+    "fibnlr_find_groups", "fibnlr_find_node_by_group", "fibnlr_prepared_nodes",
+    "NPR", "NNPR", "ActivityTracker", "Group",
+    "fibnlr_add_npr", "fibnlr_set_npr", "fibnlr_has_npr", "fibnlr_get_npr", "fibnlr_try_get_npr",
+    "fibnlr_add_nnpr", "fibnlr_set_nnpr", "fibnlr_has_nnpr", "fibnlr_get_nnpr", "fibnlr_try_get_nnpr",
+    "fibnlr_add_activity_tracker", "fibnlr_set_activity_tracker", "fibnlr_has_activity_tracker",
+    "fibnlr_get_activity_tracker", "fibnlr_try_get_activity_tracker",
+    "fibnlr_add_group", "fibnlr_set_group", "fibnlr_has_group", "fibnlr_get_group", "fibnlr_try_get_group",
+    "is_conv", "is_tensor", "is_child_of", "get_kernel_dims", "get_kernel_strides", "in_channels", "out_channels",
+    "compute_kernel_dims", "compute_kernel_strides", "conv_from",
+]
+globals().update({_name: getattr(recipes, _name) for _name in _RECIPE_NAMES})
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DataProvider",
+    "Database",
     "GraphView",
     "Node",
     "Operator",
     "Tensor",
+    "TensorDatabase",
     "count_layers",
     "dtype",
     "format_simplify_report",
@@ -28,4 +53,4 @@ __all__ = [
     "recipes",
     "save_onnx",
     "to_onnx",
-]
+] + _RECIPE_NAMES

@@ -37,7 +37,8 @@ std::vector<Shape> ConvOp::inferShapes(const std::vector<Shape>& in) const {
                                   " input channels, X " + fibnlr::toString(x) + " has " + std::to_string(x[1]));
     if (!attrs.kernelShape.empty()) {
         bool same = attrs.kernelShape.size() == w.size() - 2;
-        for (std::size_t i = 2; same && i < w.size(); ++i) same = static_cast<std::int64_t>(w[i]) == attrs.kernelShape[i - 2];
+        for (std::size_t i = 2; same && i < w.size(); ++i)
+            same = static_cast<std::int64_t>(w[i]) == attrs.kernelShape[i - 2];
         require(same, "kernel_shape does not match weight W " + fibnlr::toString(w));
     }
     if (in.size() > 2 && !in[2].empty())

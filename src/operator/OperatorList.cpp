@@ -85,8 +85,7 @@ OperatorPtr makeOperator(const std::string& type, const AttrList& attrs, std::si
     }
     OperatorPtr op = it->second();
     if (nbInputs) op->setNbInputs(nbInputs);
-    for (const auto& kv : attrs) op->setAttribute(kv.first, kv.second);
-    op->validate();
+    op->setAttributes(attrs);
     return op;
 }
 

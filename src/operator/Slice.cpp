@@ -71,7 +71,8 @@ std::vector<Shape> PadOp::inferShapes(const std::vector<Shape>& in) const {
     for (std::size_t i = 0; i < x.size(); ++i) {
         // Negative pads crop first; positive pads then extend what is left (len).
         const std::int64_t pb = attrs.pads[i], pe = attrs.pads[i + x.size()];
-        const std::int64_t len = static_cast<std::int64_t>(x[i]) + std::min<std::int64_t>(pb, 0) + std::min<std::int64_t>(pe, 0);
+        const std::int64_t len =
+            static_cast<std::int64_t>(x[i]) + std::min<std::int64_t>(pb, 0) + std::min<std::int64_t>(pe, 0);
         require(len >= 0, "pads " + std::to_string(pb) + ", " + std::to_string(pe) + " crop axis " + std::to_string(i) +
                               " of " + fibnlr::toString(x) + " below zero");
         for (std::int64_t p : {pb, pe}) {

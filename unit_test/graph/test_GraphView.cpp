@@ -62,6 +62,7 @@ TEST_CASE("GraphView rejects duplicate names and reports cycles", "[graph][Graph
     // Close a cycle: relu's output feeds conv's data input.
     Node::link(r.relu, 0, r.conv, 0);
     REQUIRE_THROWS_WITH(r.g.getNodes(), Catch::Contains("cycle") && Catch::Contains("'conv'") && Catch::Contains("'relu'"));
+    r.conv->unlinkInput(0);  // parents are owning links: break the cycle so the nodes can be freed
 }
 
 TEST_CASE("replace swaps a ReLU for an Identity and keeps outputs consistent", "[graph][GraphView][replace]") {

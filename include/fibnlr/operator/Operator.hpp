@@ -43,6 +43,12 @@ public:
     virtual AttrList attributes() const = 0;
     /// Throws std::invalid_argument for an unknown name or a value of the wrong type.
     virtual void setAttribute(const std::string& name, const AttrValue& value) = 0;
+    /// Sets several attributes, then validates once (so their order does not
+    /// matter); on error the previous attributes are restored. The default
+    /// sets them one by one, for operators without an attribute struct.
+    virtual void setAttributes(const AttrList& values) {
+        for (const auto& kv : values) setAttribute(kv.first, kv.second);
+    }
     /// Checks attribute ranges (negative stride, zero groups, ...).
     virtual void validate() const {}
 
@@ -92,10 +98,11 @@ public:
         return out;
     }
     /// Assigns then validates; on any error the previous attributes are restored.
-    void setAttribute(const std::string& name, const AttrValue& value) override {
+    void setAttribute(const std::string& name, const AttrValue& value) override { setAttributes({{name, value}}); }
+    void setAttributes(const AttrList& values) override {
         const Attrs previous = attrs;
         try {
-            assign(name, value);
+            for (const auto& kv : values) assign(kv.first, kv.second);
             this->validate();
         } catch (...) {
             attrs = previous;

@@ -102,7 +102,8 @@ void launchPadRef(const Operator& op, const std::vector<const Tensor*>& in, cons
             const std::int64_t pb = a.pads[d], pe = a.pads[d + rank];
             const std::int64_t crop = std::max<std::int64_t>(-pb, 0);
             const std::int64_t len = static_cast<std::int64_t>(xd[d]) - crop - std::max<std::int64_t>(-pe, 0);
-            std::int64_t j = static_cast<std::int64_t>(o[d]) - std::max<std::int64_t>(pb, 0);  // index in the cropped axis
+            // j: index in the cropped axis
+            std::int64_t j = static_cast<std::int64_t>(o[d]) - std::max<std::int64_t>(pb, 0);
             if (j < 0 || j >= len) {
                 if (constant) {
                     inside = false;

@@ -21,13 +21,12 @@ void launchLRNRef(const Operator& op, const std::vector<const Tensor*>& in, cons
     for (std::size_t n = 0; n < v.outer; ++n)
         for (std::size_t c = 0; c < v.dim; ++c)
             for (std::size_t i = 0; i < v.inner; ++i) {
+                const auto at = [&](std::size_t ch) { return (n * v.dim + ch) * v.inner + i; };
                 double sq = 0.0;
-                for (std::size_t c2 = c > before ? c - before : 0; c2 <= std::min(c + after, v.dim - 1); ++c2) {
-                    const double xv = x[(n * v.dim + c2) * v.inner + i];
-                    sq += xv * xv;
-                }
-                const std::size_t idx = (n * v.dim + c) * v.inner + i;
-                y[idx] = static_cast<float>(x[idx] / std::pow(a.bias + a.alpha / static_cast<double>(size) * sq, a.beta));
+                for (std::size_t c2 = c > before ? c - before : 0; c2 <= std::min(c + after, v.dim - 1); ++c2)
+                    sq += static_cast<double>(x[at(c2)]) * x[at(c2)];
+                const double scale = a.bias + a.alpha / static_cast<double>(size) * sq;
+                y[at(c)] = static_cast<float>(x[at(c)] / std::pow(scale, a.beta));
             }
 }
 
@@ -39,13 +38,13 @@ void launchSoftmaxRef(const Operator& op, const std::vector<const Tensor*>& in, 
     float* y = out[0]->data<float>();
     for (std::size_t o = 0; o < v.outer; ++o)
         for (std::size_t i = 0; i < v.inner; ++i) {
-            const std::size_t base = o * v.dim * v.inner + i;
+            const auto at = [&](std::size_t d) { return (o * v.dim + d) * v.inner + i; };
             float mx = -std::numeric_limits<float>::infinity();
-            for (std::size_t d = 0; d < v.dim; ++d) mx = std::max(mx, x[base + d * v.inner]);
+            for (std::size_t d = 0; d < v.dim; ++d) mx = std::max(mx, x[at(d)]);
             double sum = 0.0;
-            for (std::size_t d = 0; d < v.dim; ++d) sum += std::exp(static_cast<double>(x[base + d * v.inner]) - mx);
+            for (std::size_t d = 0; d < v.dim; ++d) sum += std::exp(static_cast<double>(x[at(d)]) - mx);
             for (std::size_t d = 0; d < v.dim; ++d)
-                y[base + d * v.inner] = static_cast<float>(std::exp(static_cast<double>(x[base + d * v.inner]) - mx) / sum);
+                y[at(d)] = static_cast<float>(std::exp(static_cast<double>(x[at(d)]) - mx) / sum);
         }
 }
 

@@ -116,7 +116,8 @@ void launchAveragePoolRef(const Operator& op, const std::vector<const Tensor*>& 
     avgpool_f32_ref(p, in[0]->data<float>(), out[0]->data<float>());
 }
 
-void launchGlobalAveragePoolRef(const Operator&, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+void launchGlobalAveragePoolRef(const Operator&, const std::vector<const Tensor*>& in,
+                                const std::vector<Tensor*>& out) {
     std::vector<bool> spatial(in[0]->nbDims(), true);
     spatial[0] = spatial[1] = false;
     reduceMean(*in[0], spatial, *out[0]);

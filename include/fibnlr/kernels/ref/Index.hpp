@@ -1,4 +1,5 @@
 #pragma once
+#include <cassert>
 #include <cstddef>
 #include <vector>
 
@@ -23,6 +24,7 @@ inline std::vector<std::size_t> stridesOf(const Shape& dims) {
 /// Offset into a tensor of dims `d` for the multi-index `idx` of a broadcast
 /// result of rank >= d.size(): `d` is right-aligned and its size-1 dims read index 0.
 inline std::size_t broadcastOffset(const Shape& d, const std::vector<std::size_t>& idx) {
+    assert(idx.size() >= d.size());
     std::size_t off = 0;
     const std::size_t shift = idx.size() - d.size();
     for (std::size_t a = 0; a < d.size(); ++a) off = off * d[a] + (d[a] == 1 ? 0 : idx[a + shift]);

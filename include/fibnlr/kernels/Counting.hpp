@@ -1,0 +1,55 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fibnlr {
+
+/// What one counting pass adds up over a tensor x seen as [outer, C, inner]
+/// (N, channels, product of the spatial dims; channel on dimension 1).
+struct SignCounts {
+    double neg = 0.0;              ///< Σ |x| over finite x < 0
+    double pos = 0.0;              ///< Σ x over finite x > 0
+    std::uint64_t nonFinite = 0;   ///< number of NaN / ±Inf values (in neither mass)
+};
+
+/// Counts signs of `x` ([outer, channels, inner], contiguous): adds the
+/// masses and the non-finite count to `out`, and sets alive[c] = 1 for every
+/// channel c holding a value > 0 (alive is never reset to 0). Zeros
+/// count for neither mass; a +Inf marks its channel alive. Kernels only
+/// assert; the caller checks shapes.
+using CountSignsFn = void (*)(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
+                              std::uint8_t* alive, SignCounts& out);
+
+/// The naive oracle: one element at a time, accumulated in double.
+void countSigns_f32_ref(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
+                        std::uint8_t* alive, SignCounts& out);
+/// Portable fast version: plain C++ over blocks of 1024 floats (8-float
+/// vectors of the GCC/Clang vector extension, 16 lanes per step), each
+/// block's partial sums widened to double. A call that met a non-finite value
+/// (or a float overflow) redoes its masses with the reference, so NaN/Inf never
+/// reach the masses. Relative error per block about 64 float roundings.
+void countSigns_f32_blocked(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
+                            std::uint8_t* alive, SignCounts& out);
+/// The same code compiled for AVX2 (x86-64 only; selected at run time).
+void countSigns_f32_avx2(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
+                         std::uint8_t* alive, SignCounts& out);
+
+struct CountingKernel {
+    std::string name;
+    CountSignsFn fn;
+    bool (*available)();
+};
+
+/// Every counting kernel, the reference first (kernels/Counting.cpp); drives
+/// dispatch and the tests that compare each kernel to the reference.
+const std::vector<CountingKernel>& countingKernels();
+/// The fastest available counting kernel on this CPU.
+CountSignsFn bestCountSigns();
+
+/// Baseline for benchmarks: a plain streaming read (sum) of `n` floats, the
+/// memory-bandwidth yardstick the counting kernel is compared to.
+float streamRead_f32(const float* x, std::size_t n);
+
+} // namespace fibnlr

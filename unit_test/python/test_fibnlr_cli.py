@@ -1,0 +1,109 @@
+"""The `fibnlr prune` command line and the ported upstream example."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+import fibnlr
+from fibnlr import cli
+from fibnlr import recipes as R
+from fibnlr_testlib import zoo_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_writes_a_pruned_model_and_prints_the_table(tmp_path, capsys):
+    out = tmp_path / "demo.onnx"
+    assert cli.main(["prune", "--demo", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    rows = [line for line in text.splitlines() if line.split() and line.split()[-1] in ("yes", "no")]
+    assert len(rows) == 5  # 4 ReLU + 1 LeakyReLU in the demo model
+    assert "dead/channels" in text and f"wrote {out}" in text
+    model = onnx.load(str(out))
+    onnx.checker.check_model(model)
+    n_pruned = sum(row.split()[-1] == "yes" for row in rows)
+    assert sum(n.op_type == "Identity" for n in model.graph.node) == n_pruned
+    # the demo is deterministic: the same model and data give the same decisions
+    assert cli.main(["prune", "--demo", "--out", str(tmp_path / "again.onnx")]) == 0
+    again = [line for line in capsys.readouterr().out.splitlines() if line.split() and line.split()[-1] in ("yes", "no")]
+    assert again == rows
+
+
+def test_prune_model_file_matches_the_python_recipe_and_runs_in_onnxruntime(tmp_path, capsys):
+    model_path = tmp_path / "tiny.onnx"
+    model_path.write_bytes(zoo_bytes("tiny"))
+    x = np.random.default_rng(0).standard_normal((12, 3, 16, 16)).astype(np.float64)  # converted to float32
+    np.savez(tmp_path / "data.npz", x=x, y=np.arange(12))
+    (tmp_path / "params.json").write_text(json.dumps(
+        {"method": "loose", "normalization": "AVERAGE", "ablation_threshold": 0.9, "ablation_method": "REMOVE",
+         "convergence_threshold": 0.0}))
+    out = tmp_path / "pruned.onnx"
+    rc = cli.main(["prune", str(model_path), "--data", str(tmp_path / "data.npz"), "--out", str(out),
+                   "--params", str(tmp_path / "params.json"), "--batch-size", "5"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    cli_pruned = {line.split()[0] for line in text.splitlines() if line.split() and line.split()[-1] == "yes"}
+    # the same recipe from Python
+    g = fibnlr.load_onnx(str(model_path))
+    g.compile(backend="cpu", datatype=fibnlr.dtype.float32, dims=[[5, 3, 16, 16]])
+    p = R.fibnlr_Parameters(method=R.Method.LOOSE, normalization=R.NormalizationMethod.AVERAGE,
+                            ablation_threshold=0.9, ablation_method=R.AblationMethod.REMOVE,
+                            convergence_threshold=0.0)
+    xs = x.astype(np.float32)
+    pruned = R.fibnlr(g, fibnlr.DataProvider(fibnlr.TensorDatabase(xs), 5), p)
+    assert cli_pruned == {n.name() for n in pruned}
+    sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    y_ort = sess.run(None, {sess.get_inputs()[0].name: xs[:5]})[0]
+    np.testing.assert_allclose(y_ort, g.forward(xs[:5])[0], rtol=1e-4, atol=1e-5)
+    assert sum(n.op_type == "Relu" for n in onnx.load(str(out)).graph.node) == \
+        sum(n.op_type == "Relu" for n in onnx.load(str(model_path)).graph.node) - len(pruned)
+
+
+@pytest.mark.parametrize("params,words", [
+    ({"ablation_threshold": -1}, "ablation_threshold"),
+    ({"colour": 1}, "unknown parameter 'colour'"),
+    ({"method": "FAST"}, "STRICT, LOOSE"),
+    ({"max_iteration": -2}, "max_iteration"),
+])
+def test_bad_parameters_give_a_clear_error(tmp_path, capsys, params, words):
+    (tmp_path / "p.json").write_text(json.dumps(params))
+    assert cli.main(["prune", "--demo", "--params", str(tmp_path / "p.json"), "--out", str(tmp_path / "o.onnx")]) == 2
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "o.onnx").exists()
+
+
+def test_missing_arguments_and_bad_data(tmp_path, capsys):
+    assert cli.main(["prune", "model.onnx"]) == 2
+    assert "--data" in capsys.readouterr().err
+    model_path = tmp_path / "tiny.onnx"
+    model_path.write_bytes(zoo_bytes("tiny"))
+    np.savez(tmp_path / "bad.npz", x=np.zeros((4, 3, 8, 8), np.float32))  # wrong image size
+    assert cli.main(["prune", str(model_path), "--data", str(tmp_path / "bad.npz"),
+                     "--out", str(tmp_path / "o.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert "fibnlr: error:" in err and "expects" in err and "[4, 3, 8, 8]" in err
+    assert not (tmp_path / "o.onnx").exists()
+
+
+def test_console_script_entry_point_runs():
+    out = subprocess.run([sys.executable, "-m", "fibnlr.cli", "prune", "--help"], capture_output=True, text=True,
+                         env={"PYTHONPATH": str(ROOT / "python"), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert out.returncode == 0 and "--demo" in out.stdout
+
+
+def test_seed_example_runs_and_agrees_between_one_shot_and_three_steps():
+    out = subprocess.run([sys.executable, str(ROOT / "examples" / "seed_example.py"), "--width", "2",
+                          "--batches", "1"], capture_output=True, text=True, timeout=300,
+                         env={"PYTHONPATH": str(ROOT / "python"), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    rows = [line for line in lines if line.split() and line.split()[-1] in ("yes", "no")]
+    assert len(rows) == 17  # every ReLU of ResNet18
+    assert any(line.startswith("one shot:") for line in lines)
+    assert any(line.startswith("three steps: 17 prepared") for line in lines)
