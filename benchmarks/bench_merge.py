@@ -4,9 +4,9 @@ backend and on onnxruntime in the same run, with MACs and layer counts.
     python benchmarks/bench_merge.py [--models mobilenet_v2 resnet18_cifar] [--batch 4] [--threads 1]
 
 Models come from the test zoo (unit_test/python/models, built in code,
-randomised BatchNorm). "pruned" replaces with Identity every activation whose
-only consumer is a conv outside the stem (what fibnlr_prune leaves for those
-layers); "merged" runs fibnlr.recipes.simplify on the pruned model. The
+randomised BatchNorm). "pruned" runs the FIBNLR recipe (3 random calibration
+batches of 8, Identity method, --threshold on NNPR, ReLU6 = Clip measured on
+MobileNetV2); "merged" runs fibnlr.recipes.simplify on the pruned model. The
 deviation column is max |y - y_pruned| / max |y_pruned|.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ import onnxruntime as ort  # noqa: E402
 
 import fibnlr  # noqa: E402
 from fibnlr.recipes import layer_costs, simplify  # noqa: E402
-from merge_chains import prune_inside_blocks  # noqa: E402
+from merge_chains import PRUNE_TYPES, prune_with_fibnlr  # noqa: E402
 from models.export import export_zoo_model  # noqa: E402
 
 # (label, mode, max_mac_growth) of the merged variants per model
@@ -96,6 +96,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=list(VARIANTS))
     ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--threshold", type=float, default=0.25, help="FIBNLR ablation threshold")
     ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (the minimum is kept)")
     ap.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads (fibnlr runs on one)")
     args = ap.parse_args(argv)
@@ -108,7 +109,7 @@ def main(argv=None):
         original = fibnlr.load_onnx(proto)
         variants = [("original", original.clone())]
         pruned = original.clone()
-        n_pruned, n_acts = prune_inside_blocks(pruned)
+        n_pruned, n_acts = prune_with_fibnlr(pruned, x.shape, PRUNE_TYPES[name], args.threshold)
         variants.append((f"pruned ({n_pruned}/{n_acts} act.)", pruned))
         for label, mode, growth in VARIANTS.get(name, []):
             g = pruned.clone()

@@ -93,3 +93,24 @@ def prune_inside_blocks(g):
     for n in chosen:
         g.replace([n], [fibnlr.Node("Identity", n.name())])
     return len(chosen), len(acts)
+
+
+# The activation types FIBNLR measures per zoo model (MobileNetV2's ReLU6 is Clip).
+PRUNE_TYPES = {"mobilenet_v2": ["Clip"], "resnet18_cifar": ["ReLU"]}
+
+
+def prune_with_fibnlr(g, input_shape, types, threshold=0.25, batches=3, batch=8, seed=0):
+    """Runs the FIBNLR recipe (prepare, compute on `batches` random calibration
+    batches, prune with the Identity method below `threshold`) on `g`.
+    Returns (pruned, total) counts of non-linearities of `types`."""
+    shape = [batch] + list(input_shape[1:])
+    g.compile(dims=[shape])
+    rng = np.random.default_rng(seed)
+    data = [rng.normal(size=shape).astype(np.float32) for _ in range(batches)]
+    params = fibnlr.fibnlr_Parameters()
+    params.node_types = list(types)
+    params.ablation_threshold = threshold
+    total = sum(n.type() in types for n in g.get_nodes())
+    pruned = fibnlr.fibnlr(g, data, params)
+    g.compile(dims=[list(input_shape)])
+    return len(pruned), total

@@ -1,5 +1,5 @@
-"""End to end on MobileNetV2 and ResNet18 built in code: prune at least a
-quarter of the non-linearities, simplify, and check that the pruned-then-
+"""End to end on MobileNetV2 and ResNet18 built in code: run FIBNLR with a
+threshold that prunes at least a quarter of the non-linearities, simplify, and check that the pruned-then-
 merged model equals the pruned-only model (exact mode), has fewer layers, and
 exports to ONNX that onnxruntime runs with the same outputs."""
 import math
@@ -10,7 +10,7 @@ import pytest
 import fibnlr
 from conftest import assert_close, run_onnxruntime
 from fibnlr.recipes import simplify
-from merge_chains import prune_inside_blocks
+from merge_chains import PRUNE_TYPES, prune_with_fibnlr
 from models.export import export_zoo_model
 
 def compute_layers(g, types=None):
@@ -22,9 +22,9 @@ def compute_layers(g, types=None):
 def test_pruned_then_merged_equals_pruned(name, growth):
     proto, x = export_zoo_model(name, opset=13, fold_bn=False)
     g = fibnlr.load_onnx(proto)
-    g.compile(dims=[list(x.shape)])
-    pruned, total = prune_inside_blocks(g)
+    pruned, total = prune_with_fibnlr(g, x.shape, PRUNE_TYPES[name], threshold=0.25)
     assert pruned >= total / 4
+    assert len(g.get_nodes_by_type("Identity")) == pruned
     ref = g.forward(x)[0].copy()
     layers, conv_layers = compute_layers(g), compute_layers(g, ("Conv",))
 
@@ -49,10 +49,13 @@ def test_pruned_then_merged_equals_pruned(name, growth):
 def test_resnet_approximate_grows_kernels_and_reports_deviation():
     proto, x = export_zoo_model("resnet18_cifar", opset=13, fold_bn=False)
     g = fibnlr.load_onnx(proto)
-    g.compile(dims=[list(x.shape)])
-    prune_inside_blocks(g)
+    prune_with_fibnlr(g, x.shape, PRUNE_TYPES["resnet18_cifar"], threshold=0.25)
     res = simplify(g, mode="approximate", max_mac_growth=math.inf, dims=[list(x.shape)])
-    kernels = sorted({tuple(n.get_parameter("W").shape[2:]) for n in g.get_nodes_by_type("Conv")})
-    assert (5, 5) in kernels and (7, 7) in kernels  # 3x3∘3x3, and strided first conv
+    convs = g.get_nodes_by_type("Conv")
+    kernels = {tuple(n.get_parameter("W").shape[2:]) for n in convs}
+    assert (5, 5) in kernels  # 3x3∘3x3
+    strided = [n.get_parameter("W").shape[2] for n in convs
+               if n.get_operator().get_attr("strides") == [2, 2] and "+" in n.name()]  # merged ones
+    assert strided and min(strided) >= 7  # a stride-2 3x3 then a 3x3 is at least 7x7
     assert all(m.max_deviation is not None and not m.exact for m in res.merged)
     assert sum(c.macs for c in res.after) > sum(c.macs for c in res.before)
