@@ -2,6 +2,7 @@
 
 #include "MergeTestUtils.hpp"
 #include "fibnlr/operator/Conv.hpp"
+#include "fibnlr/recipes/ConvHelpers.hpp"
 #include "fibnlr/recipes/ConvMerge.hpp"
 
 using namespace fibnlr;
@@ -146,4 +147,31 @@ TEST_CASE("composeGemms equals the two Gemms", "[recipes][ConvMerge]") {
     h.add(m);
     h.setOutputs({out(m)});
     CHECK(closeExact(run(h, in), ref));
+}
+
+TEST_CASE("composeGeometry agrees with the recipe's conv helpers", "[recipes][ConvMerge]") {
+    std::mt19937 rng(12);
+    std::uniform_int_distribution<int> k(1, 3), s(1, 2), p(0, 2);
+    for (int trial = 0; trial < 40; ++trial) {
+        const bool depthwise = trial % 3 == 0;
+        auto spec = [&](std::size_t out) {
+            ConvSpec c{out, {k(rng), k(rng)}, {s(rng), s(rng)}, {p(rng), p(rng), p(rng), p(rng)}, {s(rng), s(rng)},
+                       depthwise ? 4 : 1, true};
+            return c;
+        };
+        GraphView g;
+        NodePtr x = addInput(g, "x");
+        NodePtr a = addConv(g, out(x), "a", 4, spec(4), rng);
+        NodePtr b = addConv(g, out(a), "b", 4, spec(4), rng);
+        ConvLayer r = composeGeometry(readConv(*a), readConv(*b));
+        const auto kd = computeKernelDims<2>(a, b);
+        const auto st = computeKernelStrides<2>(a, b);
+        const auto pd = computeKernelPads<2>(a, b);
+        CHECK(r.kernel == Shape(kd.begin(), kd.end()));
+        CHECK(r.strides == Shape(st.begin(), st.end()));
+        CHECK(r.padBegin == Shape(pd.begin(), pd.begin() + 2));
+        CHECK(r.padEnd == Shape(pd.begin() + 2, pd.end()));
+        NodePtr c = convFrom<2>(a, b);
+        CHECK(static_cast<std::size_t>(static_cast<const ConvOp&>(c->getOperator()).attrs.group) == r.group);
+    }
 }
