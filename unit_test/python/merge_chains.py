@@ -76,25 +76,6 @@ def chain_fits(spatial, specs):
     return True
 
 
-ACTIVATIONS = ("ReLU", "Clip")  # MobileNetV2's ReLU6 is Clip
-
-
-def prune_inside_blocks(g):
-    """Replaces with Identity (what fibnlr_prune's Identity method leaves) every
-    activation whose only consumer is a conv, outside the stem: the ones after
-    which linear layers become back to back. Returns (pruned, total)."""
-    acts = [n for n in g.get_nodes() if n.type() in ACTIVATIONS]
-    chosen = []
-    for n in acts:
-        children = n.get_children()
-        stem = "features.0/" in n.name() or "stem" in n.name()
-        if not stem and len(children) == 1 and children[0].type() == "Conv":
-            chosen.append(n)
-    for n in chosen:
-        g.replace([n], [fibnlr.Node("Identity", n.name())])
-    return len(chosen), len(acts)
-
-
 # The activation types FIBNLR measures per zoo model (MobileNetV2's ReLU6 is Clip).
 PRUNE_TYPES = {"mobilenet_v2": ["Clip"], "resnet18_cifar": ["ReLU"]}
 
