@@ -9,6 +9,7 @@ void bindRuntime(pybind11::module_& m);
 void bindDataProvider(pybind11::module_& m);
 void bindRecipes(pybind11::module_& m);
 void bindKernels(pybind11::module_& m);
+void bindMerge(pybind11::module_& m);
 } // namespace fibnlr::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -22,4 +23,5 @@ PYBIND11_MODULE(_core, m) {
     bindDataProvider(m);
     bindRecipes(m);
     bindKernels(m);
+    bindMerge(m);
 }

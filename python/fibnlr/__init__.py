@@ -30,6 +30,7 @@ _load_openblas()
 
 from ._core import (DataProvider, Database, GraphView, Node, Operator, Tensor, TensorDatabase, dtype, get_kernels,
                     get_num_threads, make_operator, operator_types, recipes, set_kernels, set_num_threads, simd_path)
+from .merge_report import count_layers, format_simplify_report
 from .onnx_io import load_onnx, save_onnx, to_onnx
 
 # `import fibnlr.recipes` / `from fibnlr.recipes import ...` reach the compiled submodule.
@@ -60,7 +61,9 @@ __all__ = [
     "Operator",
     "Tensor",
     "TensorDatabase",
+    "count_layers",
     "dtype",
+    "format_simplify_report",
     "get_kernels",
     "get_num_threads",
     "load_onnx",

@@ -1,0 +1,72 @@
+#pragma once
+// Geometry and weights of two linear layers applied one after the other,
+// as one layer (DESIGN section 5). Pure maths on tensors: no graph rewiring.
+#include <string>
+#include <vector>
+
+#include "fibnlr/graph/Node.hpp"
+
+namespace fibnlr {
+
+/// A Conv resolved for merging: every list has one value per spatial axis,
+/// pads are explicit (auto_pad SAME_* cannot be resolved without input dims).
+struct ConvLayer {
+    std::size_t inChannels = 0, outChannels = 0, group = 1;
+    Shape kernel, strides, dilations, padBegin, padEnd;
+    Tensor weight;  ///< [outChannels, inChannels / group, *kernel]
+    Tensor bias;    ///< [outChannels], or empty for no bias
+
+    std::size_t nbSpatial() const { return kernel.size(); }
+    /// (k - 1)·d + 1 on axis `a`.
+    std::size_t extent(std::size_t a) const { return (kernel[a] - 1) * dilations[a] + 1; }
+    bool hasPadding(std::size_t a) const { return padBegin[a] + padEnd[a] > 0; }
+    /// Multiply-accumulates per output position (one image): out · in/group · prod(kernel).
+    double macsPerOutput() const;
+    std::size_t nbParameters() const { return weight.size() + bias.size(); }
+};
+
+/// A Gemm Y = A · W + C resolved for merging: W is [in, out] (transB applied,
+/// alpha folded in), C is [out] (beta folded in) or empty. transA of the
+/// original is kept in `transA`.
+struct GemmLayer {
+    std::size_t inFeatures = 0, outFeatures = 0;
+    std::int64_t transA = 0;
+    Tensor weight;  ///< [inFeatures, outFeatures]
+    Tensor bias;    ///< [outFeatures] or empty
+};
+
+/// Reads a Conv node. Throws std::invalid_argument naming the node when it
+/// cannot be merged: weights or bias not constant Producers, auto_pad SAME_*,
+/// a weight shape that does not match the attributes.
+ConvLayer readConv(const Node& conv);
+/// Reads a Gemm node (same errors; C must be constant and of shape [N] or [1, N]).
+GemmLayer readGemm(const Node& gemm);
+
+/// Merged geometry of `first` then `second` (weights left empty). Throws
+/// std::invalid_argument when the channels or the spatial ranks differ.
+/// K = e1 + (e2 - 1)·s1, S = s1·s2, P = p1 + s1·p2, dilation 1; the group
+/// is kept when both layers have the same group count, else 1 (dense).
+ConvLayer composeGeometry(const ConvLayer& first, const ConvLayer& second);
+/// Merged geometry and weights: W[o, c, a·d2·s1 + i·d1] += Σ_m W2[o, m, a]·W1[m, c, i],
+/// B = b2 + Σ_{m, taps} W2·b1 (accumulated in double).
+ConvLayer composeConvs(const ConvLayer& first, const ConvLayer& second);
+/// Empty when `second` after `first` equals the merged conv on every input;
+/// otherwise why not. Exact iff on every axis where `second` pads, `first`
+/// has extent 1 and `first` has no (or an all-zero) bias: then the values
+/// the merged conv sees in the padded band are exactly the zeros `second` pads with.
+std::string exactnessProblem(const ConvLayer& first, const ConvLayer& second);
+/// The same test from the geometry of `first` and whether its bias has a non-zero value.
+std::string exactnessProblem(const ConvLayer& first, bool firstHasBias, const ConvLayer& second);
+/// True when `bias` holds a non-zero value.
+bool hasNonZero(const Tensor& bias);
+
+GemmLayer composeGemms(const GemmLayer& first, const GemmLayer& second);
+
+/// A new Conv node (with Producers "<name>_W" and "<name>_B", or the given names).
+NodePtr makeConvNode(const ConvLayer& layer, const std::string& name, const std::string& weightName = "",
+                     const std::string& biasName = "");
+/// A new Gemm node computing A · W + C (transB = 1, alpha = beta = 1).
+NodePtr makeGemmNode(const GemmLayer& layer, const std::string& name, const std::string& weightName = "",
+                     const std::string& biasName = "");
+
+} // namespace fibnlr

@@ -1,0 +1,152 @@
+// fibnlr.recipes: the depth-merging recipes (fold_batchnorm, remove_identity,
+// merge_convolutions, fold_residual, simplify). Converts, nothing else.
+#include <cmath>
+
+#include "Convert.hpp"
+#include "fibnlr/recipes/RemoveIdentity.hpp"
+#include "fibnlr/recipes/Simplify.hpp"
+
+namespace fibnlr::bindings {
+
+namespace py = pybind11;
+
+namespace {
+
+/// The `recipes` submodule of `m`, created when the other bindings have not made it yet.
+py::module_ recipesModule(py::module_& m) {
+    if (py::hasattr(m, "recipes")) return m.attr("recipes").cast<py::module_>();
+    return m.def_submodule("recipes", "Graph rewrites: FIBNLR pruning and depth merging");
+}
+
+MergeOptions mergeOptions(const std::string& mode, double maxMacGrowth, std::vector<Shape> dims, std::uint32_t seed) {
+    MergeOptions o;
+    o.mode = parseMergeMode(mode);
+    if (!(maxMacGrowth > 0))
+        throw std::invalid_argument("max_mac_growth " + std::to_string(maxMacGrowth) + " must be a number > 0 (inf: no limit)");
+    o.maxMacGrowth = maxMacGrowth;
+    o.inputDims = std::move(dims);
+    o.probeSeed = seed;
+    return o;
+}
+
+py::object optionalDouble(double v) { return std::isnan(v) ? py::none() : py::cast(v); }
+
+py::list skippedList(const std::vector<SkippedMerge>& s) {
+    py::list out;
+    for (const SkippedMerge& k : s) out.append(py::make_tuple(k.nodes, k.reason));
+    return out;
+}
+
+} // namespace
+
+void bindMerge(py::module_& m) {
+    py::module_ r = recipesModule(m);
+
+    py::class_<BatchNormFold>(r, "BatchNormFold", "A BatchNormalization folded into the Conv or Gemm before it")
+        .def_readonly("batch_norm", &BatchNormFold::batchNorm)
+        .def_readonly("into", &BatchNormFold::into)
+        .def("__repr__", [](const BatchNormFold& f) { return "BatchNormFold('" + f.batchNorm + "' into '" + f.into + "')"; });
+
+    py::class_<MergeRecord>(r, "MergeRecord", "One merge: the layers merged and what it costs")
+        .def_readonly("nodes", &MergeRecord::nodes, "names of the merged layers, first to last")
+        .def_readonly("new_node", &MergeRecord::newNode)
+        .def_readonly("macs_before", &MergeRecord::macsBefore)
+        .def_readonly("macs_after", &MergeRecord::macsAfter)
+        .def_readonly("macs_per_image", &MergeRecord::macsPerImage,
+                      "True: MACs per image; False: per output position (no input dims known)")
+        .def_readonly("exact", &MergeRecord::exact)
+        .def_property_readonly("max_deviation", [](const MergeRecord& x) { return optionalDouble(x.maxDeviation); },
+                               "approximate mode: max |merged - original| on a probe input; None in exact mode")
+        .def("__repr__", [](const MergeRecord& x) {
+            std::string s = "MergeRecord(";
+            for (std::size_t i = 0; i < x.nodes.size(); ++i) s += (i ? " + '" : "'") + x.nodes[i] + "'";
+            return s + " -> '" + x.newNode + "', MACs " + std::to_string(x.macsBefore) + " -> " + std::to_string(x.macsAfter) + ")";
+        });
+
+    py::class_<MergeResult>(r, "MergeResult", "What merge_convolutions merged and what it skipped, with reasons")
+        .def_readonly("merged", &MergeResult::merged)
+        .def_property_readonly("skipped", [](const MergeResult& x) { return skippedList(x.skipped); },
+                               "list of (node names, reason)")
+        .def("__repr__", [](const MergeResult& x) {
+            return "MergeResult(" + std::to_string(x.merged.size()) + " merged, " + std::to_string(x.skipped.size()) + " skipped)";
+        });
+
+    py::class_<ResidualFold>(r, "ResidualFold", "A residual skip folded into the conv it bypassed")
+        .def_readonly("add", &ResidualFold::add)
+        .def_readonly("conv", &ResidualFold::conv)
+        .def_readonly("skip", &ResidualFold::skip, "'identity' or 'projection'")
+        .def_readonly("projection", &ResidualFold::projection)
+        .def_readonly("new_node", &ResidualFold::newNode)
+        .def("__repr__", [](const ResidualFold& f) {
+            return "ResidualFold(" + f.skip + " skip '" + f.add + "' into '" + f.newNode + "')";
+        });
+
+    py::class_<LayerCost>(r, "LayerCost", "MACs (per image) and parameters of one compute node")
+        .def_readonly("name", &LayerCost::name)
+        .def_readonly("type", &LayerCost::type)
+        .def_readonly("macs", &LayerCost::macs)
+        .def_readonly("params", &LayerCost::params)
+        .def("__repr__", [](const LayerCost& c) {
+            return "LayerCost('" + c.name + "', " + c.type + ", macs=" + std::to_string(c.macs) +
+                   ", params=" + std::to_string(c.params) + ")";
+        });
+
+    py::class_<SimplifyResult>(r, "SimplifyResult", "Everything simplify changed, and the per-layer cost before and after")
+        .def_readonly("batchnorm_folds", &SimplifyResult::batchNormFolds)
+        .def_readonly("removed_identities", &SimplifyResult::removedIdentities)
+        .def_readonly("merged", &SimplifyResult::merged)
+        .def_readonly("residual_folds", &SimplifyResult::residualFolds)
+        .def_property_readonly("skipped", [](const SimplifyResult& x) { return skippedList(x.skipped); },
+                               "list of (node names, reason) from the last merge round")
+        .def_readonly("before", &SimplifyResult::before)
+        .def_readonly("after", &SimplifyResult::after)
+        .def_readonly("layers_removed", &SimplifyResult::layersRemoved)
+        .def_readonly("macs_known", &SimplifyResult::macsKnown, "False when no input dims were known (MACs are 0)")
+        .def("__repr__", [](const SimplifyResult& x) {
+            return "SimplifyResult(layers " + std::to_string(x.before.size()) + " -> " + std::to_string(x.after.size()) +
+                   ", " + std::to_string(x.merged.size()) + " merges, " + std::to_string(x.residualFolds.size()) +
+                   " residual folds)";
+        });
+
+    r.def("fold_batchnorm", &foldBatchNorm, py::arg("graph"),
+          "Folds BatchNormalization after Conv or Gemm into its weights and bias (the BN's own epsilon). "
+          "Returns the list of BatchNormFold done.");
+    r.def("remove_identity", [](GraphView& g) { return removeIdentity(g); }, py::arg("graph"),
+          "Removes Identity and inference Dropout nodes and reconnects their consumers. Returns the removed names.");
+    r.def(
+        "merge_convolutions",
+        [](GraphView& g, const std::string& mode, double maxMacGrowth, std::vector<Shape> dims, std::uint32_t seed) {
+            return mergeConvolutions(g, mergeOptions(mode, maxMacGrowth, std::move(dims), seed));
+        },
+        py::arg("graph"), py::arg("mode") = "exact", py::arg("max_mac_growth") = 1.0, py::arg("dims") = std::vector<Shape>{},
+        py::arg("probe_seed") = 0,
+        "Merges back-to-back Conv (or Gemm) chains into one layer. mode 'exact' merges only where the result is "
+        "exactly equal; 'approximate' also merges padded chains and reports each merge's max deviation on a probe "
+        "input. Merges costing more than max_mac_growth times the MACs they replace are skipped. dims: graph input "
+        "shapes for per-image MACs (taken from compile() when omitted). Returns a MergeResult (merged, skipped).");
+    r.def("fold_residual", &foldResidual, py::arg("graph"),
+          "Folds identity and 1x1-projection residual skips around a single conv into its kernel's centre tap. "
+          "Returns the list of ResidualFold done.");
+    r.def(
+        "simplify",
+        [](GraphView& g, const std::string& mode, double maxMacGrowth, std::vector<Shape> dims, bool foldBn,
+           bool removeId, bool foldRes, std::uint32_t seed) {
+            SimplifyOptions o;
+            o.merge = mergeOptions(mode, maxMacGrowth, std::move(dims), seed);
+            o.foldBatchNorm = foldBn;
+            o.removeIdentity = removeId;
+            o.foldResidual = foldRes;
+            return simplify(g, o);
+        },
+        py::arg("graph"), py::arg("mode") = "exact", py::arg("max_mac_growth") = 1.0, py::arg("dims") = std::vector<Shape>{},
+        py::arg("fold_batchnorm") = true, py::arg("remove_identity") = true, py::arg("fold_residual") = true,
+        py::arg("probe_seed") = 0,
+        "After pruning: fold BatchNorm, remove Identity/Dropout, then merge convolutions and fold residual skips "
+        "until nothing changes. Returns a SimplifyResult with a per-layer cost table before and after.");
+    r.def(
+        "layer_costs", [](const GraphView& g, const std::vector<Shape>& dims) { return layerCosts(g, dims); },
+        py::arg("graph"), py::arg("dims") = std::vector<Shape>{},
+        "Per compute node: MACs per image (needs dims or a compiled graph, else 0) and parameters");
+}
+
+} // namespace fibnlr::bindings

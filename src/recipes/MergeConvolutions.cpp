@@ -1,0 +1,321 @@
+#include "fibnlr/recipes/MergeConvolutions.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "fibnlr/graph/Builder.hpp"
+#include "fibnlr/operator/Producer.hpp"
+#include "fibnlr/recipes/ConvMerge.hpp"
+#include "fibnlr/recipes/MergeUtils.hpp"
+#include "fibnlr/scheduler/Scheduler.hpp"
+
+namespace fibnlr {
+
+MergeMode parseMergeMode(const std::string& mode) {
+    if (mode == "exact") return MergeMode::Exact;
+    if (mode == "approximate") return MergeMode::Approximate;
+    throw std::invalid_argument("merge mode '" + mode + "' is not valid; expected 'exact' or 'approximate'");
+}
+
+std::string toString(MergeMode mode) { return mode == MergeMode::Exact ? "exact" : "approximate"; }
+
+namespace {
+
+bool isLinear(const NodePtr& n) { return n && (n->type() == "Conv" || n->type() == "Gemm"); }
+
+std::string num(double v) {
+    std::ostringstream s;
+    s.precision(3);
+    s << v;
+    return s.str();
+}
+
+struct ChainLayer {
+    NodePtr node;
+    bool isConv = true;
+    ConvLayer conv;
+    GemmLayer gemm;
+    std::string error;      ///< why this layer cannot be merged at all
+    double macs = 0;        ///< in the chain's unit (per image, or per output of the chain's last layer)
+    double outUnits = 1;    ///< output positions of this layer in the chain's unit
+};
+
+struct SegmentPlan {
+    std::string problem;  ///< empty: mergeable
+    double macsBefore = 0, macsAfter = 0;
+    bool exact = true;
+};
+
+/// Checks whether layers [i, j] of `chain` can become one layer, without computing weights.
+SegmentPlan planSegment(const std::vector<ChainLayer>& chain, std::size_t i, std::size_t j, const MergeOptions& opt) {
+    SegmentPlan p;
+    if (i == j) return p.macsBefore = p.macsAfter = chain[i].macs, p;  // a layer alone always stays
+    for (std::size_t k = i; k <= j; ++k) {
+        if (!chain[k].error.empty()) return p.problem = chain[k].error, p;
+        p.macsBefore += chain[k].macs;
+    }
+    double perOutput = 0;
+    if (chain[i].isConv) {
+        ConvLayer geo = chain[i].conv;
+        bool anyBias = hasNonZero(geo.bias);
+        for (std::size_t k = i + 1; k <= j; ++k) {
+            const ChainLayer& l = chain[k];
+            const std::string pair = "'" + chain[k - 1].node->name() + "' -> '" + l.node->name() + "': ";
+            const std::string why = exactnessProblem(geo, anyBias, l.conv);
+            if (!why.empty()) {
+                p.exact = false;
+                if (opt.mode == MergeMode::Exact) return p.problem = pair + why, p;
+            }
+            try {
+                geo = composeGeometry(geo, l.conv);
+            } catch (const std::invalid_argument& e) {
+                return p.problem = pair + e.what(), p;
+            }
+            anyBias = anyBias || hasNonZero(l.conv.bias);
+        }
+        perOutput = geo.macsPerOutput();
+    } else {
+        GemmLayer g = chain[i].gemm;
+        for (std::size_t k = i + 1; k <= j; ++k) {
+            const GemmLayer& l = chain[k].gemm;
+            const std::string pair = "'" + chain[k - 1].node->name() + "' -> '" + chain[k].node->name() + "': ";
+            if (l.transA) return p.problem = pair + "the second Gemm transposes its input (transA = 1)", p;
+            if (g.outFeatures != l.inFeatures)
+                return p.problem = pair + "features do not match: " + std::to_string(g.outFeatures) + " out, " +
+                                   std::to_string(l.inFeatures) + " expected",
+                       p;
+            g.outFeatures = l.outFeatures;
+        }
+        perOutput = static_cast<double>(g.inFeatures) * static_cast<double>(g.outFeatures);
+    }
+    p.macsAfter = perOutput * chain[j].outUnits;
+    if (p.macsAfter > opt.maxMacGrowth * p.macsBefore)
+        p.problem = "MAC growth " + num(p.macsAfter / p.macsBefore) + "x exceeds max_mac_growth " +
+                    num(opt.maxMacGrowth) + " (" + num(p.macsBefore) + " -> " + num(p.macsAfter) + " MACs)";
+    return p;
+}
+
+/// A copy of `nodes` (a chain) fed by a new Input, for probing.
+std::vector<Tensor> runChain(const std::vector<NodePtr>& nodes, const Shape& inDims, const Tensor& x) {
+    GraphView g("probe");
+    Port prev = out(addInput(g, "probe_input"));
+    std::size_t k = 0;
+    for (const NodePtr& n : nodes) {
+        NodePtr c = Node::create(n->getOperator().clone(), "probe_" + std::to_string(k++));
+        Node::link(prev.node, prev.index, c, 0);
+        for (std::size_t i = 1; i < n->nbInputs(); ++i)
+            if (NodePtr p = n->producer(i))
+                Node::link(makeProducer(static_cast<const ProducerOp&>(p->getOperator()).value(),
+                                        c->name() + "_p" + std::to_string(i)),
+                           0, c, i);
+        g.add(c);
+        prev = out(c);
+    }
+    g.setOutputs({prev});
+    compile(g, CompileOptions{"cpu", DataType::Float32, {inDims}});
+    return forward(g, {x});
+}
+
+double probeDeviation(const std::vector<NodePtr>& chain, const NodePtr& merged, const Shape& inDims, std::uint32_t seed) {
+    Tensor x(inDims);
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.f, 1.f);
+    for (std::size_t i = 0; i < x.size(); ++i) x.data<float>()[i] = dist(rng);
+    Tensor a = runChain(chain, inDims, x).at(0), b = runChain({merged}, inDims, x).at(0);
+    if (a.dims() != b.dims())
+        throw std::logic_error("merged layer output " + toString(b.dims()) + " differs from the chain's " + toString(a.dims()));
+    double dev = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        dev = std::max(dev, std::abs(static_cast<double>(a.data<float>()[i]) - b.data<float>()[i]));
+    return dev;
+}
+
+/// Probe input dims for a chain starting with `first`: the real ones (batch 1) when known.
+Shape probeDims(const ChainLayer& first, const ConvLayer* merged, const std::map<const Node*, std::vector<Shape>>& shapes) {
+    const Port& in = first.node->input(0);
+    auto it = shapes.find(in.node.get());
+    if (it != shapes.end()) {
+        Shape d = it->second.at(in.index);
+        d[!first.isConv && first.gemm.transA ? 1 : 0] = 1;
+        return d;
+    }
+    if (!first.isConv) return first.gemm.transA ? Shape{first.gemm.inFeatures, 1} : Shape{1, first.gemm.inFeatures};
+    Shape d{1, first.conv.inChannels};
+    for (std::size_t a = 0; a < merged->nbSpatial(); ++a) d.push_back(2 * merged->kernel[a] + 4 * merged->strides[a] + 8);
+    return d;
+}
+
+} // namespace
+
+MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
+    if (!(opt.maxMacGrowth > 0))
+        throw std::invalid_argument("max_mac_growth " + num(opt.maxMacGrowth) + " must be a number > 0 (inf: no limit)");
+    MergeResult result;
+
+    std::map<const Node*, std::vector<Shape>> shapes;
+    if (!opt.inputDims.empty()) shapes = requireGraphShapes(graph, opt.inputDims);
+    else if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor())) shapes = inferGraphShapes(graph, s->options().dims);
+
+    // Links of back-to-back linear layers of the same kind.
+    const std::vector<NodePtr> order = graph.getNodes();
+    std::map<const Node*, NodePtr> next, prev;
+    for (const NodePtr& n : order) {
+        if (!isLinear(n)) continue;
+        std::vector<Port> linearConsumers;
+        for (const Port& c : n->outputConsumers(0))
+            if (graph.contains(c.node) && c.node->type() == n->type() && c.index == 0) linearConsumers.push_back(c);
+        if (linearConsumers.empty()) continue;
+        const std::size_t uses = nbUses(graph, n);
+        if (uses == 1) {
+            next[n.get()] = linearConsumers[0].node;
+            prev[linearConsumers[0].node.get()] = n;
+        } else {
+            const bool isOutput = std::any_of(graph.outputs().begin(), graph.outputs().end(),
+                                              [&](const Port& p) { return p.node == n; });
+            for (const Port& c : linearConsumers)
+                result.skipped.push_back(
+                    {{n->name(), c.node->name()},
+                     "the output of '" + n->name() + "' has " + std::to_string(uses) + " uses" +
+                         (isOutput ? " (it is also a graph output)" : "") + "; merging would duplicate it"});
+        }
+    }
+
+    struct Planned {
+        std::vector<NodePtr> nodes;
+        NodePtr merged;
+        MergeRecord record;
+    };
+    std::vector<Planned> plans;
+    std::vector<std::string> usedNames;
+
+    for (const NodePtr& start : order) {
+        if (!next.count(start.get()) || prev.count(start.get())) continue;
+        std::vector<ChainLayer> chain;
+        for (NodePtr n = start; n; n = next.count(n.get()) ? next[n.get()] : nullptr) {
+            ChainLayer l;
+            l.node = n;
+            l.isConv = n->type() == "Conv";
+            try {
+                if (l.isConv) l.conv = readConv(*n);
+                else l.gemm = readGemm(*n);
+            } catch (const std::invalid_argument& e) {
+                l.error = e.what();
+            }
+            chain.push_back(l);
+        }
+        const std::size_t len = chain.size();
+        bool haveShapes = !shapes.empty();
+        for (const ChainLayer& l : chain) haveShapes = haveShapes && shapes.count(l.node.get());
+        // Output positions and MACs of each layer in one unit for the chain.
+        for (std::size_t k = len; k-- > 0;) {
+            ChainLayer& l = chain[k];
+            if (haveShapes && l.isConv) {
+                const Shape& o = shapes.at(l.node.get()).at(0);
+                l.outUnits = static_cast<double>(numElements(Shape(o.begin() + 2, o.end())));
+            } else if (!haveShapes && k + 1 < len) {
+                const ChainLayer& n = chain[k + 1];
+                double s = 1;
+                if (n.isConv && n.error.empty())
+                    for (std::size_t st : n.conv.strides) s *= static_cast<double>(st);
+                l.outUnits = n.outUnits * s;
+            }
+            if (l.error.empty())
+                l.macs = l.outUnits * (l.isConv ? l.conv.macsPerOutput()
+                                                : static_cast<double>(l.gemm.inFeatures) * l.gemm.outFeatures);
+        }
+        // Fewest layers, then fewest MACs.
+        std::vector<std::size_t> bestLayers(len + 1, 0), from(len + 1, 0);
+        std::vector<double> bestMacs(len + 1, 0);
+        std::map<std::pair<std::size_t, std::size_t>, SegmentPlan> segs;
+        auto seg = [&](std::size_t i, std::size_t j) -> const SegmentPlan& {
+            auto key = std::make_pair(i, j);
+            auto it = segs.find(key);
+            if (it == segs.end()) it = segs.emplace(key, planSegment(chain, i, j, opt)).first;
+            return it->second;
+        };
+        for (std::size_t j = 1; j <= len; ++j) {
+            bool found = false;
+            for (std::size_t i = 0; i < j; ++i) {
+                const SegmentPlan& p = seg(i, j - 1);
+                if (!p.problem.empty()) continue;
+                const std::size_t layers = bestLayers[i] + 1;
+                const double macs = bestMacs[i] + p.macsAfter;
+                if (!found || layers < bestLayers[j] || (layers == bestLayers[j] && macs < bestMacs[j])) {
+                    bestLayers[j] = layers;
+                    bestMacs[j] = macs;
+                    from[j] = i;
+                    found = true;
+                }
+            }
+        }
+        std::vector<std::pair<std::size_t, std::size_t>> parts;
+        for (std::size_t j = len; j > 0; j = from[j]) parts.insert(parts.begin(), {from[j], j - 1});
+        for (std::size_t p = 0; p + 1 < parts.size(); ++p) {
+            const SegmentPlan& joined = seg(parts[p].first, parts[p + 1].second);
+            result.skipped.push_back({{chain[parts[p].second].node->name(), chain[parts[p + 1].first].node->name()},
+                                      joined.problem.empty() ? "kept apart by the chain's best partition" : joined.problem});
+        }
+        for (const auto& part : parts) {
+            if (part.first == part.second) continue;
+            Planned pl;
+            const SegmentPlan& sp = seg(part.first, part.second);
+            for (std::size_t k = part.first; k <= part.second; ++k) pl.nodes.push_back(chain[k].node);
+            const NodePtr& first = pl.nodes.front();
+            const NodePtr& last = pl.nodes.back();
+            std::vector<NodePtr> leaving = pl.nodes;
+            for (const NodePtr& n : pl.nodes)
+                for (const NodePtr& q : privateProducers(graph, n)) leaving.push_back(q);
+            std::string name = freeName(graph, first->name() + "+" + last->name(), leaving);
+            while (std::find(usedNames.begin(), usedNames.end(), name) != usedNames.end()) name += "_";
+            usedNames.push_back(name);
+            std::string wName = freeName(graph, name + "_W", leaving), bName = freeName(graph, name + "_B", leaving);
+            ConvLayer mergedConv;
+            if (chain[part.first].isConv) {
+                mergedConv = chain[part.first].conv;
+                for (std::size_t k = part.first + 1; k <= part.second; ++k) mergedConv = composeConvs(mergedConv, chain[k].conv);
+                pl.merged = makeConvNode(mergedConv, name, wName, bName);
+            } else {
+                GemmLayer g = chain[part.first].gemm;
+                for (std::size_t k = part.first + 1; k <= part.second; ++k) g = composeGemms(g, chain[k].gemm);
+                pl.merged = makeGemmNode(g, name, wName, bName);
+            }
+            inheritOutputNames(pl.merged, *last);
+            MergeRecord& r = pl.record;
+            for (const NodePtr& n : pl.nodes) r.nodes.push_back(n->name());
+            r.newNode = name;
+            const double unit = haveShapes ? 1.0 : chain[part.second].outUnits;
+            r.macsBefore = sp.macsBefore / unit;
+            r.macsAfter = sp.macsAfter / unit;
+            r.macsPerImage = haveShapes;
+            r.exact = sp.exact;
+            if (opt.mode == MergeMode::Approximate) {
+                try {
+                    r.maxDeviation = probeDeviation(pl.nodes, pl.merged, probeDims(chain[part.first], &mergedConv, shapes),
+                                                    opt.probeSeed);
+                } catch (const std::exception& e) {
+                    result.skipped.push_back({{first->name(), last->name()},
+                                              std::string("the probe of the merged layer failed: ") + e.what()});
+                    continue;
+                }
+            }
+            pl.record = r;
+            plans.push_back(std::move(pl));
+        }
+    }
+
+    // Everything is computed: rewire. Each replace has one input source and one used output.
+    for (Planned& pl : plans) {
+        std::vector<NodePtr> old = pl.nodes;
+        for (const NodePtr& n : pl.nodes)
+            for (const NodePtr& q : privateProducers(graph, n)) old.push_back(q);
+        graph.replace(old, {pl.merged});
+        result.merged.push_back(pl.record);
+    }
+    return result;
+}
+
+} // namespace fibnlr

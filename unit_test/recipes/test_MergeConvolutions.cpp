@@ -1,0 +1,238 @@
+#include <catch2/catch.hpp>
+
+#include "MergeTestUtils.hpp"
+#include "fibnlr/operator/Conv.hpp"
+#include "fibnlr/recipes/MergeConvolutions.hpp"
+
+using namespace fibnlr;
+using namespace fibnlr::test;
+
+namespace {
+/// x -> convs (each reading the previous) -> output.
+std::vector<NodePtr> chain(GraphView& g, std::size_t inChannels, const std::vector<ConvSpec>& specs, std::mt19937& rng) {
+    Port prev = out(addInput(g, "x"));
+    std::vector<NodePtr> nodes;
+    std::size_t c = inChannels;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        nodes.push_back(addConv(g, prev, "c" + std::to_string(i), c, specs[i], rng));
+        prev = out(nodes.back());
+        c = specs[i].out;
+    }
+    g.setOutputs({prev});
+    return nodes;
+}
+} // namespace
+
+TEST_CASE("merge_convolutions merges an exact chain into one conv", "[recipes][MergeConvolutions]") {
+    std::mt19937 rng(11);
+    GraphView g;
+    // strided first conv with asymmetric pads, a 1x1, a dilated unpadded 3x3
+    chain(g, 3, {{6, {3, 3}, {2, 2}, {1, 0, 0, 1}, {}, 1, true}, {8, {1, 1}, {}, {}, {}, 1, true},
+                 {5, {3, 3}, {}, {}, {2, 2}, 1, true}},
+          rng);
+    Tensor x = randomTensor({2, 3, 19, 20}, rng);
+    Tensor ref = run(g, x);
+    MergeOptions o;
+    o.maxMacGrowth = INFINITY;  // an 11x11 kernel: more MACs, fewer layers
+    MergeResult r = mergeConvolutions(g, o);
+    REQUIRE(r.merged.size() == 1);
+    CHECK(r.merged[0].nodes == std::vector<std::string>{"c0", "c1", "c2"});
+    CHECK(r.merged[0].newNode == "c0+c2");
+    CHECK(r.merged[0].exact);
+    CHECK(std::isnan(r.merged[0].maxDeviation));
+    CHECK(r.skipped.empty());
+    CHECK(countType(g, "Conv") == 1);
+    CHECK(closeExact(run(g, x), ref));
+
+    SECTION("applied twice changes nothing") {
+        const std::size_t v = g.version();
+        MergeResult again = mergeConvolutions(g, o);
+        CHECK(again.merged.empty());
+        CHECK(g.version() == v);
+    }
+}
+
+TEST_CASE("merge_convolutions: depthwise then depthwise stays depthwise; 1-D chains", "[recipes][MergeConvolutions]") {
+    std::mt19937 rng(5);
+    SECTION("2-D depthwise") {
+        GraphView g;
+        chain(g, 6, {{6, {3, 3}, {}, {1, 1, 1, 1}, {}, 6, false}, {6, {3, 3}, {2, 2}, {}, {}, 6, true}}, rng);
+        Tensor x = randomTensor({1, 6, 12, 12}, rng);
+        Tensor ref = run(g, x);
+        MergeOptions o;
+        o.maxMacGrowth = INFINITY;
+        REQUIRE(mergeConvolutions(g, o).merged.size() == 1);
+        NodePtr m = g.getNodesByType("Conv").at(0);
+        CHECK(static_cast<const ConvOp&>(m->getOperator()).attrs.group == 6);
+        CHECK(closeExact(run(g, x), ref));
+    }
+    SECTION("1-D") {
+        GraphView g;
+        chain(g, 2, {{4, {5}, {3}, {2, 1}, {}, 1, true}, {3, {3}, {}, {}, {2}, 1, true}}, rng);
+        Tensor x = randomTensor({2, 2, 40}, rng);
+        Tensor ref = run(g, x);
+        MergeOptions o;
+        o.maxMacGrowth = INFINITY;
+        REQUIRE(mergeConvolutions(g, o).merged.size() == 1);
+        CHECK(closeExact(run(g, x), ref));
+    }
+}
+
+TEST_CASE("merge_convolutions: Gemm then Gemm", "[recipes][MergeConvolutions]") {
+    std::mt19937 rng(2);
+    GraphView g;
+    NodePtr x = addInput(g, "x");
+    NodePtr a = addNode(g, "Gemm", "a", {out(x)}, {{"B", randomTensor({8, 10}, rng)}, {"C", randomTensor({8}, rng)}},
+                        {{"transB", std::int64_t(1)}});
+    NodePtr b = addNode(g, "Gemm", "b", {out(a)}, {{"B", randomTensor({3, 8}, rng)}, {"C", randomTensor({3}, rng)}},
+                        {{"transB", std::int64_t(1)}});
+    g.setOutputs({out(b)});
+    Tensor in = randomTensor({5, 10}, rng);
+    Tensor ref = run(g, in);
+    MergeResult r = mergeConvolutions(g);
+    REQUIRE(r.merged.size() == 1);  // 10·3 < 10·8 + 8·3 MACs
+    CHECK(countType(g, "Gemm") == 1);
+    CHECK(closeExact(run(g, in), ref));
+}
+
+TEST_CASE("merge_convolutions: padded chain", "[recipes][MergeConvolutions]") {
+    std::mt19937 rng(4);
+    GraphView g;
+    chain(g, 3, {{4, {3, 3}, {}, {1, 1, 1, 1}, {}, 1, true}, {4, {3, 3}, {}, {1, 1, 1, 1}, {}, 1, true}}, rng);
+    Tensor x = randomTensor({1, 3, 10, 10}, rng);
+    Tensor ref = run(g, x);
+    MergeOptions o;
+    o.maxMacGrowth = INFINITY;
+
+    SECTION("exact mode refuses and says why, graph unchanged") {
+        const std::size_t v = g.version();
+        MergeResult r = mergeConvolutions(g, o);
+        CHECK(r.merged.empty());
+        REQUIRE(r.skipped.size() == 1);
+        CHECK(r.skipped[0].nodes == std::vector<std::string>{"c0", "c1"});
+        CHECK_THAT(r.skipped[0].reason, Catch::Contains("not exact"));
+        CHECK(g.version() == v);
+        CHECK(countType(g, "Conv") == 2);
+    }
+    SECTION("approximate mode merges, reports the deviation; the interior is exact") {
+        o.mode = MergeMode::Approximate;
+        MergeResult r = mergeConvolutions(g, o);
+        REQUIRE(r.merged.size() == 1);
+        CHECK_FALSE(r.merged[0].exact);
+        CHECK(r.merged[0].maxDeviation > 0);
+        Tensor got = run(g, x);
+        REQUIRE(got.dims() == ref.dims());
+        CHECK(maxAbsDiff(got, ref) > 1e-3);  // the border band differs
+        double interior = 0;                 // 1 pixel band (p2 = 1) excluded
+        for (std::size_t c = 0; c < 4; ++c)
+            for (std::size_t i = 1; i < 9; ++i)
+                for (std::size_t j = 1; j < 9; ++j) {
+                    const std::size_t k = (c * 10 + i) * 10 + j;
+                    interior = std::max(interior, std::abs(double(got.data<float>()[k]) - ref.data<float>()[k]));
+                }
+        CHECK(interior <= 1e-5 * maxAbs(ref));
+    }
+}
+
+TEST_CASE("merge_convolutions: must not fire", "[recipes][MergeConvolutions]") {
+    std::mt19937 rng(9);
+    SECTION("a conv whose output has two consumers") {
+        GraphView g;
+        auto n = chain(g, 3, {{4, {1, 1}, {}, {}, {}, 1, true}, {4, {1, 1}, {}, {}, {}, 1, true}}, rng);
+        NodePtr r = addNode(g, "ReLU", "r", {out(n[0])});
+        g.setOutputs({out(n[1]), out(r)});
+        MergeResult res = mergeConvolutions(g);
+        CHECK(res.merged.empty());
+        REQUIRE(res.skipped.size() == 1);
+        CHECK_THAT(res.skipped[0].reason, Catch::Contains("2 uses"));
+        CHECK(countType(g, "Conv") == 2);
+    }
+    SECTION("a ReLU between the convs") {
+        GraphView g;
+        NodePtr x = addInput(g, "x");
+        NodePtr a = addConv(g, out(x), "a", 3, {4, {1, 1}}, rng);
+        NodePtr r = addNode(g, "ReLU", "r", {out(a)});
+        NodePtr b = addConv(g, out(r), "b", 4, {4, {1, 1}}, rng);
+        g.setOutputs({out(b)});
+        CHECK(mergeConvolutions(g).merged.empty());
+        CHECK(countType(g, "Conv") == 2);
+    }
+    SECTION("a merge that grows MACs beyond max_mac_growth") {
+        GraphView g;
+        chain(g, 16, {{4, {1, 1}, {}, {}, {}, 1, true}, {16, {1, 1}, {}, {}, {}, 1, true}}, rng);
+        // 16·16 = 256 MACs per pixel merged vs 16·4 + 4·16 = 128: growth 2
+        MergeResult r = mergeConvolutions(g);
+        CHECK(r.merged.empty());
+        REQUIRE(r.skipped.size() == 1);
+        CHECK_THAT(r.skipped[0].reason, Catch::Contains("MAC growth 2x"));
+        MergeOptions o;
+        o.maxMacGrowth = 2.5;
+        CHECK(mergeConvolutions(g, o).merged.size() == 1);
+    }
+}
+
+TEST_CASE("merge_convolutions: the chain partition with the fewest layers", "[recipes][MergeConvolutions]") {
+    // pw 8->48, dw 3x3 (no pad), pw 48->8: each pair grows MACs, the triple shrinks them.
+    std::mt19937 rng(6);
+    GraphView g;
+    chain(g, 8, {{48, {1, 1}, {}, {}, {}, 1, true}, {48, {3, 3}, {}, {}, {}, 48, true}, {8, {1, 1}, {}, {}, {}, 1, true}},
+          rng);
+    Tensor x = randomTensor({1, 8, 9, 9}, rng);
+    Tensor ref = run(g, x);
+    MergeResult r = mergeConvolutions(g, MergeOptions{MergeMode::Exact, 1.0, {x.dims()}, 0});
+    REQUIRE(r.merged.size() == 1);
+    CHECK(r.merged[0].nodes.size() == 3);
+    CHECK(r.merged[0].macsPerImage);
+    // independent count: pw 81·8·48 + dw 49·48·9 + pw 49·48·8 before; 49·8·8·9 after
+    CHECK(r.merged[0].macsBefore == Approx(81.0 * 8 * 48 + 49.0 * 48 * 9 + 49.0 * 48 * 8));
+    CHECK(r.merged[0].macsAfter == Approx(49.0 * 8 * 8 * 9));
+    CHECK(closeExact(run(g, x), ref));
+}
+
+TEST_CASE("merge_convolutions: bad input is skipped with a reason or rejected", "[recipes][MergeConvolutions]") {
+    std::mt19937 rng(8);
+    SECTION("mismatched channels") {
+        GraphView g;
+        NodePtr x = addInput(g, "x");
+        NodePtr a = addConv(g, out(x), "a", 3, {8, {1, 1}}, rng);
+        NodePtr b = addConv(g, out(a), "b", 6, {4, {1, 1}}, rng);  // expects 6 channels, gets 8
+        g.setOutputs({out(b)});
+        const std::size_t v = g.version();
+        MergeResult r = mergeConvolutions(g);
+        CHECK(r.merged.empty());
+        REQUIRE(r.skipped.size() == 1);
+        CHECK_THAT(r.skipped[0].reason, Catch::Contains("channels do not match"));
+        CHECK(g.version() == v);
+    }
+    SECTION("weights that are not constant") {
+        GraphView g;
+        NodePtr x = addInput(g, "x");
+        NodePtr w = addInput(g, "w");
+        NodePtr a = addConv(g, out(x), "a", 3, {4, {1, 1}}, rng);
+        NodePtr b = addNode(g, "Conv", "b", {out(a), out(w)});
+        g.setOutputs({out(b)});
+        MergeResult r = mergeConvolutions(g);
+        CHECK(r.merged.empty());
+        REQUIRE(r.skipped.size() == 1);
+        CHECK_THAT(r.skipped[0].reason, Catch::Contains("not a constant"));
+        CHECK(countType(g, "Conv") == 2);
+    }
+    SECTION("invalid options") {
+        GraphView g;
+        CHECK_THROWS_AS(parseMergeMode("fast"), std::invalid_argument);
+        MergeOptions o;
+        o.maxMacGrowth = 0;
+        CHECK_THROWS_WITH(mergeConvolutions(g, o), Catch::Contains("max_mac_growth"));
+        o.maxMacGrowth = NAN;
+        CHECK_THROWS_AS(mergeConvolutions(g, o), std::invalid_argument);
+    }
+    SECTION("input dims that do not fit the graph") {
+        GraphView g;
+        chain(g, 3, {{4, {1, 1}}, {4, {1, 1}}}, rng);
+        const std::size_t v = g.version();
+        MergeOptions o;
+        o.inputDims = {{1, 5, 8, 8}};  // 5 channels, the first conv expects 3
+        CHECK_THROWS_WITH(mergeConvolutions(g, o), Catch::Contains("do not fit") && Catch::Contains("'c0'"));
+        CHECK(g.version() == v);
+    }
+}
