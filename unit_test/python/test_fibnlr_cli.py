@@ -16,6 +16,8 @@ from fibnlr import recipes as R
 from fibnlr_testlib import zoo_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
+# Children import the same fibnlr as this process (installed or development tree).
+CHILD_ENV = {"PYTHONPATH": str(Path(fibnlr.__file__).resolve().parents[1]), "PATH": "/usr/bin:/bin"}
 
 
 def test_demo_writes_a_pruned_model_and_prints_the_table(tmp_path, capsys):
@@ -93,14 +95,14 @@ def test_missing_arguments_and_bad_data(tmp_path, capsys):
 
 def test_console_script_entry_point_runs():
     out = subprocess.run([sys.executable, "-m", "fibnlr.cli", "prune", "--help"], capture_output=True, text=True,
-                         env={"PYTHONPATH": str(ROOT / "python"), "PATH": "/usr/bin:/bin"}, timeout=60)
+                         env=CHILD_ENV, timeout=60)
     assert out.returncode == 0 and "--demo" in out.stdout
 
 
 def test_seed_example_runs_and_agrees_between_one_shot_and_three_steps():
     out = subprocess.run([sys.executable, str(ROOT / "examples" / "seed_example.py"), "--width", "2",
                           "--batches", "1"], capture_output=True, text=True, timeout=300,
-                         env={"PYTHONPATH": str(ROOT / "python"), "PATH": "/usr/bin:/bin"})
+                         env=CHILD_ENV)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     rows = [line for line in lines if line.split() and line.split()[-1] in ("yes", "no")]

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_python(code, timeout=60):
     """Runs `code` in a fresh interpreter (a deadlock there cannot hang pytest)."""
-    env_path = f"{ROOT / 'python'}:{ROOT / 'unit_test' / 'python'}"
+    # The child imports the same fibnlr as this process (installed or development tree).
+    env_path = f"{Path(fibnlr.__file__).resolve().parents[1]}:{ROOT / 'unit_test' / 'python'}"
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
                           timeout=timeout, env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
 
