@@ -5,8 +5,7 @@ not pad. torch computes the reference."""
 import math
 
 import numpy as np
-import pytest
-from hypothesis import HealthCheck, given, reproduce_failure, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_close
@@ -41,21 +40,18 @@ def chains(draw):
     return in_ch, specs, spatial, seed
 
 
-# derandomize: CI must not depend on which chains a run happens to draw; the
-# known counterexample below is pinned separately.
+# derandomize: CI must not depend on which chains a run happens to draw.
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much], derandomize=True)
 @given(chains())
 def test_exact_mode_is_exact_on_every_chain_it_merges(chain):
     check_exact_merge(chain)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: exact mode merges three 1-D 1x1 convs whose last pads (0, 1) "
-                                       "and the result is not exact (found by hypothesis in CI, issue 5)")
-@reproduce_failure("6.155.2", b"AXicc2RwZHZkdGQAYjBkYMDOBithcGRzZAAAlxAFrw==")
-@settings(deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(chains())
-def test_known_counterexample_padded_1x1_chain(chain):
-    check_exact_merge(chain)
+def test_padded_1x1_chain_regression():
+    """Three 1-D 1x1 convs, the last padding (0, 1), found by hypothesis: the fast
+    1x1 conv path ignored end padding and read past the input row."""
+    spec = {"out": 1, "kernel": (1,), "strides": (1,), "pads": (0, 0), "dilations": (1,), "group": 1, "bias": False}
+    check_exact_merge((1, [spec, dict(spec), dict(spec, pads=(0, 1))], (6,), 0))
 
 
 def check_exact_merge(chain):

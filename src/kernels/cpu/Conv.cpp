@@ -63,7 +63,8 @@ inline void tapRange(std::size_t n, std::size_t on, std::size_t s, std::size_t t
 /// row stride ldc.
 void im2col(const Geo2d& g, const float* x, std::size_t cpg, std::size_t oy0, std::size_t oy1, float* col,
             std::size_t ldc) {
-    const bool copyRows = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+    const bool copyRows = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 &&
+                           g.OH == g.H && g.OW == g.W;  // no end padding either
     for (std::size_t c = 0; c < cpg; ++c) {
         const float* xc = x + c * g.H * g.W;
         for (std::size_t ky = 0; ky < g.kh; ++ky)
@@ -122,7 +123,8 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
     const std::size_t P = g.OH * g.OW, HW = g.H * g.W;
     const std::size_t G = p.group, cpg = p.inChannels / G, Mg = p.outChannels / G;
     const std::size_t K = cpg * g.kh * g.kw;
-    const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+    const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 &&
+                           g.OH == g.H && g.OW == g.W;  // no end padding either
     const std::size_t T = numThreads();
     const std::size_t B = imagesPerGemm(p.batch, P, K, T);
     // Output rows per block of a single image (B == 1): about kBlockFloats of im2col.
