@@ -34,14 +34,7 @@ void bindKernels(py::module_& core) {
         Tensor t = py_convert::toTensor(array, "count_signs");
         if (t.dataType() != DataType::Float32) throw py::type_error("count_signs: expected float32");
         const Shape& d = t.dims();
-        std::size_t outer = 1, channels = 1, inner = 1;
-        if (d.size() >= 2) {
-            outer = d[0];
-            channels = d[1];
-            for (std::size_t i = 2; i < d.size(); ++i) inner *= d[i];
-        } else if (d.size() == 1) {
-            inner = d[0];
-        }
+        const auto [outer, channels, inner] = countLayout(d);
         CountSignsFn fn = kernelNamed(kernel);
         std::vector<std::uint8_t> alive(channels, 0);
         SignCounts c;

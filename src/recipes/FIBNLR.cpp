@@ -28,14 +28,7 @@ void measure(const Node& node, const Tensor& x) {
     ActivityTracker* tracker = tryGet<ActivityTracker>(node);
     if (!npr || !tracker || x.dataType() != DataType::Float32) return;
     const Shape& d = x.dims();
-    std::size_t outer = 1, channels = 1, inner = 1;
-    if (d.size() >= 2) {
-        outer = d[0];
-        channels = d[1];
-        for (std::size_t i = 2; i < d.size(); ++i) inner *= d[i];
-    } else if (d.size() == 1) {
-        inner = d[0];
-    }
+    const auto [outer, channels, inner] = countLayout(d);
     std::vector<std::uint8_t> alive(channels, 0);
     SignCounts counts;
     bestCountSigns()(x.data<float>(), outer, channels, inner, alive.data(), counts);

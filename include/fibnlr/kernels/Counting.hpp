@@ -19,6 +19,23 @@ struct SignCounts {
 /// channel c holding a value > 0 (alive is never reset to 0). Zeros
 /// count for neither mass; a +Inf marks its channel alive. Kernels only
 /// assert; the caller checks shapes.
+/// How a counting kernel sees a tensor of dims `d`: [outer = N, channels = C,
+/// inner = product of the rest] for rank >= 2; a 1-D tensor is one channel.
+struct CountLayout {
+    std::size_t outer = 1, channels = 1, inner = 1;
+};
+inline CountLayout countLayout(const std::vector<std::size_t>& d) {
+    CountLayout l;
+    if (d.size() >= 2) {
+        l.outer = d[0];
+        l.channels = d[1];
+        for (std::size_t i = 2; i < d.size(); ++i) l.inner *= d[i];
+    } else if (d.size() == 1) {
+        l.inner = d[0];
+    }
+    return l;
+}
+
 using CountSignsFn = void (*)(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
                               std::uint8_t* alive, SignCounts& out);
 
