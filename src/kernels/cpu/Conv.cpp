@@ -16,7 +16,7 @@ float* scratch(int slot, std::size_t floats) {
         std::unique_ptr<float[]> p;
         std::size_t n = 0;
     };
-    thread_local Buf bufs[4];
+    thread_local Buf bufs[kScratchSlots];
     Buf& b = bufs[slot];
     if (b.n < floats) {
         b.p.reset(new float[floats]);
@@ -25,14 +25,13 @@ float* scratch(int slot, std::size_t floats) {
     return b.p.get();
 }
 
-namespace {
-
-/// Zeroed per-thread channel flags for one work item of a measured step.
 std::uint8_t* aliveScratch(std::size_t channels) {
     thread_local std::vector<std::uint8_t> flags;
     flags.assign(channels, 0);
     return flags.data();
 }
+
+namespace {
 
 /// A 1-D or 2-D window seen as 2-D (a 1-D axis becomes W with H = 1).
 struct Geo2d {
@@ -242,9 +241,8 @@ bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in) {
            w[0] == x[1] && w.back() <= 64;
 }
 
-namespace {
-template <class F> void launchConvWith(const Operator& op, const std::vector<const Tensor*>& in,
-                                       const std::vector<Tensor*>& out, F kernel) {
+void launchConvKernel(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
+                      ConvKernelFn kernel) {
     Activation act;
     const auto& conv = static_cast<const ConvOp&>(unfuse(op, act));
     const ConvParams p = convParams(conv, in[0]->dims(), in[1]->dims());
@@ -252,13 +250,12 @@ template <class F> void launchConvWith(const Operator& op, const std::vector<con
     epilogueAffine(op, in, p.outChannels, scratch(2, 2 * p.outChannels), scale, shift);
     kernel(p, in[0]->data<float>(), in[1]->data<float>(), scale, shift, out[0]->data<float>(), act, epilogueStats(op));
 }
-} // namespace
 
 void launchConvCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
-    launchConvWith(op, in, out, conv2d_f32_im2col);
+    launchConvKernel(op, in, out, conv2d_f32_im2col);
 }
 void launchDwConvCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
-    launchConvWith(op, in, out, dwconv2d_f32_direct);
+    launchConvKernel(op, in, out, dwconv2d_f32_direct);
 }
 
 } // namespace fibnlr

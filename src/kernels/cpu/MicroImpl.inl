@@ -266,10 +266,102 @@ bool countAct(float* v, std::size_t n, const Activation& act, double& neg, doubl
     return any;
 }
 
+// Winograd F(2×2, 3×3): input tile d (4×4) → Bᵀ d B, output m (4×4) → Aᵀ m A,
+// filter g (3×3) → G g Gᵀ, with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],
+// Aᵀ = [1 1 1 0; 0 1 −1 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]. Rows are split
+// into even and odd columns first, so that every loop below runs over
+// contiguous floats and vectorises. Chunks keep the temporaries on the stack.
+constexpr std::size_t kWinoChunk = 64;
+
+void winogradIn(const float* const r[4], std::size_t tiles, float* v, std::size_t vs) {
+    for (std::size_t t0 = 0; t0 < tiles; t0 += kWinoChunk) {
+        const std::size_t nt = tiles - t0 < kWinoChunk ? tiles - t0 : kWinoChunk;
+        float e[4][kWinoChunk + 1], o[4][kWinoChunk + 1];  // columns 2k and 2k + 1 of the tile row
+        for (std::size_t k = 0; k < 4; ++k) {
+            const float* __restrict rk = r[k] + 2 * t0;
+            for (std::size_t x = 0; x <= nt; ++x) e[k][x] = rk[2 * x], o[k][x] = rk[2 * x + 1];
+        }
+        float ue[4][kWinoChunk + 1], uo[4][kWinoChunk + 1];  // Bᵀ d
+        for (std::size_t x = 0; x <= nt; ++x) {
+            ue[0][x] = e[0][x] - e[2][x], uo[0][x] = o[0][x] - o[2][x];
+            ue[1][x] = e[1][x] + e[2][x], uo[1][x] = o[1][x] + o[2][x];
+            ue[2][x] = e[2][x] - e[1][x], uo[2][x] = o[2][x] - o[1][x];
+            ue[3][x] = e[1][x] - e[3][x], uo[3][x] = o[1][x] - o[3][x];
+        }
+        for (std::size_t i = 0; i < 4; ++i) {  // (Bᵀ d) B: tile t has columns e[t], o[t], e[t + 1], o[t + 1]
+            float* __restrict v0 = v + (4 * i) * vs + t0;
+            float* __restrict v1 = v0 + vs;
+            float* __restrict v2 = v1 + vs;
+            float* __restrict v3 = v2 + vs;
+            const float *a = ue[i], *b = uo[i];
+            for (std::size_t t = 0; t < nt; ++t) {
+                v0[t] = a[t] - a[t + 1];
+                v1[t] = b[t] + a[t + 1];
+                v2[t] = a[t + 1] - b[t];
+                v3[t] = b[t] - b[t + 1];
+            }
+        }
+    }
+}
+
+void winogradOut(const float* m, std::size_t ms, std::size_t tiles, float* y0, float* y1) {
+    for (std::size_t t0 = 0; t0 < tiles; t0 += kWinoChunk) {
+        const std::size_t nt = tiles - t0 < kWinoChunk ? tiles - t0 : kWinoChunk;
+        float s[2][4][kWinoChunk];  // Aᵀ m
+        for (std::size_t j = 0; j < 4; ++j) {
+            const float *a = m + j * ms + t0, *b = a + 4 * ms, *c = b + 4 * ms, *d = c + 4 * ms;
+            for (std::size_t t = 0; t < nt; ++t) {
+                s[0][j][t] = a[t] + b[t] + c[t];
+                s[1][j][t] = b[t] - c[t] - d[t];
+            }
+        }
+        for (std::size_t i = 0; i < 2; ++i) {  // (Aᵀ m) A, then interleaved into the output row
+            float ev[kWinoChunk], od[kWinoChunk];
+            for (std::size_t t = 0; t < nt; ++t) {
+                ev[t] = s[i][0][t] + s[i][1][t] + s[i][2][t];
+                od[t] = s[i][1][t] - s[i][2][t] - s[i][3][t];
+            }
+            float* __restrict y = (i == 0 ? y0 : y1) + 2 * t0;
+            for (std::size_t t = 0; t < nt; ++t) y[2 * t] = ev[t], y[2 * t + 1] = od[t];
+        }
+    }
+}
+
+void winogradWeights(const float* w, std::size_t n, float* u, std::size_t us) {
+    for (std::size_t c0 = 0; c0 < n; c0 += kWinoChunk) {
+        const std::size_t nc = n - c0 < kWinoChunk ? n - c0 : kWinoChunk;
+        float g[9][kWinoChunk];
+        for (std::size_t c = 0; c < nc; ++c)
+            for (std::size_t k = 0; k < 9; ++k) g[k][c] = w[(c0 + c) * 9 + k];
+        float gg[4][3][kWinoChunk];  // G g
+        for (std::size_t k = 0; k < 3; ++k)
+            for (std::size_t c = 0; c < nc; ++c) {
+                gg[0][k][c] = g[k][c];
+                gg[1][k][c] = 0.5f * (g[k][c] + g[3 + k][c] + g[6 + k][c]);
+                gg[2][k][c] = 0.5f * (g[k][c] - g[3 + k][c] + g[6 + k][c]);
+                gg[3][k][c] = g[6 + k][c];
+            }
+        for (std::size_t i = 0; i < 4; ++i) {  // (G g) Gᵀ
+            float* __restrict u0 = u + (4 * i) * us + c0;
+            float* __restrict u1 = u0 + us;
+            float* __restrict u2 = u1 + us;
+            float* __restrict u3 = u2 + us;
+            for (std::size_t c = 0; c < nc; ++c) {
+                const float a = gg[i][0][c], b = gg[i][1][c], d = gg[i][2][c];
+                u0[c] = a;
+                u1[c] = 0.5f * (a + b + d);
+                u2[c] = 0.5f * (a - b + d);
+                u3[c] = d;
+            }
+        }
+    }
+}
+
 } // namespace
 
 const Micro& table() {
-    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary, windowRow, sum, max, countSigns, countAct};
+    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary,   windowRow,  sum,        max,
+                         countSigns,        countAct,      winogradIn, winogradOut, winogradWeights};
     return t;
 }
 

@@ -82,6 +82,15 @@ std::vector<KernelCase> convCases() {
         {{2, 6, 9, 9}, {12, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 6, true},  // depth multiplier 2: not "dw"
         {{2, 32, 40, 40}, {13, 32, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},  // several row blocks per image
         {{1, 16, 100, 100}, {13, 16, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},  // pointwise, blocks > 2048 floats
+        {{1, 13, 7, 5}, {13, 13, 1, 1}, {1, 1}, {0, 0, 0, 1}, {1, 1}, 1, true},     // 1×1 with end padding
+        {{2, 13, 1, 9}, {7, 13, 1, 1}, {1, 1}, {1, 0, 1, 2}, {1, 1}, 1, false},    // 1×1, pads only
+        // Winograd-eligible (3×3, stride 1, ≥ 16 channels): odd output sizes, asymmetric
+        // and no padding, several images per block, several tile-row blocks, batch 1.
+        {{3, 17, 7, 5}, {19, 17, 3, 3}, {1, 1}, {1, 0, 0, 2}, {1, 1}, 1, true},
+        {{1, 16, 5, 6}, {16, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
+        {{1, 16, 3, 3}, {21, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},  // one output pixel
+        {{11, 33, 4, 4}, {17, 33, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},
+        {{1, 16, 75, 71}, {16, 16, 3, 3}, {1, 1}, {2, 1, 1, 2}, {1, 1}, 1, true},
     };
     std::vector<KernelCase> cases;
     for (const ConvSpec& s : specs) {

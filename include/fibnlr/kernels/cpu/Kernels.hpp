@@ -16,8 +16,22 @@ namespace fibnlr {
 /// scipy-openblas32 (whose threads are the same pool).
 
 /// Per-thread scratch that grows and is kept: after the first forward of a
-/// plan, kernels allocate nothing. `slot` separates buffers used at once.
+/// plan, kernels allocate nothing. `slot` (< kScratchSlots) separates buffers
+/// used at once: 0 and 1 a conv work item's matrices, 2 the epilogue's
+/// scale/shift (caller thread, alive for the whole kernel), 3 transformed
+/// weights (caller thread), 4 row temporaries.
+constexpr int kScratchSlots = 5;
 float* scratch(int slot, std::size_t floats);
+/// Per-thread channel flags for one work item of a measured step, zeroed.
+std::uint8_t* aliveScratch(std::size_t channels);
+
+/// The raw-pointer signature shared by the conv kernels below.
+using ConvKernelFn = void (*)(const ConvParams& p, const float* x, const float* w, const float* scale,
+                              const float* shift, float* y, const Activation& act, EpilogueStats* stats);
+/// Unwraps a (Fused)Conv, computes its epilogue scale/shift (bias, folded
+/// BatchNorm) and calls `kernel` on the tensors.
+void launchConvKernel(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
+                      ConvKernelFn kernel);
 
 /// Convolution as im2col + SGEMM, per group; a 1×1 stride-1 unpadded conv
 /// reads the input directly (no im2col) when one image is enough columns.
@@ -27,6 +41,10 @@ float* scratch(int slot, std::size_t floats);
 /// pre-activation values (the fused activation's input) while they are in cache.
 void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
                        float* y, const Activation& act, EpilogueStats* stats = nullptr);
+/// 3×3, stride 1, dilation 1, group 1, 2-D: Winograd F(2×2, 3×3) with 16
+/// SGEMMs per block of tiles (kernels/cpu/Winograd.cpp). Same epilogue.
+void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, const float* scale,
+                         const float* shift, float* y, const Activation& act, EpilogueStats* stats = nullptr);
 /// Depthwise (group = C = M), direct, vectorised along output rows. kw ≤ 64. Same epilogue.
 void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
                          float* y, const Activation& act, EpilogueStats* stats = nullptr);
@@ -41,6 +59,7 @@ void avgpool2d_f32_direct(const PoolParams& p, const float* x, float* y);
     void launch##Name##Cpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out);
 FIBNLR_CPU_LAUNCHER(Conv)
 FIBNLR_CPU_LAUNCHER(DwConv)
+FIBNLR_CPU_LAUNCHER(Winograd)
 FIBNLR_CPU_LAUNCHER(Gemm)
 FIBNLR_CPU_LAUNCHER(MatMul)
 FIBNLR_CPU_LAUNCHER(BatchNorm)
@@ -59,6 +78,7 @@ void launchFusedRef(const Operator& op, const std::vector<const Tensor*>& in, co
 /// Variant predicates (KernelSupportsFn) used by the kernel list.
 bool supportsConv2d(const Operator& op, const std::vector<Shape>& in);
 bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in);
+bool supportsWinograd(const Operator& op, const std::vector<Shape>& in);
 bool supportsPool2d(const Operator& op, const std::vector<Shape>& in);
 bool supportsSoftmaxLastAxis(const Operator& op, const std::vector<Shape>& in);
 

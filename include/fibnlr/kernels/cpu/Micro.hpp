@@ -36,6 +36,17 @@ struct Micro {
     /// countSigns of v[0, n), then v[i] = act(v[i]) in place, in one pass
     /// (results identical to countSigns followed by scaleShiftAct(v, v, n, 1, 0, act)).
     bool (*countAct)(float* v, std::size_t n, const Activation& act, double& neg, double& pos, std::uint64_t& nonFinite);
+    /// Winograd F(2×2, 3×3) input transform of one row of `tiles` tiles: tile t
+    /// reads the 4×4 block r[i][2t + j] (each row has 2·tiles + 2 readable
+    /// floats, padding already in place) and writes V = Bᵀ d B to v[(4i + j)·vs + t].
+    void (*winogradIn)(const float* const r[4], std::size_t tiles, float* v, std::size_t vs);
+    /// Output transform of one row of tiles: the 4×4 products m[(4i + j)·ms + t]
+    /// become Y = Aᵀ m A, written to y0[2t + j] (output row 2·ty) and y1[2t + j]
+    /// (row 2·ty + 1), 2·tiles floats each.
+    void (*winogradOut)(const float* m, std::size_t ms, std::size_t tiles, float* y0, float* y1);
+    /// Filter transform U = G g Gᵀ of n consecutive 3×3 filters w[c·9, c·9 + 9),
+    /// written to u[ξ·us + c], ξ = 4i + j.
+    void (*winogradWeights)(const float* w, std::size_t n, float* u, std::size_t us);
 };
 
 /// The generic table, always available.
