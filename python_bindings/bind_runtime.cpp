@@ -15,8 +15,8 @@ void bindRuntime(py::module_& m) {
           "0 restores the default: FIBNLR_NUM_THREADS, else the number of cores.");
     m.def("get_num_threads", [] { return numThreads(); });
     m.def("set_kernels", [](const std::string& mode) { setKernels(mode); }, py::arg("mode"),
-          "'cpu' (fast kernels, default), 'cpu-generic' (fast kernels without AVX2) or 'ref' (reference "
-          "kernels everywhere). Also settable with the environment variable FIBNLR_KERNELS. Compiled graphs "
+          "'cpu' (fast kernels, widest SIMD path: AVX-512, AVX2 or plain; default), 'cpu-avx2' (at most "
+          "AVX2), 'cpu-generic' (no AVX2) or 'ref' (reference kernels everywhere). Also settable with the environment variable FIBNLR_KERNELS. Compiled graphs "
           "re-plan at their next forward.");
     m.def("get_kernels", [] { return kernels(); });
     m.def("simd_path", [] { return std::string(micro().name); },

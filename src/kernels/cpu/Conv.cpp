@@ -206,21 +206,23 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
             const float* wp = w + c * kk;
             float* yp = y + t * P;
             const float sc = scale ? scale[c] : 1.f, sh = shift ? shift[c] : 0.f;
+            std::fill(yp, yp + P, 0.f);
             for (std::size_t oy = 0; oy < g.OH; ++oy) {
                 float* row = yp + oy * g.OW;
-                std::fill(row, row + g.OW, 0.f);
                 for (std::size_t ky = 0; ky < g.kh; ++ky) {
                     const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.sh + ky * g.dh) - static_cast<std::ptrdiff_t>(g.ph);
                     if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.H)) continue;
                     mk.windowRow(0, xp + static_cast<std::size_t>(iy) * g.W, wp + ky * g.kw, g.kw, g.sw, g.dw, g.pw, lo, hi, row);
                 }
-                if (!stats) {
-                    mk.scaleShiftAct(row, row, g.OW, sc, sh, act);
-                    continue;
-                }
-                mk.scaleShiftAct(row, row, g.OW, sc, sh, Activation{});
-                alive[c] |= mk.countAct(row, g.OW, act, neg, pos, nonFinite) ? 1 : 0;
             }
+            // Epilogue over the whole plane (still in L1/L2): rows are too short
+            // (7 to 112 floats in MobileNets) for the per-call costs of counting.
+            if (!stats) {
+                mk.scaleShiftAct(yp, yp, P, sc, sh, act);
+                continue;
+            }
+            mk.scaleShiftAct(yp, yp, P, sc, sh, Activation{});
+            alive[c] |= mk.countAct(yp, P, act, neg, pos, nonFinite) ? 1 : 0;
         }
         if (stats) stats->merge(neg, pos, nonFinite, alive, 0, C);
     });

@@ -15,6 +15,11 @@ namespace avx2 {
 const Micro& table();
 }
 #endif
+#if defined(__x86_64__)
+namespace avx512 {
+const Micro& table();
+}
+#endif
 
 const Micro& microGeneric() { return generic::table(); }
 
@@ -27,6 +32,18 @@ const Micro* microAvx2() {
 #endif
 }
 
+const Micro* microAvx512() {
+#if defined(__x86_64__)
+    // GCC's check includes the OS saving the AVX-512 state (XCR0).
+    static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                           microAvx2() != nullptr;
+    return ok ? &avx512::table() : nullptr;
+#else
+    return nullptr;
+#endif
+}
+
 namespace {
 std::mutex gMutex;
 std::string gMode;
@@ -34,13 +51,15 @@ std::atomic<std::size_t> gRevision{0};
 std::atomic<const Micro*> gMicro{nullptr};
 
 void checkMode(const std::string& m) {
-    if (m != "cpu" && m != "cpu-generic" && m != "ref")
-        throw std::invalid_argument("set_kernels: '" + m + "' is not one of: cpu, cpu-generic, ref");
+    if (m != "cpu" && m != "cpu-avx2" && m != "cpu-generic" && m != "ref")
+        throw std::invalid_argument("set_kernels: '" + m + "' is not one of: cpu, cpu-avx2, cpu-generic, ref");
 }
 void apply(const std::string& m) {
     gMode = m;
-    const Micro* avx = microAvx2();
-    gMicro = m == "cpu-generic" || !avx ? &microGeneric() : avx;
+    const Micro* best = &microGeneric();
+    if (m != "cpu-generic" && microAvx2()) best = microAvx2();
+    if (m != "cpu-generic" && m != "cpu-avx2" && microAvx512()) best = microAvx512();
+    gMicro = best;
 }
 void init() {
     if (!gMode.empty()) return;

@@ -27,20 +27,23 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
     const std::size_t rowLen = 2 * tw + 2;                    // input columns a tile row reads
     const std::size_t threads = numThreads();
 
-    // Work items: blocks of whole tile rows (part of one image, or several
-    // whole images), transformed, multiplied (16 SGEMMs [M, C]·[C, T]) and
-    // transformed back independently. T is large enough that SGEMM's packing
-    // of U (M·C per product) is amortised over many tiles, and bounded so
-    // that V and the products (16·(C + M)·T floats) stay a few MB.
+    // Work items: blocks of T tiles, whole tile rows (part of one image, or
+    // several whole images), transformed, multiplied (16 SGEMMs [M, C]·[C, T])
+    // and transformed back independently. T is large enough that SGEMM's
+    // packing of U (M·C per product) is amortised over many tiles, and
+    // bounded so that V and the products (16·(C + M)·T floats) stay a few MB.
+    // When there are too few tiles for one such item per thread (late layers,
+    // small batches), items run one after the other, each over all threads:
+    // transforms split by channel, the 16 products by ξ (so no thread packs
+    // the same part of U twice).
     constexpr std::size_t kBudget = std::size_t(1) << 20, kMinTiles = 256;
-    std::size_t target = std::max(kMinTiles, kBudget / (16 * (C + M)));
-    target = std::max<std::size_t>(16, std::min(target, (N * th * tw + threads - 1) / threads));
-    const std::size_t perImage = th * tw;
+    const std::size_t perImage = th * tw, tiles = N * perImage;
+    const std::size_t target = std::max(kMinTiles, kBudget / (16 * (C + M)));
+    const bool split = threads > 1 && tiles < target * threads;
     const std::size_t imgs = perImage >= target ? 1 : std::min(N, target / perImage);
     const std::size_t rows = imgs > 1 ? th : std::min(th, std::max<std::size_t>(1, target / tw));
     const std::size_t rowBlocks = (th + rows - 1) / rows, chunks = (N + imgs - 1) / imgs;
     const std::size_t items = chunks * rowBlocks;
-    const bool split = items < threads;  // too few items: parallelise inside each one instead
 
     const Micro& mk = micro();
     // The 16 matrices of U, V and the products are kWinoSkew floats apart
@@ -93,16 +96,13 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
                 }
         });
 
-        for (std::size_t xi = 0; xi < 16; ++xi) {
-            const float* u = U + xi * Us;
-            const float* v = V + xi * Vs;
-            float* mp = Mp + xi * Ms;
-            if (split) sgemmParallel(false, false, M, T, C, 1.f, u, C, v, T, 0.f, mp, T);
-            else
+        run(16, [&](std::size_t x0, std::size_t x1) {
+            for (std::size_t xi = x0; xi < x1; ++xi)
                 scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<blasint>(M),
-                                  static_cast<blasint>(T), static_cast<blasint>(C), 1.f, u, static_cast<blasint>(C), v,
-                                  static_cast<blasint>(T), 0.f, mp, static_cast<blasint>(T));
-        }
+                                  static_cast<blasint>(T), static_cast<blasint>(C), 1.f, U + xi * Us,
+                                  static_cast<blasint>(C), V + xi * Vs, static_cast<blasint>(T), 0.f, Mp + xi * Ms,
+                                  static_cast<blasint>(T));
+        });
 
         // Output rows 2·ty and 2·ty + 1 (when < OH) of each channel, with the
         // epilogue (and the sign counting) applied while they are in L1.
@@ -117,16 +117,14 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
                     float* ym = y + ((n0 + i) * M + m) * OH * OW;
                     for (std::size_t ty = ty0; ty < ty1; ++ty) {
                         mk.winogradOut(Mp + m * T + (i * nr + ty - ty0) * tw, Ms, tw, out, out + 2 * tw);
-                        for (std::size_t k = 0; k < 2 && 2 * ty + k < OH; ++k) {
-                            float* dst = ym + (2 * ty + k) * OW;
-                            const float* src = out + k * 2 * tw;
-                            if (!stats) {
-                                mk.scaleShiftAct(src, dst, OW, sc, sh, act);
-                                continue;
-                            }
-                            mk.scaleShiftAct(src, dst, OW, sc, sh, Activation{});
-                            alive[m - m0] |= mk.countAct(dst, OW, act, neg, pos, nonFinite) ? 1 : 0;
-                        }
+                        for (std::size_t k = 0; k < 2 && 2 * ty + k < OH; ++k)
+                            mk.scaleShiftAct(out + k * 2 * tw, ym + (2 * ty + k) * OW, OW, sc, sh,
+                                             stats ? Activation{} : act);
+                    }
+                    // Counted over the block's rows at once: single rows are short (4 to 32 floats in ResNets).
+                    if (stats) {
+                        const std::size_t oy0 = 2 * ty0, oy1 = std::min(OH, 2 * ty1);
+                        alive[m - m0] |= mk.countAct(ym + oy0 * OW, (oy1 - oy0) * OW, act, neg, pos, nonFinite) ? 1 : 0;
                     }
                 }
             if (stats) stats->merge(neg, pos, nonFinite, alive, m0, m1 - m0);

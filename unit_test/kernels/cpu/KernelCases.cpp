@@ -286,6 +286,13 @@ const std::map<std::string, std::vector<KernelCase> (*)()>& caseGenerators() {
     return gens;
 }
 
+std::vector<std::string> simdPaths() {
+    std::vector<std::string> paths{"cpu-generic"};
+    if (microAvx2()) paths.push_back("cpu-avx2");
+    if (microAvx512()) paths.push_back("cpu");
+    return paths;
+}
+
 std::vector<std::string> checkAgainstRef(const std::string& opType) {
     const auto it = caseGenerators().find(opType);
     REQUIRE(it != caseGenerators().end());
@@ -293,8 +300,7 @@ std::vector<std::string> checkAgainstRef(const std::string& opType) {
     REQUIRE(!cases.empty());
     const KernelFn ref = findKernel(opType, "ref");
     REQUIRE(ref != nullptr);
-    std::vector<std::string> paths{"cpu-generic"};
-    if (microAvx2()) paths.push_back("cpu");
+    const std::vector<std::string> paths = simdPaths();
     std::set<std::string> used;
     const std::size_t threadsBefore = numThreads();
     for (const KernelCase& c : cases) {
@@ -365,7 +371,7 @@ void checkEpilogueStats(const std::string& opType) {
         const FusedOp noAct(f->base().clone(), Activation{}, f->hasBatchNorm(), f->epsilon());
         for (const KernelEntry& k : kernelList()) {
             if (k.opType != opType || k.backend != "cpu" || (k.supports && !k.supports(*c.op, shapes))) continue;
-            for (const std::string& path : {"cpu-generic", "cpu"}) {
+            for (const std::string& path : simdPaths()) {
                 setKernels(path);
                 Tensor y1(outShape), y2(outShape), y0(outShape);
                 stats->reset(C);

@@ -22,6 +22,10 @@ struct KernelCase {
 /// "cpu" kernel must have one: test_KernelList.cpp checks it.
 const std::map<std::string, std::vector<KernelCase> (*)()>& caseGenerators();
 
+/// The set_kernels modes of the SIMD paths this CPU has: "cpu-generic", then
+/// "cpu-avx2" and "cpu" (AVX-512) when available.
+std::vector<std::string> simdPaths();
+
 /// Runs every case of `opType` through every "cpu" kernel entry of that type
 /// that supports it (not only the one dispatch would pick); compares with ref (max |cpu − ref| ≤ 2e-5 · max(1, max |ref|)).
 /// Returns the names of the entries exercised.

@@ -1,8 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "fibnlr/kernels/Counting.hpp"
 #include "fibnlr/kernels/cpu/Micro.hpp"
 
 using namespace fibnlr;
@@ -12,19 +16,21 @@ TEST_CASE("set_kernels selects the SIMD path and rejects unknown modes", "[kerne
     setKernels("cpu-generic");
     CHECK(std::string(micro().name) == "generic");
     CHECK(kernels() == "cpu-generic");
-    setKernels("cpu");
+    setKernels("cpu-avx2");
     CHECK(std::string(micro().name) == (microAvx2() ? "avx2" : "generic"));
+    setKernels("cpu");
+    CHECK(std::string(micro().name) == (microAvx512() ? "avx512" : microAvx2() ? "avx2" : "generic"));
     setKernels("ref");
     CHECK(kernels() == "ref");
     CHECK_THROWS_AS(setKernels("fast"), std::invalid_argument);
     setKernels("cpu");
-    CHECK(kernelsRevision() == rev + 4);  // four successful calls; the rejected one changes nothing
+    CHECK(kernelsRevision() == rev + 5);  // five successful calls; the rejected one changes nothing
 }
 
-TEST_CASE("both micro-kernel tables agree on reductions with tails", "[kernels][isa]") {
+TEST_CASE("every micro-kernel table agrees on reductions with tails", "[kernels][isa]") {
     std::vector<float> x(1027);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 29 % 83)) - 41.f;
-    for (const Micro* m : {&microGeneric(), microAvx2()}) {
+    for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
         if (!m) continue;
         for (std::size_t n : {1, 7, 8, 9, 1027}) {
             double want = 0;
@@ -32,6 +38,48 @@ TEST_CASE("both micro-kernel tables agree on reductions with tails", "[kernels][
             for (std::size_t i = 0; i < n; ++i) want += x[i], mx = std::max(mx, x[i]);
             CHECK(m->sum(x.data(), n) == Approx(want).margin(1e-3));
             CHECK(m->max(x.data(), n) == mx);
+        }
+    }
+}
+
+TEST_CASE("countAct of every table equals the reference counter, then the activation", "[kernels][isa]") {
+    // NaN, ±Inf, ±0, subnormals and ordinary values at every position of a
+    // vector, lengths around the 4-, 8- and 16-lane widths.
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    const float special[] = {nan, inf, -inf, 0.f, -0.f, 1e-40f, -1e-40f, 3.5f, -2.25f, 1e30f, -1e30f, 0.125f};
+    Activation relu6;
+    relu6.kind = ActKind::Clip, relu6.a = 0.f, relu6.b = 6.f;
+    Activation leaky;
+    leaky.kind = ActKind::LeakyReLU, leaky.a = 0.1f;
+    Activation relu;
+    relu.kind = ActKind::ReLU;
+    for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
+        if (!m) continue;
+        for (std::size_t n : {1, 3, 8, 15, 16, 17, 33, 1027}) {
+            std::vector<float> x(n);
+            for (std::size_t i = 0; i < n; ++i)
+                x[i] = i % 5 == 0 ? special[i % 12] : static_cast<float>(static_cast<int>(i * 37 % 101) - 50) * 0.37f;
+            for (const Activation& act : {relu, leaky, relu6}) {
+                INFO(m->name << ", n = " << n << ", activation " << static_cast<int>(act.kind));
+                SignCounts want;
+                std::uint8_t alive = 0;
+                countSigns_f32_ref(x.data(), 1, 1, n, &alive, want);
+                std::vector<float> wantY(n);
+                microGeneric().scaleShiftAct(x.data(), wantY.data(), n, 1.f, 0.f, act);
+                std::vector<float> y = x;
+                double neg = 1.0, pos = 2.0;  // accumulates onto what is there
+                std::uint64_t bad = 3;
+                const bool any = m->countAct(y.data(), n, act, neg, pos, bad);
+                CHECK(std::fabs((neg - 1.0) - want.neg) <= 1e-12 * std::max(1.0, want.neg));
+                CHECK(std::fabs((pos - 2.0) - want.pos) <= 1e-12 * std::max(1.0, want.pos));
+                CHECK(bad - 3 == want.nonFinite);
+                CHECK(any == (alive != 0));
+                for (std::size_t i = 0; i < n; ++i) {
+                    INFO("i = " << i << ", x = " << x[i]);
+                    CHECK(((std::isnan(y[i]) && std::isnan(wantY[i])) || y[i] == wantY[i]));
+                    CHECK(std::signbit(y[i]) == std::signbit(wantY[i]));
+                }
+            }
         }
     }
 }

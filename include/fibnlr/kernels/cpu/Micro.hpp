@@ -8,8 +8,8 @@
 namespace fibnlr {
 
 /// The SIMD inner loops of the cpu kernels. They are written once
-/// (kernels/cpu/MicroImpl.inl) and compiled twice: plainly (runs anywhere)
-/// and with AVX2+FMA; micro() picks the table at run time. All take raw
+/// (kernels/cpu/MicroImpl.inl) and compiled three times: plainly (runs
+/// anywhere), with AVX2+FMA and with AVX-512; micro() picks the table at run time. All take raw
 /// pointers, do not allocate, and allow y == x where noted.
 struct Micro {
     const char* name;
@@ -53,12 +53,15 @@ struct Micro {
 const Micro& microGeneric();
 /// The AVX2+FMA table; null when the CPU lacks AVX2 or FMA.
 const Micro* microAvx2();
-/// The table in use: AVX2 when available, unless set_kernels("cpu-generic") or
-/// FIBNLR_KERNELS=cpu-generic forced the plain path.
+/// The AVX-512 (F, DQ, BW, VL) table; null when the CPU or OS lacks them.
+const Micro* microAvx512();
+/// The table in use: the widest available, unless set_kernels("cpu-avx2") or
+/// set_kernels("cpu-generic") (or FIBNLR_KERNELS) capped it.
 const Micro& micro();
 
 /// Kernel selection for compiled plans:
 /// - "cpu": fast kernels, best SIMD path (default);
+/// - "cpu-avx2": fast kernels, at most the AVX2 path;
 /// - "cpu-generic": fast kernels, plain path (no AVX2);
 /// - "ref": reference kernels everywhere (debugging, naive baseline).
 /// Initial value from the environment variable FIBNLR_KERNELS. Plans compiled
