@@ -160,7 +160,7 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
                               static_cast<blasint>(cols), static_cast<blasint>(K), 1.f, wg, static_cast<blasint>(K), bm,
                               static_cast<blasint>(ldb), 0.f, out, static_cast<blasint>(ldo));
         // Epilogue: per-channel scale/shift + activation, and the scatter to [n, m, P] when images were grouped.
-        // Measuring: the row is written before the activation, counted while in L1, then activated in place.
+        // Measuring: the pre-activation values are counted as they are written (Micro::scaleShiftCountAct).
         double neg = 0.0, pos = 0.0;
         std::uint64_t nonFinite = 0;
         std::uint8_t* alive = stats ? aliveScratch(Mg) : nullptr;
@@ -174,12 +174,7 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
                     mk.scaleShiftAct(src, dst, bp, sc, sh, act);
                     continue;
                 }
-                // In chunks that stay in L1 between the three passes.
-                for (std::size_t c0 = 0; c0 < bp; c0 += 2048) {
-                    const std::size_t len = std::min<std::size_t>(2048, bp - c0);
-                    mk.scaleShiftAct(src + c0, dst + c0, len, sc, sh, Activation{});
-                    alive[m] |= mk.countAct(dst + c0, len, act, neg, pos, nonFinite) ? 1 : 0;
-                }
+                alive[m] |= mk.scaleShiftCountAct(src, dst, bp, sc, sh, act, neg, pos, nonFinite) ? 1 : 0;
             }
         if (stats) stats->merge(neg, pos, nonFinite, alive, gi * Mg, Mg);
     };
@@ -221,8 +216,7 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
                 mk.scaleShiftAct(yp, yp, P, sc, sh, act);
                 continue;
             }
-            mk.scaleShiftAct(yp, yp, P, sc, sh, Activation{});
-            alive[c] |= mk.countAct(yp, P, act, neg, pos, nonFinite) ? 1 : 0;
+            alive[c] |= mk.scaleShiftCountAct(yp, yp, P, sc, sh, act, neg, pos, nonFinite) ? 1 : 0;
         }
         if (stats) stats->merge(neg, pos, nonFinite, alive, 0, C);
     });

@@ -266,6 +266,17 @@ bool countAct(float* v, std::size_t n, const Activation& act, double& neg, doubl
     return any;
 }
 
+bool scaleShiftCountAct(const float* src, float* dst, std::size_t n, float scale, float shift, const Activation& act,
+                        double& neg, double& pos, std::uint64_t& nonFinite) {
+    bool any = false;
+    for (std::size_t c0 = 0; c0 < n; c0 += 2048) {  // chunks that stay in L1 between the passes
+        const std::size_t len = n - c0 < 2048 ? n - c0 : 2048;
+        scaleShiftAct(src + c0, dst + c0, len, scale, shift, Activation{});
+        any = countAct(dst + c0, len, act, neg, pos, nonFinite) || any;
+    }
+    return any;
+}
+
 // Winograd F(2×2, 3×3): input tile d (4×4) → Bᵀ d B, output m (4×4) → Aᵀ m A,
 // filter g (3×3) → G g Gᵀ, with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],
 // Aᵀ = [1 1 1 0; 0 1 −1 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]. Rows are split
@@ -361,7 +372,7 @@ void winogradWeights(const float* w, std::size_t n, float* u, std::size_t us) {
 
 const Micro& table() {
     static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary,   windowRow,  sum,        max,
-                         countSigns,        countAct,      winogradIn, winogradOut, winogradWeights};
+                         countSigns,        countAct,      scaleShiftCountAct, winogradIn, winogradOut, winogradWeights};
     return t;
 }
 

@@ -42,7 +42,7 @@ TEST_CASE("every micro-kernel table agrees on reductions with tails", "[kernels]
     }
 }
 
-TEST_CASE("countAct of every table equals the reference counter, then the activation", "[kernels][isa]") {
+TEST_CASE("countAct and scaleShiftCountAct of every table equal the reference counter and activation", "[kernels][isa]") {
     // NaN, ±Inf, ±0, subnormals and ordinary values at every position of a
     // vector, lengths around the 4-, 8- and 16-lane widths.
     const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
@@ -53,13 +53,15 @@ TEST_CASE("countAct of every table equals the reference counter, then the activa
     leaky.kind = ActKind::LeakyReLU, leaky.a = 0.1f;
     Activation relu;
     relu.kind = ActKind::ReLU;
+    Activation gelu;
+    gelu.kind = ActKind::GELU;
     for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
         if (!m) continue;
         for (std::size_t n : {1, 3, 8, 15, 16, 17, 33, 1027}) {
             std::vector<float> x(n);
             for (std::size_t i = 0; i < n; ++i)
                 x[i] = i % 5 == 0 ? special[i % 12] : static_cast<float>(static_cast<int>(i * 37 % 101) - 50) * 0.37f;
-            for (const Activation& act : {relu, leaky, relu6}) {
+            for (const Activation& act : {relu, leaky, relu6, gelu}) {
                 INFO(m->name << ", n = " << n << ", activation " << static_cast<int>(act.kind));
                 SignCounts want;
                 std::uint8_t alive = 0;
@@ -78,6 +80,29 @@ TEST_CASE("countAct of every table equals the reference counter, then the activa
                     INFO("i = " << i << ", x = " << x[i]);
                     CHECK(((std::isnan(y[i]) && std::isnan(wantY[i])) || y[i] == wantY[i]));
                     CHECK(std::signbit(y[i]) == std::signbit(wantY[i]));
+                }
+                // The measuring epilogue: the same outputs as the table's own scaleShiftAct, the
+                // statistics of the pre-activation values, for each of its three arithmetic forms.
+                for (const auto& [sc, sh] : {std::pair<float, float>{1.f, 0.f}, {1.f, 0.5f}, {0.75f, -0.25f}}) {
+                    INFO("scale " << sc << ", shift " << sh);
+                    std::vector<float> pre(n), want2(n), got(n);
+                    m->scaleShiftAct(x.data(), pre.data(), n, sc, sh, Activation{});
+                    m->scaleShiftAct(x.data(), want2.data(), n, sc, sh, act);
+                    SignCounts wantPre;
+                    std::uint8_t alivePre = 0;
+                    countSigns_f32_ref(pre.data(), 1, 1, n, &alivePre, wantPre);
+                    double n2 = 0.0, p2 = 0.0;
+                    std::uint64_t b2 = 0;
+                    const bool any2 = m->scaleShiftCountAct(x.data(), got.data(), n, sc, sh, act, n2, p2, b2);
+                    CHECK(std::fabs(n2 - wantPre.neg) <= 1e-12 * std::max(1.0, wantPre.neg));
+                    CHECK(std::fabs(p2 - wantPre.pos) <= 1e-12 * std::max(1.0, wantPre.pos));
+                    CHECK(b2 == wantPre.nonFinite);
+                    CHECK(any2 == (alivePre != 0));
+                    for (std::size_t i = 0; i < n; ++i) {
+                        INFO("i = " << i << ", x = " << x[i]);
+                        CHECK(((std::isnan(got[i]) && std::isnan(want2[i])) || got[i] == want2[i]));
+                        CHECK(std::signbit(got[i]) == std::signbit(want2[i]));
+                    }
                 }
             }
         }

@@ -36,6 +36,12 @@ struct Micro {
     /// countSigns of v[0, n), then v[i] = act(v[i]) in place, in one pass
     /// (results identical to countSigns followed by scaleShiftAct(v, v, n, 1, 0, act)).
     bool (*countAct)(float* v, std::size_t n, const Activation& act, double& neg, double& pos, std::uint64_t& nonFinite);
+    /// The measuring epilogue: dst[i] = act(src[i]·scale + shift) exactly as
+    /// scaleShiftAct, while accumulating the sign statistics (as countSigns)
+    /// of the pre-activation values src[i]·scale + shift. Returns true when
+    /// some pre-activation value is > 0. dst may equal src.
+    bool (*scaleShiftCountAct)(const float* src, float* dst, std::size_t n, float scale, float shift,
+                               const Activation& act, double& neg, double& pos, std::uint64_t& nonFinite);
     /// Winograd F(2×2, 3×3) input transform of one row of `tiles` tiles: tile t
     /// reads the 4×4 block r[i][2t + j] (each row has 2·tiles + 2 readable
     /// floats, padding already in place) and writes V = Bᵀ d B to v[(4i + j)·vs + t].
