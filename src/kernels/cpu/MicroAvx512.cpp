@@ -1,9 +1,10 @@
 // The AVX-512 (F, DQ, BW, VL) table: this file alone is compiled with those
 // flags (CMakeLists.txt) and is only called after a run-time CPU check
-// (Isa.cpp). It is the AVX2 table with sign counting replaced: masked double
+// (Isa.cpp). It is the AVX2 table with sign counting replaced (masked double
 // adds count 16 floats per step where AVX2 needs four times the instructions
-// (a measuring forward is dominated by counting otherwise). The other loops
-// stay AVX2: GCC 12 vectorises some of them worse with AVX-512 enabled.
+// (a measuring forward is dominated by counting otherwise), and the packed
+// GEMM tile widened to 12 × 32 (24 zmm accumulators). The other loops stay
+// AVX2: GCC 12 vectorises some of them worse with AVX-512 enabled.
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -130,6 +131,10 @@ bool scaleShiftCountAct(const float* src, float* dst, std::size_t n, float scale
 
 } // namespace
 
+#define FIBNLR_GEMM_W 16
+#define FIBNLR_GEMM_MR 12
+#include "GemmPacked.inl"
+
 const Micro& table() {
     static const Micro t = [] {
         Micro m = *microAvx2();
@@ -137,6 +142,9 @@ const Micro& table() {
         m.countSigns = countSigns;
         m.countAct = countAct;
         m.scaleShiftCountAct = scaleShiftCountAct;
+        m.gemmMR = kGemmMR;
+        m.gemmNR = kGemmNR;
+        m.gemmPacked = gemmPacked;
         return m;
     }();
     return t;

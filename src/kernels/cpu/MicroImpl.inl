@@ -338,12 +338,12 @@ void winogradOut(const float* m, std::size_t ms, std::size_t tiles, float* y0, f
     }
 }
 
-void winogradWeights(const float* w, std::size_t n, float* u, std::size_t us) {
+void winogradWeights(const float* w, std::size_t ws, std::size_t n, float* u, std::size_t us) {
     for (std::size_t c0 = 0; c0 < n; c0 += kWinoChunk) {
         const std::size_t nc = n - c0 < kWinoChunk ? n - c0 : kWinoChunk;
         float g[9][kWinoChunk];
         for (std::size_t c = 0; c < nc; ++c)
-            for (std::size_t k = 0; k < 9; ++k) g[k][c] = w[(c0 + c) * 9 + k];
+            for (std::size_t k = 0; k < 9; ++k) g[k][c] = w[(c0 + c) * ws + k];
         float gg[4][3][kWinoChunk];  // G g
         for (std::size_t k = 0; k < 3; ++k)
             for (std::size_t c = 0; c < nc; ++c) {
@@ -370,9 +370,12 @@ void winogradWeights(const float* w, std::size_t n, float* u, std::size_t us) {
 
 } // namespace
 
+#include "GemmPacked.inl"
+
 const Micro& table() {
-    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary,   windowRow,  sum,        max,
-                         countSigns,        countAct,      scaleShiftCountAct, winogradIn, winogradOut, winogradWeights};
+    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary,     windowRow,   sum,        max,
+                         countSigns,        countAct,      scaleShiftCountAct, winogradIn, winogradOut,
+                         winogradWeights,   kGemmMR,       kGemmNR,    gemmPacked};
     return t;
 }
 

@@ -3,8 +3,12 @@
 // pair instead of 36, i.e. 2.25× fewer MACs than im2col + SGEMM on the layers
 // that dominate ResNets. The transforms only add and halve, so the result
 // differs from direct convolution by float rounding only.
-#include <cblas.h>
-
+//
+// The 16 products per block of tiles, [M, C]·[C, T], run on the micro-kernel
+// table's packed GEMM tile (Micro::gemmPacked): the weight transform writes U
+// directly as MR-row panels and the input transform writes V directly as
+// NR-column panels, so nothing is packed again per product (an SGEMM library
+// would re-pack both for every call).
 #include <algorithm>
 #include <cstring>
 
@@ -16,6 +20,7 @@ namespace fibnlr {
 
 namespace {
 constexpr std::size_t kWinoSkew = 16;  // one 64-byte line
+inline std::size_t roundUp(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
 }
 
 void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
@@ -26,16 +31,17 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
     const std::size_t th = (OH + 1) / 2, tw = (OW + 1) / 2;  // tiles per column / row
     const std::size_t rowLen = 2 * tw + 2;                    // input columns a tile row reads
     const std::size_t threads = numThreads();
+    const Micro& mk = micro();
+    const std::size_t MR = mk.gemmMR, NR = mk.gemmNR, Mr = roundUp(M, MR);
 
     // Work items: blocks of T tiles, whole tile rows (part of one image, or
-    // several whole images), transformed, multiplied (16 SGEMMs [M, C]·[C, T])
-    // and transformed back independently. T is large enough that SGEMM's
-    // packing of U (M·C per product) is amortised over many tiles, and
-    // bounded so that V and the products (16·(C + M)·T floats) stay a few MB.
-    // When there are too few tiles for one such item per thread (late layers,
-    // small batches), items run one after the other, each over all threads:
-    // transforms split by channel, the 16 products by ξ (so no thread packs
-    // the same part of U twice).
+    // several whole images), transformed, multiplied and transformed back
+    // independently. T is large enough that U (streamed from L2 once per NR
+    // tiles) is reused well, and bounded so that V and the products
+    // (16·(C + M)·T floats) stay a few MB. When there are too few tiles for
+    // one such item per thread (late layers, small batches), items run one
+    // after the other, each over all threads: transforms split by channel,
+    // the products by ξ.
     constexpr std::size_t kBudget = std::size_t(1) << 20, kMinTiles = 256;
     const std::size_t perImage = th * tw, tiles = N * perImage;
     const std::size_t target = std::max(kMinTiles, kBudget / (16 * (C + M)));
@@ -45,23 +51,31 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
     const std::size_t rowBlocks = (th + rows - 1) / rows, chunks = (N + imgs - 1) / imgs;
     const std::size_t items = chunks * rowBlocks;
 
-    const Micro& mk = micro();
+    // U[ξ]: Mr/MR panels [C][MR] (rows m ≥ M zero) at ξ·Us + (m/MR)·C·MR + c·MR + m%MR.
     // The 16 matrices of U, V and the products are kWinoSkew floats apart
     // beyond their size: with power-of-two sizes, the 16 streams a transform
     // reads or writes at once would otherwise map to the same L1 sets.
-    const std::size_t Us = M * C + kWinoSkew;
-    float* U = scratch(3, 16 * Us);  // U[ξ][m][c] at ξ·Us + m·C + c
-    parallelRange(M, 8, [&](std::size_t m0, std::size_t m1) {
-        for (std::size_t m = m0; m < m1; ++m) mk.winogradWeights(w + m * C * 9, C, U + m * C, Us);
+    const std::size_t Us = Mr * C + kWinoSkew;
+    float* U = scratch(3, 16 * Us);
+    if (Mr > M)
+        for (std::size_t xi = 0; xi < 16; ++xi)
+            std::fill(U + xi * Us + (Mr - MR) * C, U + xi * Us + Mr * C, 0.f);
+    // One call per (panel, c): the panel's rows are one contiguous run of U.
+    parallelRange(Mr / MR, 1, [&](std::size_t q0, std::size_t q1) {
+        for (std::size_t q = q0; q < q1; ++q)
+            for (std::size_t c = 0; c < C; ++c)
+                mk.winogradWeights(w + (q * MR * C + c) * 9, C * 9, std::min(MR, M - q * MR), U + (q * C + c) * MR, Us);
     });
 
     auto item = [&](std::size_t it) {
         const std::size_t n0 = (it / rowBlocks) * imgs, nb = std::min(imgs, N - n0);
         const std::size_t ty0 = (it % rowBlocks) * rows, ty1 = std::min(th, ty0 + rows), nr = ty1 - ty0;
-        const std::size_t T = nb * nr * tw;
-        const std::size_t Vs = C * T + kWinoSkew, Ms = M * T + kWinoSkew;
-        float* V = scratch(0, 16 * Vs);   // V[ξ][c][t] at ξ·Vs + c·T + t
-        float* Mp = scratch(1, 16 * Ms);  // products [ξ][m][t] at ξ·Ms + m·T + t
+        const std::size_t T = nb * nr * tw, Tp = roundUp(T, NR);
+        // V[ξ]: Tp/NR panels [C][NR] (columns t ≥ T zero) at ξ·Vs + (t/NR)·C·NR + c·NR + t%NR.
+        // Products [ξ][m][t] at ξ·Ms + m·Tp + t.
+        const std::size_t Vs = Tp * C + kWinoSkew, Ms = M * Tp + kWinoSkew;
+        float* V = scratch(0, 16 * Vs);
+        float* Mp = scratch(1, 16 * Ms);
         auto run = [&](std::size_t n, auto&& fn) {
             if (split) parallelRange(n, 1, fn);
             else fn(0, n);
@@ -74,8 +88,13 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
             std::fill(zero, zero + rowLen, 0.f);
             // Input columns ix = xx − pw for xx ∈ [0, rowLen); the part inside [0, W):
             const std::size_t xa = std::min(pw, rowLen), xb = std::min(rowLen, W + pw);
-            for (std::size_t i = 0; i < nb; ++i)
-                for (std::size_t c = c0; c < c1; ++c) {
+            for (std::size_t c = c0; c < c1; ++c) {
+                if (Tp > T)
+                    for (std::size_t xi = 0; xi < 16; ++xi) {
+                        float* last = V + xi * Vs + (Tp - NR) * C + c * NR;
+                        std::fill(last + (T - (Tp - NR)), last + NR, 0.f);
+                    }
+                for (std::size_t i = 0; i < nb; ++i) {
                     const float* xc = x + ((n0 + i) * C + c) * H * W;
                     for (std::size_t ty = ty0; ty < ty1; ++ty) {
                         const float* r[4];
@@ -91,17 +110,28 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
                             std::fill(row + std::max(xa, xb), row + rowLen, 0.f);
                             r[k] = row;
                         }
-                        mk.winogradIn(r, tw, V + c * T + (i * nr + ty - ty0) * tw, Vs);
+                        // The row's tiles [t0, t0 + tw), cut where they cross into the next panel.
+                        const std::size_t t0 = (i * nr + ty - ty0) * tw;
+                        for (std::size_t a = t0; a < t0 + tw;) {
+                            const std::size_t b = std::min(t0 + tw, (a / NR + 1) * NR);
+                            const float* rs[4] = {r[0] + 2 * (a - t0), r[1] + 2 * (a - t0), r[2] + 2 * (a - t0),
+                                                  r[3] + 2 * (a - t0)};
+                            mk.winogradIn(rs, b - a, V + (a / NR) * C * NR + c * NR + a % NR, Vs);
+                            a = b;
+                        }
                     }
                 }
+            }
         });
 
+        // Products [M, Tp] = U[ξ]·V[ξ] by register tiles; a U panel (MR·C
+        // floats) stays in L1 while V[ξ] (C·Tp, sized for L2) streams past it.
         run(16, [&](std::size_t x0, std::size_t x1) {
             for (std::size_t xi = x0; xi < x1; ++xi)
-                scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<blasint>(M),
-                                  static_cast<blasint>(T), static_cast<blasint>(C), 1.f, U + xi * Us,
-                                  static_cast<blasint>(C), V + xi * Vs, static_cast<blasint>(T), 0.f, Mp + xi * Ms,
-                                  static_cast<blasint>(T));
+                for (std::size_t m = 0; m < M; m += MR)
+                    for (std::size_t j = 0; j < Tp; j += NR)
+                        mk.gemmPacked(U + xi * Us + m * C, V + xi * Vs + j * C, C, Mp + xi * Ms + m * Tp + j, Tp,
+                                      std::min(MR, M - m));
         });
 
         // Output rows 2·ty and 2·ty + 1 (when < OH) of each channel, with the
@@ -116,7 +146,7 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
                     const float sc = scale ? scale[m] : 1.f, sh = shift ? shift[m] : 0.f;
                     float* ym = y + ((n0 + i) * M + m) * OH * OW;
                     for (std::size_t ty = ty0; ty < ty1; ++ty) {
-                        mk.winogradOut(Mp + m * T + (i * nr + ty - ty0) * tw, Ms, tw, out, out + 2 * tw);
+                        mk.winogradOut(Mp + m * Tp + (i * nr + ty - ty0) * tw, Ms, tw, out, out + 2 * tw);
                         for (std::size_t k = 0; k < 2 && 2 * ty + k < OH; ++k)
                             mk.scaleShiftAct(out + k * 2 * tw, ym + (2 * ty + k) * OW, OW, sc, sh,
                                              stats ? Activation{} : act);

@@ -41,8 +41,9 @@ void launchConvKernel(const Operator& op, const std::vector<const Tensor*>& in, 
 /// pre-activation values (the fused activation's input) while they are in cache.
 void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
                        float* y, const Activation& act, EpilogueStats* stats = nullptr);
-/// 3×3, stride 1, dilation 1, group 1, 2-D: Winograd F(2×2, 3×3) with 16
-/// SGEMMs per block of tiles (kernels/cpu/Winograd.cpp). Same epilogue.
+/// 3×3, stride 1, dilation 1, group 1, 2-D: Winograd F(2×2, 3×3), the 16
+/// products per block of tiles on the packed GEMM tile of the micro-kernel
+/// table (kernels/cpu/Winograd.cpp). Same epilogue.
 void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, const float* scale,
                          const float* shift, float* y, const Activation& act, EpilogueStats* stats = nullptr);
 /// Depthwise (group = C = M), direct, vectorised along output rows. kw ≤ 64. Same epilogue.

@@ -50,9 +50,15 @@ struct Micro {
     /// become Y = Aᵀ m A, written to y0[2t + j] (output row 2·ty) and y1[2t + j]
     /// (row 2·ty + 1), 2·tiles floats each.
     void (*winogradOut)(const float* m, std::size_t ms, std::size_t tiles, float* y0, float* y1);
-    /// Filter transform U = G g Gᵀ of n consecutive 3×3 filters w[c·9, c·9 + 9),
-    /// written to u[ξ·us + c], ξ = 4i + j.
-    void (*winogradWeights)(const float* w, std::size_t n, float* u, std::size_t us);
+    /// Filter transform U = G g Gᵀ of n 3×3 filters, filter f at w + f·ws,
+    /// written to u[ξ·us + f], ξ = 4i + j.
+    void (*winogradWeights)(const float* w, std::size_t ws, std::size_t n, float* u, std::size_t us);
+    /// Register tile of gemmPacked: gemmMR rows × gemmNR columns.
+    std::size_t gemmMR, gemmNR;
+    /// Packed GEMM tile: out[r·ldo + j] = Σ_k up[k·MR + r] · vp[k·NR + j] for
+    /// r < rows ≤ MR, j < NR, with `up` an MR-row panel of A stored [K][MR] and
+    /// `vp` an NR-column panel of B stored [K][NR] (padding rows/columns zero).
+    void (*gemmPacked)(const float* up, const float* vp, std::size_t K, float* out, std::size_t ldo, std::size_t rows);
 };
 
 /// The generic table, always available.
