@@ -20,7 +20,7 @@ void bindRuntime(py::module_& m) {
           "re-plan at their next forward.");
     m.def("get_kernels", [] { return kernels(); });
     m.def("simd_path", [] { return std::string(micro().name); },
-          "The SIMD path the fast kernels use now: 'avx2' or 'generic'.");
+          "The SIMD path the fast kernels use now: 'avx512', 'avx2' or 'generic'.");
     auto graph = py::reinterpret_borrow<py::class_<GraphView, GraphViewPtr>>(m.attr("GraphView"));
     graph.def(
         "compiled_plan",

@@ -284,33 +284,42 @@ bool scaleShiftCountAct(const float* src, float* dst, std::size_t n, float scale
 // contiguous floats and vectorises. Chunks keep the temporaries on the stack.
 constexpr std::size_t kWinoChunk = 64;
 
-void winogradIn(const float* const r[4], std::size_t tiles, float* v, std::size_t vs) {
+void winogradRow(const float* r, std::size_t tiles, float* h, std::size_t hs) {
+    // d B for each tile of the row: columns 2t .. 2t + 3, split into even and odd first.
     for (std::size_t t0 = 0; t0 < tiles; t0 += kWinoChunk) {
         const std::size_t nt = tiles - t0 < kWinoChunk ? tiles - t0 : kWinoChunk;
-        float e[4][kWinoChunk + 1], o[4][kWinoChunk + 1];  // columns 2k and 2k + 1 of the tile row
-        for (std::size_t k = 0; k < 4; ++k) {
-            const float* __restrict rk = r[k] + 2 * t0;
-            for (std::size_t x = 0; x <= nt; ++x) e[k][x] = rk[2 * x], o[k][x] = rk[2 * x + 1];
+        float e[kWinoChunk + 1], o[kWinoChunk + 1];  // columns 2k and 2k + 1
+        const float* __restrict rr = r + 2 * t0;
+        for (std::size_t x = 0; x <= nt; ++x) e[x] = rr[2 * x], o[x] = rr[2 * x + 1];
+        float* __restrict h0 = h + t0;
+        float* __restrict h1 = h0 + hs;
+        float* __restrict h2 = h1 + hs;
+        float* __restrict h3 = h2 + hs;
+        for (std::size_t t = 0; t < nt; ++t) {
+            h0[t] = e[t] - e[t + 1];
+            h1[t] = o[t] + e[t + 1];
+            h2[t] = e[t + 1] - o[t];
+            h3[t] = o[t] - o[t + 1];
         }
-        float ue[4][kWinoChunk + 1], uo[4][kWinoChunk + 1];  // Bᵀ d
-        for (std::size_t x = 0; x <= nt; ++x) {
-            ue[0][x] = e[0][x] - e[2][x], uo[0][x] = o[0][x] - o[2][x];
-            ue[1][x] = e[1][x] + e[2][x], uo[1][x] = o[1][x] + o[2][x];
-            ue[2][x] = e[2][x] - e[1][x], uo[2][x] = o[2][x] - o[1][x];
-            ue[3][x] = e[1][x] - e[3][x], uo[3][x] = o[1][x] - o[3][x];
-        }
-        for (std::size_t i = 0; i < 4; ++i) {  // (Bᵀ d) B: tile t has columns e[t], o[t], e[t + 1], o[t + 1]
-            float* __restrict v0 = v + (4 * i) * vs + t0;
-            float* __restrict v1 = v0 + vs;
-            float* __restrict v2 = v1 + vs;
-            float* __restrict v3 = v2 + vs;
-            const float *a = ue[i], *b = uo[i];
-            for (std::size_t t = 0; t < nt; ++t) {
-                v0[t] = a[t] - a[t + 1];
-                v1[t] = b[t] + a[t + 1];
-                v2[t] = a[t + 1] - b[t];
-                v3[t] = b[t] - b[t + 1];
-            }
+    }
+}
+
+void winogradCol(const float* const h[4], std::size_t hs, std::size_t tiles, float* v, std::size_t vs) {
+    // Bᵀ (d B): rows a, b, c, d of the tiles → ξ = 4i + j with i: a − c, b + c, c − b, b − d.
+    for (std::size_t j = 0; j < 4; ++j) {
+        const float* __restrict a = h[0] + j * hs;
+        const float* __restrict b = h[1] + j * hs;
+        const float* __restrict c = h[2] + j * hs;
+        const float* __restrict d = h[3] + j * hs;
+        float* __restrict v0 = v + j * vs;
+        float* __restrict v1 = v0 + 4 * vs;
+        float* __restrict v2 = v1 + 4 * vs;
+        float* __restrict v3 = v2 + 4 * vs;
+        for (std::size_t t = 0; t < tiles; ++t) {
+            v0[t] = a[t] - c[t];
+            v1[t] = b[t] + c[t];
+            v2[t] = c[t] - b[t];
+            v3[t] = b[t] - d[t];
         }
     }
 }
@@ -374,7 +383,7 @@ void winogradWeights(const float* w, std::size_t ws, std::size_t n, float* u, st
 
 const Micro& table() {
     static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary,     windowRow,   sum,        max,
-                         countSigns,        countAct,      scaleShiftCountAct, winogradIn, winogradOut,
+                         countSigns,        countAct,      scaleShiftCountAct, winogradRow, winogradCol, winogradOut,
                          winogradWeights,   kGemmMR,       kGemmNR,    gemmPacked};
     return t;
 }

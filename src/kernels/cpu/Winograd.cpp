@@ -19,7 +19,8 @@
 namespace fibnlr {
 
 namespace {
-constexpr std::size_t kWinoSkew = 16;  // one 64-byte line
+constexpr std::size_t kWinoSkew = 16;      // one 64-byte line
+constexpr std::size_t kMaxBlockRows = 256;  // tile rows per work item (bounds a stack array)
 inline std::size_t roundUp(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
 }
 
@@ -47,7 +48,7 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
     const std::size_t target = std::max(kMinTiles, kBudget / (16 * (C + M)));
     const bool split = threads > 1 && tiles < target * threads;
     const std::size_t imgs = perImage >= target ? 1 : std::min(N, target / perImage);
-    const std::size_t rows = imgs > 1 ? th : std::min(th, std::max<std::size_t>(1, target / tw));
+    const std::size_t rows = std::min(imgs > 1 ? th : std::min(th, std::max<std::size_t>(1, target / tw)), kMaxBlockRows);
     const std::size_t rowBlocks = (th + rows - 1) / rows, chunks = (N + imgs - 1) / imgs;
     const std::size_t items = chunks * rowBlocks;
 
@@ -82,12 +83,18 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
         };
 
         // V from zero-padded input rows; tile t = (i·nr + ty − ty0)·tw + tx.
+        // The block reads input rows 2·ty0 − ph + k, k < 2·nr + 2; each gets its
+        // row half once (hr[k]), then each tile row combines four of them.
+        const std::size_t hs = tw, rowsIn = 2 * nr + 2;
         run(C, [&](std::size_t c0, std::size_t c1) {
-            float* pad = scratch(4, 5 * rowLen);
-            float* zero = pad + 4 * rowLen;
-            std::fill(zero, zero + rowLen, 0.f);
+            float* pad = scratch(4, rowLen + 4 * hs * (rowsIn + 1));
+            float* zeroH = pad + rowLen;  // the row half of an all-zero row
+            float* hr = zeroH + 4 * hs;
+            std::fill(zeroH, zeroH + 4 * hs, 0.f);
             // Input columns ix = xx − pw for xx ∈ [0, rowLen); the part inside [0, W):
             const std::size_t xa = std::min(pw, rowLen), xb = std::min(rowLen, W + pw);
+            std::fill(pad, pad + xa, 0.f);
+            std::fill(pad + std::max(xa, xb), pad + rowLen, 0.f);
             for (std::size_t c = c0; c < c1; ++c) {
                 if (Tp > T)
                     for (std::size_t xi = 0; xi < 16; ++xi) {
@@ -96,27 +103,25 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
                     }
                 for (std::size_t i = 0; i < nb; ++i) {
                     const float* xc = x + ((n0 + i) * C + c) * H * W;
-                    for (std::size_t ty = ty0; ty < ty1; ++ty) {
-                        const float* r[4];
-                        for (std::size_t k = 0; k < 4; ++k) {
-                            const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(2 * ty + k) - static_cast<std::ptrdiff_t>(ph);
-                            if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(H)) {
-                                r[k] = zero;
-                                continue;
-                            }
-                            float* row = pad + k * rowLen;
-                            std::fill(row, row + xa, 0.f);
-                            if (xa < xb) std::memcpy(row + xa, xc + static_cast<std::size_t>(iy) * W + (xa - pw), (xb - xa) * sizeof(float));
-                            std::fill(row + std::max(xa, xb), row + rowLen, 0.f);
-                            r[k] = row;
+                    const float* rowH[2 * kMaxBlockRows + 2];
+                    for (std::size_t k = 0; k < rowsIn; ++k) {
+                        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(2 * ty0 + k) - static_cast<std::ptrdiff_t>(ph);
+                        if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(H)) {
+                            rowH[k] = zeroH;
+                            continue;
                         }
+                        if (xa < xb) std::memcpy(pad + xa, xc + static_cast<std::size_t>(iy) * W + (xa - pw), (xb - xa) * sizeof(float));
+                        mk.winogradRow(pad, tw, hr + k * 4 * hs, hs);
+                        rowH[k] = hr + k * 4 * hs;
+                    }
+                    for (std::size_t ty = ty0; ty < ty1; ++ty) {
+                        const float* const* h = rowH + 2 * (ty - ty0);
                         // The row's tiles [t0, t0 + tw), cut where they cross into the next panel.
                         const std::size_t t0 = (i * nr + ty - ty0) * tw;
                         for (std::size_t a = t0; a < t0 + tw;) {
                             const std::size_t b = std::min(t0 + tw, (a / NR + 1) * NR);
-                            const float* rs[4] = {r[0] + 2 * (a - t0), r[1] + 2 * (a - t0), r[2] + 2 * (a - t0),
-                                                  r[3] + 2 * (a - t0)};
-                            mk.winogradIn(rs, b - a, V + (a / NR) * C * NR + c * NR + a % NR, Vs);
+                            const float* hseg[4] = {h[0] + (a - t0), h[1] + (a - t0), h[2] + (a - t0), h[3] + (a - t0)};
+                            mk.winogradCol(hseg, hs, b - a, V + (a / NR) * C * NR + c * NR + a % NR, Vs);
                             a = b;
                         }
                     }
@@ -175,9 +180,13 @@ bool supportsWinograd(const Operator& op, const std::vector<Shape>& in) {
     const auto ones = [](const std::vector<std::int64_t>& v) {
         return std::all_of(v.begin(), v.end(), [](std::int64_t e) { return e == 1; });
     };
-    // Below ~16 channels the transforms cost more than the MACs they save.
-    return x.size() == 4 && w.size() == 4 && w[2] == 3 && w[3] == 3 && a.group == 1 && ones(a.strides) &&
-           ones(a.dilations) && x[1] >= 16 && w[0] >= 16;
+    // Below ~16 channels the transforms cost more than the MACs they save,
+    // and so does the weight transform (redone every run, 16·M·C floats)
+    // when the batch has few tiles (batch 1 on late, small maps).
+    if (x.size() != 4 || w.size() != 4) return false;
+    const std::size_t tiles = x[0] * ((x[2] + 1) / 2) * ((x[3] + 1) / 2);
+    return w[2] == 3 && w[3] == 3 && a.group == 1 && ones(a.strides) && ones(a.dilations) && x[1] >= 16 &&
+           w[0] >= 16 && tiles >= 64;
 }
 
 void launchWinogradCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {

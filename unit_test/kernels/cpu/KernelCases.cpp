@@ -84,12 +84,12 @@ std::vector<KernelCase> convCases() {
         {{1, 16, 100, 100}, {13, 16, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},  // pointwise, blocks > 2048 floats
         {{1, 13, 7, 5}, {13, 13, 1, 1}, {1, 1}, {0, 0, 0, 1}, {1, 1}, 1, true},     // 1×1 with end padding
         {{2, 13, 1, 9}, {7, 13, 1, 1}, {1, 1}, {1, 0, 1, 2}, {1, 1}, 1, false},    // 1×1, pads only
-        // Winograd-eligible (3×3, stride 1, ≥ 16 channels): odd output sizes, asymmetric
-        // and no padding, several images per block, several tile-row blocks, batch 1.
-        {{3, 17, 7, 5}, {19, 17, 3, 3}, {1, 1}, {1, 0, 0, 2}, {1, 1}, 1, true},
-        {{1, 16, 5, 6}, {16, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
-        {{1, 16, 3, 3}, {21, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},  // one output pixel
-        {{11, 33, 4, 4}, {17, 33, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},
+        // Winograd-eligible (3×3, stride 1, ≥ 16 channels, ≥ 64 tiles): odd output sizes,
+        // asymmetric and no padding, several images per block, several tile-row blocks, batch 1.
+        {{9, 17, 7, 5}, {19, 17, 3, 3}, {1, 1}, {1, 0, 0, 2}, {1, 1}, 1, true},
+        {{8, 16, 5, 6}, {16, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
+        {{64, 16, 3, 3}, {21, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},  // one output pixel
+        {{17, 33, 4, 4}, {17, 33, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},
         {{1, 16, 75, 71}, {16, 16, 3, 3}, {1, 1}, {2, 1, 1, 2}, {1, 1}, 1, true},
     };
     std::vector<KernelCase> cases;

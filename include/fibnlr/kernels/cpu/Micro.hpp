@@ -42,10 +42,14 @@ struct Micro {
     /// some pre-activation value is > 0. dst may equal src.
     bool (*scaleShiftCountAct)(const float* src, float* dst, std::size_t n, float scale, float shift,
                                const Activation& act, double& neg, double& pos, std::uint64_t& nonFinite);
-    /// Winograd F(2×2, 3×3) input transform of one row of `tiles` tiles: tile t
-    /// reads the 4×4 block r[i][2t + j] (each row has 2·tiles + 2 readable
-    /// floats, padding already in place) and writes V = Bᵀ d B to v[(4i + j)·vs + t].
-    void (*winogradIn)(const float* const r[4], std::size_t tiles, float* v, std::size_t vs);
+    /// Winograd F(2×2, 3×3) input transform V = Bᵀ d B, in two halves so that
+    /// each input row is transformed once although two tile rows read it.
+    /// Row half (d B) of one input row r (2·tiles + 2 readable floats, padding
+    /// in place): h[j·hs + t] for tile t, columns j < 4.
+    void (*winogradRow)(const float* r, std::size_t tiles, float* h, std::size_t hs);
+    /// Column half (Bᵀ ·) over the row halves h[0..3] of rows 2·ty .. 2·ty + 3:
+    /// v[(4i + j)·vs + t] for t < tiles.
+    void (*winogradCol)(const float* const h[4], std::size_t hs, std::size_t tiles, float* v, std::size_t vs);
     /// Output transform of one row of tiles: the 4×4 products m[(4i + j)·ms + t]
     /// become Y = Aᵀ m A, written to y0[2t + j] (output row 2·ty) and y1[2t + j]
     /// (row 2·ty + 1), 2·tiles floats each.
