@@ -90,7 +90,7 @@ std::vector<KernelCase> convCases() {
         {{8, 16, 5, 6}, {16, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
         {{64, 16, 3, 3}, {21, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},  // one output pixel
         {{17, 33, 4, 4}, {17, 33, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},
-        {{1, 16, 75, 71}, {16, 16, 3, 3}, {1, 1}, {2, 1, 1, 2}, {1, 1}, 1, true},
+        {{2, 16, 75, 71}, {16, 16, 3, 3}, {1, 1}, {2, 1, 1, 2}, {1, 1}, 1, true},  // items in parallel at 3 threads
     };
     std::vector<KernelCase> cases;
     for (const ConvSpec& s : specs) {
