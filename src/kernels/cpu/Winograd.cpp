@@ -37,17 +37,19 @@ void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, co
 
     // Work items: blocks of T tiles, whole tile rows (part of one image, or
     // several whole images), transformed, multiplied and transformed back
-    // independently. T is bounded so that V and the products (16·(C + M)·T
-    // floats) stay within about 1 MB, i.e. in L2 between the transform that
-    // writes them and the products that read them, and at least 64 so that U
-    // (read once per item) is reused over enough tiles. Measured on ResNet18:
-    // 1 MB/64 beats 4 MB/256 by 10-15 %. When there are too few tiles for
-    // one such item per thread (late layers, small batches), items run one
-    // after the other, each over all threads: transforms split by channel,
-    // the products by ξ.
+    // independently. Per tile, an item moves 16·(C + M) floats of V and
+    // products and 16·M·C / T floats of U (read once per item). T is the
+    // larger of: enough that V and the products (16·(C + M)·T floats) fill
+    // about 1 MB, i.e. stay in L2 between the transform that writes them and
+    // the products that read them; M·C / (C + M), where U's share stops
+    // dominating (late layers with 512 channels); and 64. Measured on
+    // ResNet18: 1 MB/64 beats 4 MB/256 by 10-15 %. When there are too few
+    // tiles for one such item per thread (late layers, small batches), items
+    // run one after the other, each over all threads: transforms split by
+    // channel, the products by ξ (each thread then reads only its part of U).
     constexpr std::size_t kBudget = std::size_t(256) << 10, kMinTiles = 64;
     const std::size_t perImage = th * tw, tiles = N * perImage;
-    const std::size_t target = std::max(kMinTiles, kBudget / (16 * (C + M)));
+    const std::size_t target = std::max({kMinTiles, kBudget / (16 * (C + M)), M * C / (C + M)});
     const bool split = threads > 1 && tiles < target * threads;
     const std::size_t imgs = perImage >= target ? 1 : std::min(N, target / perImage);
     const std::size_t rows = std::min(imgs > 1 ? th : std::min(th, std::max<std::size_t>(1, target / tw)), kMaxBlockRows);
