@@ -1,5 +1,5 @@
 // Fast kernels of src/kernels/cpu/Conv.cpp against their ref kernels on awkward
-// shapes (cases in KernelCases.cpp), on both SIMD paths and 1 and 3 threads.
+// shapes (cases in KernelCases.cpp), on every SIMD path the CPU has (plain, AVX2, AVX-512) and 1 and 3 threads.
 #include <catch2/catch.hpp>
 
 #include "KernelCases.hpp"
