@@ -14,47 +14,6 @@ namespace fibnlr::avx512 {
 
 namespace {
 
-bool countSigns(const float* v, std::size_t n, double& neg, double& pos, std::uint64_t& nonFinite) {
-    // The masks of finite negatives / positives select which lanes, widened
-    // to double, are added, so the result matches a double-precision
-    // reference up to summation order. The tail is a masked load whose zero
-    // lanes count nothing.
-    const __m512 zero = _mm512_setzero_ps();
-    __m512d n0 = _mm512_setzero_pd(), n1 = n0, p0 = n0, p1 = n0;
-    std::uint64_t bad = 0;
-    __mmask16 up = 0;
-    for (std::size_t i = 0; i < n; i += 16) {
-        const __mmask16 live = n - i >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1u);
-        const __m512 x = _mm512_maskz_loadu_ps(live, v + i);
-        const __mmask16 finite = static_cast<__mmask16>(~_mm512_fpclass_ps_mask(x, 0x99));  // not NaN, not ±Inf
-        const __mmask16 isNeg = _mm512_mask_cmp_ps_mask(finite, x, zero, _CMP_LT_OQ);
-        const __mmask16 gt = _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ);
-        const __mmask16 isPos = gt & finite;
-        up |= gt;
-        bad += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(~finite) & 0xFFFFu));
-        const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(x));
-        const __m512d hi = _mm512_cvtps_pd(_mm512_castps512_ps256(_mm512_shuffle_f32x4(x, x, 0xEE)));  // lanes 8..15
-        n0 = _mm512_mask_sub_pd(n0, static_cast<__mmask8>(isNeg), n0, lo);
-        n1 = _mm512_mask_sub_pd(n1, static_cast<__mmask8>(isNeg >> 8), n1, hi);
-        p0 = _mm512_mask_add_pd(p0, static_cast<__mmask8>(isPos), p0, lo);
-        p1 = _mm512_mask_add_pd(p1, static_cast<__mmask8>(isPos >> 8), p1, hi);
-    }
-    alignas(64) double ns[8], ps[8];
-    _mm512_store_pd(ns, _mm512_add_pd(n0, n1));
-    _mm512_store_pd(ps, _mm512_add_pd(p0, p1));
-    neg += ((ns[0] + ns[1]) + (ns[2] + ns[3])) + ((ns[4] + ns[5]) + (ns[6] + ns[7]));
-    pos += ((ps[0] + ps[1]) + (ps[2] + ps[3])) + ((ps[4] + ps[5]) + (ps[6] + ps[7]));
-    nonFinite += bad;
-    return up != 0;
-}
-
-bool countAct(float* v, std::size_t n, const Activation& act, double& neg, double& pos, std::uint64_t& nonFinite) {
-    // Callers pass cache-resident rows, so two passes cost little more than one.
-    const bool any = countSigns(v, n, neg, pos, nonFinite);
-    microAvx2()->scaleShiftAct(v, v, n, 1.f, 0.f, act);
-    return any;
-}
-
 /// act(t) for the activations done in registers here; K = None passes t through.
 template <ActKind K> inline __m512 actVec(__m512 t, __m512 a, __m512 b) {
     const __m512 zero = _mm512_setzero_ps();
@@ -70,6 +29,9 @@ template <ActKind K> inline __m512 actVec(__m512 t, __m512 a, __m512 b) {
 
 /// One pass: t = src·scale + shift (Mode 0: t = src, 1: src + shift, 2: FMA,
 /// the same operations as the AVX2 scaleShiftAct), statistics of t, dst = act(t).
+/// The masks of finite negatives / positives select which lanes, widened to
+/// double, are added, so the statistics match a double-precision reference up
+/// to summation order. The tail is a masked load and store.
 template <ActKind K, int Mode>
 bool fusedLoop(const float* src, float* dst, std::size_t n, float scale, float shift, const Activation& act,
                double& neg, double& pos, std::uint64_t& nonFinite) {
@@ -129,6 +91,10 @@ bool scaleShiftCountAct(const float* src, float* dst, std::size_t n, float scale
     }
 }
 
+bool countAct(float* v, std::size_t n, const Activation& act, double& neg, double& pos, std::uint64_t& nonFinite) {
+    return scaleShiftCountAct(v, v, n, 1.f, 0.f, act, neg, pos, nonFinite);
+}
+
 } // namespace
 
 #define FIBNLR_GEMM_W 16
@@ -139,7 +105,6 @@ const Micro& table() {
     static const Micro t = [] {
         Micro m = *microAvx2();
         m.name = "avx512";
-        m.countSigns = countSigns;
         m.countAct = countAct;
         m.scaleShiftCountAct = scaleShiftCountAct;
         m.gemmMR = kGemmMR;

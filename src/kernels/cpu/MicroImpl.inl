@@ -157,54 +157,6 @@ typedef float F4 __attribute__((vector_size(16)));
 typedef std::int32_t I4 __attribute__((vector_size(16)));
 typedef double D4 __attribute__((vector_size(32)));
 
-bool countSigns(const float* v, std::size_t n, double& neg, double& pos, std::uint64_t& nonFinite) {
-    // Four floats at a time: masks select finite negatives / positives, which
-    // are widened to double before they are added, so the result matches a
-    // double-precision reference up to summation order (no float partial sums).
-    // Four independent accumulators per mass hide the latency of the adds.
-    D4 nAcc[4] = {}, pAcc[4] = {};
-    I4 bad = {0, 0, 0, 0}, up = {0, 0, 0, 0};
-    const F4 zero = {0, 0, 0, 0};
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int u = 0; u < 4; ++u) {
-            F4 x;
-            __builtin_memcpy(&x, v + i + 4 * u, sizeof x);
-            const I4 finite = (x - x) == zero;  // −1 where finite (NaN and ±Inf give NaN)
-            const I4 isNeg = (x < zero) & finite, isPos = (x > zero) & finite;
-            nAcc[u] -= __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isNeg), D4);
-            pAcc[u] += __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isPos), D4);
-            bad += finite + 1;  // 1 where not finite
-            up |= x > zero;
-        }
-    for (; i + 4 <= n; i += 4) {
-        F4 x;
-        __builtin_memcpy(&x, v + i, sizeof x);
-        const I4 finite = (x - x) == zero;
-        const I4 isNeg = (x < zero) & finite, isPos = (x > zero) & finite;
-        nAcc[0] -= __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isNeg), D4);
-        pAcc[0] += __builtin_convertvector(reinterpret_cast<F4>(reinterpret_cast<I4>(x) & isPos), D4);
-        bad += finite + 1;
-        up |= x > zero;
-    }
-    const D4 nSum = (nAcc[0] + nAcc[1]) + (nAcc[2] + nAcc[3]), pSum = (pAcc[0] + pAcc[1]) + (pAcc[2] + pAcc[3]);
-    double nTail = 0.0, pTail = 0.0;
-    std::uint64_t badTail = 0;
-    bool upTail = false;
-    for (; i < n; ++i) {
-        const float x = v[i];
-        const bool finite = (x - x) == 0.f;
-        if (!finite) ++badTail;
-        else if (x < 0.f) nTail -= x;
-        else if (x > 0.f) pTail += x;
-        upTail = upTail || x > 0.f;
-    }
-    neg += ((nSum[0] + nSum[1]) + (nSum[2] + nSum[3])) + nTail;
-    pos += ((pSum[0] + pSum[1]) + (pSum[2] + pSum[3])) + pTail;
-    nonFinite += static_cast<std::uint64_t>(bad[0] + bad[1] + bad[2] + bad[3]) + badTail;
-    return upTail || (up[0] | up[1] | up[2] | up[3]) != 0;
-}
-
 /// Exactly act1<K> lane by lane: selections for the piecewise-linear kinds
 /// (bit-identical to the scalar form), the scalar form for the others.
 template <ActKind K> inline F4 actVec(F4 v, float a, float b) {
@@ -223,7 +175,9 @@ template <ActKind K> inline F4 actVec(F4 v, float a, float b) {
 }
 
 bool countAct(float* v, std::size_t n, const Activation& act, double& neg, double& pos, std::uint64_t& nonFinite) {
-    // One pass over a cache-resident row: statistics of v (as countSigns), then v = act(v) in place.
+    // One pass over a cache-resident row: statistics of v, then v = act(v) in place. Masks select
+    // finite negatives / positives, which are widened to double before they are added, so the
+    // result matches a double-precision reference up to summation order (no float partial sums).
     bool any = false;
     withAct(act, [&](auto k) {
         constexpr ActKind K = decltype(k)::value;
@@ -383,7 +337,7 @@ void winogradWeights(const float* w, std::size_t ws, std::size_t n, float* u, st
 
 const Micro& table() {
     static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary,     windowRow,   sum,        max,
-                         countSigns,        countAct,      scaleShiftCountAct, winogradRow, winogradCol, winogradOut,
+                         countAct,          scaleShiftCountAct, winogradRow, winogradCol, winogradOut,
                          winogradWeights,   kGemmMR,       kGemmNR,    gemmPacked};
     return t;
 }

@@ -30,14 +30,12 @@ struct Micro {
     /// Max over x[i], i < n (n > 0).
     float (*max)(const float* x, std::size_t n);
     /// Sign statistics of v[0, n), accumulated in double: neg += Σ|v| over
-    /// finite v < 0, pos += Σ v over finite v > 0, nonFinite += #NaN/±Inf.
+    /// finite v < 0, pos += Σ v over finite v > 0, nonFinite += #NaN/±Inf;
+    /// then v[i] = act(v[i]) in place, exactly as scaleShiftAct(v, v, n, 1, 0, act).
     /// Returns true when some v > 0 (+Inf included).
-    bool (*countSigns)(const float* v, std::size_t n, double& neg, double& pos, std::uint64_t& nonFinite);
-    /// countSigns of v[0, n), then v[i] = act(v[i]) in place, in one pass
-    /// (results identical to countSigns followed by scaleShiftAct(v, v, n, 1, 0, act)).
     bool (*countAct)(float* v, std::size_t n, const Activation& act, double& neg, double& pos, std::uint64_t& nonFinite);
     /// The measuring epilogue: dst[i] = act(src[i]·scale + shift) exactly as
-    /// scaleShiftAct, while accumulating the sign statistics (as countSigns)
+    /// scaleShiftAct, while accumulating the sign statistics (as countAct)
     /// of the pre-activation values src[i]·scale + shift. Returns true when
     /// some pre-activation value is > 0. dst may equal src.
     bool (*scaleShiftCountAct)(const float* src, float* dst, std::size_t n, float scale, float shift,
