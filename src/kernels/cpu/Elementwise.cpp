@@ -82,12 +82,13 @@ void launchUnaryCpu(const Operator& op, const std::vector<const Tensor*>& in, co
     });
 }
 
-void countThenActivate(Tensor& y, const Activation& act, EpilogueStats& stats) {
-    const Shape& d = y.dims();
-    const std::size_t C = d.size() >= 2 ? d[1] : 1;
-    const std::size_t inner = d.size() >= 2 ? y.size() / std::max<std::size_t>(1, d[0] * d[1]) : y.size();
-    const std::size_t planes = d.size() >= 2 ? d[0] * d[1] : 1;
-    float* yp = y.data<float>();
+namespace {
+/// For each (n, c) plane t of y ([planes, inner], C channels): produce(t, plane)
+/// writes it (or does nothing when it is already there), then its sign
+/// statistics are counted and `act` applied while the plane is in cache.
+template <class F>
+void countPlanes(float* y, std::size_t planes, std::size_t C, std::size_t inner, const Activation& act,
+                 EpilogueStats& stats, F produce) {
     const Micro& mk = micro();
     parallelRange(planes, std::max<std::size_t>(1, kGrain / std::max<std::size_t>(1, inner)), [&](std::size_t lo, std::size_t hi) {
         thread_local std::vector<std::uint8_t> alive;
@@ -95,11 +96,21 @@ void countThenActivate(Tensor& y, const Activation& act, EpilogueStats& stats) {
         double neg = 0.0, pos = 0.0;
         std::uint64_t nonFinite = 0;
         for (std::size_t t = lo; t < hi; ++t) {
-            float* v = yp + t * inner;
+            float* v = y + t * inner;
+            produce(t, v);
             alive[t % C] |= mk.countAct(v, inner, act, neg, pos, nonFinite) ? 1 : 0;
         }
         stats.merge(neg, pos, nonFinite, alive.data(), 0, C);
     });
+}
+} // namespace
+
+void countThenActivate(Tensor& y, const Activation& act, EpilogueStats& stats) {
+    const Shape& d = y.dims();
+    const std::size_t C = d.size() >= 2 ? d[1] : 1;
+    const std::size_t inner = d.size() >= 2 ? y.size() / std::max<std::size_t>(1, d[0] * d[1]) : y.size();
+    const std::size_t planes = d.size() >= 2 ? d[0] * d[1] : 1;
+    countPlanes(y.data<float>(), planes, C, inner, act, stats, [](std::size_t, float*) {});
 }
 
 void launchBinaryCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
@@ -115,17 +126,8 @@ void launchBinaryCpu(const Operator& op, const std::vector<const Tensor*>& in, c
             float* y = out[0]->data<float>();
             const int code = binaryCode(base.type());
             const Micro& mk = micro();
-            parallelRange(d[0] * C, std::max<std::size_t>(1, kGrain / std::max<std::size_t>(1, inner)), [&](std::size_t lo, std::size_t hi) {
-                thread_local std::vector<std::uint8_t> alive;
-                alive.assign(C, 0);
-                double neg = 0.0, pos = 0.0;
-                std::uint64_t nonFinite = 0;
-                for (std::size_t t = lo; t < hi; ++t) {
-                    float* v = y + t * inner;
-                    mk.binary(code, a + t * inner, 1, b + t * inner, 1, v, inner, Activation{});
-                    alive[t % C] |= mk.countAct(v, inner, act, neg, pos, nonFinite) ? 1 : 0;
-                }
-                st->merge(neg, pos, nonFinite, alive.data(), 0, C);
+            countPlanes(y, d[0] * C, C, inner, act, *st, [&](std::size_t t, float* v) {
+                mk.binary(code, a + t * inner, 1, b + t * inner, 1, v, inner, Activation{});
             });
             return;
         }
