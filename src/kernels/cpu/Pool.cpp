@@ -93,17 +93,11 @@ bool supportsPool2d(const Operator& op, const std::vector<Shape>& in) {
 }
 
 void launchMaxPoolCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
-    const Shape& x = in[0]->dims();
-    maxpool2d_f32_direct(poolParams(static_cast<const MaxPoolOp&>(op).window(x), x), in[0]->data<float>(),
-                         out[0]->data<float>());
+    maxpool2d_f32_direct(poolParams(op, in[0]->dims()), in[0]->data<float>(), out[0]->data<float>());
 }
 
 void launchAveragePoolCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
-    const auto& pool = static_cast<const AveragePoolOp&>(op);
-    const Shape& x = in[0]->dims();
-    PoolParams p = poolParams(pool.window(x), x);
-    p.countIncludePad = pool.attrs.countIncludePad != 0;
-    avgpool2d_f32_direct(p, in[0]->data<float>(), out[0]->data<float>());
+    avgpool2d_f32_direct(poolParams(op, in[0]->dims()), in[0]->data<float>(), out[0]->data<float>());
 }
 
 void launchGlobalAveragePoolCpu(const Operator&, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {

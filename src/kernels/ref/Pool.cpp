@@ -102,18 +102,20 @@ PoolParams poolParams(const Window& win, const Shape& x) {
     return p;
 }
 
+PoolParams poolParams(const Operator& op, const Shape& x) {
+    if (op.type() == "MaxPool") return poolParams(static_cast<const MaxPoolOp&>(op).window(x), x);
+    const auto& pool = static_cast<const AveragePoolOp&>(op);
+    PoolParams p = poolParams(pool.window(x), x);
+    p.countIncludePad = pool.attrs.countIncludePad != 0;
+    return p;
+}
+
 void launchMaxPoolRef(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
-    const Shape& x = in[0]->dims();
-    maxpool_f32_ref(poolParams(static_cast<const MaxPoolOp&>(op).window(x), x), in[0]->data<float>(),
-                    out[0]->data<float>());
+    maxpool_f32_ref(poolParams(op, in[0]->dims()), in[0]->data<float>(), out[0]->data<float>());
 }
 
 void launchAveragePoolRef(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
-    const auto& pool = static_cast<const AveragePoolOp&>(op);
-    const Shape& x = in[0]->dims();
-    PoolParams p = poolParams(pool.window(x), x);
-    p.countIncludePad = pool.attrs.countIncludePad != 0;
-    avgpool_f32_ref(p, in[0]->data<float>(), out[0]->data<float>());
+    avgpool_f32_ref(poolParams(op, in[0]->dims()), in[0]->data<float>(), out[0]->data<float>());
 }
 
 void launchGlobalAveragePoolRef(const Operator&, const std::vector<const Tensor*>& in,

@@ -14,6 +14,9 @@ struct Window;
 ConvParams convParams(const ConvOp& op, const Shape& x, const Shape& w);
 /// The pooling geometry of window `win` (from MaxPoolOp/AveragePoolOp::window) on input dims `x`.
 PoolParams poolParams(const Window& win, const Shape& x);
+/// The pooling geometry of a MaxPool or AveragePool operator on input dims `x`
+/// (with an AveragePool's count_include_pad).
+PoolParams poolParams(const Operator& op, const Shape& x);
 
 /// Reference launchers, one per operator type (listed in kernels/KernelList.cpp).
 #define FIBNLR_REF_LAUNCHER(Name) \
