@@ -54,9 +54,11 @@ const std::vector<KernelEntry>& kernelList() {
         // accepts the shapes wins; others fall back to "ref". Every entry is
         // tested against the ref kernel (unit_test/kernels/cpu/).
         {"Conv", "cpu", launchDwConvCpu, "dwconv2d_f32_direct", supportsDwConv2d},
+        {"Conv", "cpu", launchWinograd4Cpu, "conv2d_f32_winograd4", supportsWinograd4},
         {"Conv", "cpu", launchWinogradCpu, "conv2d_f32_winograd", supportsWinograd},
         {"Conv", "cpu", launchConvCpu, "conv2d_f32_im2col", supportsConv2d},
         {"FusedConv", "cpu", launchDwConvCpu, "dwconv2d_f32_direct_act", supportsDwConv2d},
+        {"FusedConv", "cpu", launchWinograd4Cpu, "conv2d_f32_winograd4_act", supportsWinograd4},
         {"FusedConv", "cpu", launchWinogradCpu, "conv2d_f32_winograd_act", supportsWinograd},
         {"FusedConv", "cpu", launchConvCpu, "conv2d_f32_im2col_act", supportsConv2d},
         {"Gemm", "cpu", launchGemmCpu, "gemm_f32_sgemm"},

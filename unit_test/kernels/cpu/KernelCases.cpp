@@ -84,13 +84,17 @@ std::vector<KernelCase> convCases() {
         {{1, 16, 100, 100}, {13, 16, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},  // pointwise, blocks > 2048 floats
         {{1, 13, 7, 5}, {13, 13, 1, 1}, {1, 1}, {0, 0, 0, 1}, {1, 1}, 1, true},     // 1×1 with end padding
         {{2, 13, 1, 9}, {7, 13, 1, 1}, {1, 1}, {1, 0, 1, 2}, {1, 1}, 1, false},    // 1×1, pads only
-        // Winograd-eligible (3×3, stride 1, ≥ 16 channels, ≥ 64 tiles): odd output sizes,
-        // asymmetric and no padding, several images per block, several tile-row blocks, batch 1.
-        {{9, 17, 7, 5}, {19, 17, 3, 3}, {1, 1}, {1, 0, 0, 2}, {1, 1}, 1, true},
-        {{8, 16, 5, 6}, {16, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
-        {{64, 16, 3, 3}, {21, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},  // one output pixel
-        {{17, 33, 4, 4}, {17, 33, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},
-        {{2, 16, 75, 71}, {16, 16, 3, 3}, {1, 1}, {2, 1, 1, 2}, {1, 1}, 1, true},  // items in parallel at 3 threads
+        // Winograd-eligible (3×3, stride 1, ≥ 16 channels): F(4×4) with ≥ 64 4×4 tiles and
+        // ≤ 256 input channels, else F(2×2) with ≥ 64 2×2 tiles. Odd output sizes,
+        // asymmetric and no padding, several images per block, several tile-row blocks.
+        {{9, 17, 7, 5}, {19, 17, 3, 3}, {1, 1}, {1, 0, 0, 2}, {1, 1}, 1, true},      // F2: 6×5 output, 36 F4 tiles
+        {{16, 16, 5, 6}, {16, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},    // F2, no padding
+        {{17, 33, 4, 4}, {17, 33, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},     // F2, several images per item
+        {{2, 257, 20, 20}, {16, 257, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},  // F2: > 256 channels; parallel items
+        {{64, 16, 3, 3}, {21, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},     // F4, one output pixel
+        {{2, 16, 75, 71}, {16, 16, 3, 3}, {1, 1}, {2, 1, 1, 2}, {1, 1}, 1, true},    // F4, items in parallel at 3 threads
+        {{3, 17, 18, 20}, {19, 17, 3, 3}, {1, 1}, {1, 0, 0, 2}, {1, 1}, 1, true},    // F4, 17×20: partial tiles both ways
+        {{20, 16, 17, 16}, {16, 16, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false},  // F4, images per item, partial chunk
     };
     std::vector<KernelCase> cases;
     for (const ConvSpec& s : specs) {
@@ -319,6 +323,10 @@ std::vector<std::string> checkAgainstRef(const std::string& opType) {
         for (const KernelEntry& k : kernelList()) {
             if (k.opType != opType || k.backend != "cpu" || (k.supports && !k.supports(*c.op, shapes))) continue;
             used.insert(k.name);
+            // F(4×4, 3×3) Winograd rounds about 10× more than direct summation
+            // (transform entries up to 8 and fractions down to 1/24): up to 3e-5
+            // of the output's scale on these cases, against ~2e-6 for the others.
+            const float tol = k.name.rfind("conv2d_f32_winograd4", 0) == 0 ? 1e-4f : 2e-5f;
             for (const std::string& path : paths)
                 for (std::size_t threads : {1, 3}) {
                     setKernels(path);
@@ -337,7 +345,7 @@ std::vector<std::string> checkAgainstRef(const std::string& opType) {
                             err = std::max(err, std::fabs(w[i] - g[i]));
                         }
                         INFO(k.name << " on " << c.label << ", path " << path << ", " << threads << " threads");
-                        CHECK(err <= 2e-5f * scale);
+                        CHECK(err <= tol * scale);
                     }
                 }
         }

@@ -46,6 +46,9 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
 /// table (kernels/cpu/Winograd.cpp). Same epilogue.
 void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, const float* scale,
                          const float* shift, float* y, const Activation& act, EpilogueStats* stats = nullptr);
+/// The same with Winograd F(4×4, 3×3): 36 products per 4×4 output tile.
+void conv2d_f32_winograd4(const ConvParams& p, const float* x, const float* w, const float* scale,
+                          const float* shift, float* y, const Activation& act, EpilogueStats* stats = nullptr);
 /// Depthwise (group = C = M), direct, vectorised along output rows. kw ≤ 64. Same epilogue.
 void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
                          float* y, const Activation& act, EpilogueStats* stats = nullptr);
@@ -61,6 +64,7 @@ void avgpool2d_f32_direct(const PoolParams& p, const float* x, float* y);
 FIBNLR_CPU_LAUNCHER(Conv)
 FIBNLR_CPU_LAUNCHER(DwConv)
 FIBNLR_CPU_LAUNCHER(Winograd)
+FIBNLR_CPU_LAUNCHER(Winograd4)
 FIBNLR_CPU_LAUNCHER(Gemm)
 FIBNLR_CPU_LAUNCHER(MatMul)
 FIBNLR_CPU_LAUNCHER(BatchNorm)
@@ -80,6 +84,7 @@ void launchFusedRef(const Operator& op, const std::vector<const Tensor*>& in, co
 bool supportsConv2d(const Operator& op, const std::vector<Shape>& in);
 bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in);
 bool supportsWinograd(const Operator& op, const std::vector<Shape>& in);
+bool supportsWinograd4(const Operator& op, const std::vector<Shape>& in);
 bool supportsPool2d(const Operator& op, const std::vector<Shape>& in);
 bool supportsSoftmaxLastAxis(const Operator& op, const std::vector<Shape>& in);
 

@@ -7,6 +7,27 @@
 
 namespace fibnlr {
 
+/// The transforms of Winograd F(m×m, 3×3), α = m + 2: an input tile is α×α
+/// at stride m, and the α² products of a tile give an m×m output tile.
+struct WinogradTransforms {
+    std::size_t m;
+    /// The input transform V = Bᵀ d B in two halves, so that each input row
+    /// is transformed once although several tile rows read it. Row half
+    /// (d B) of one input row r (m·tiles + 2 readable floats, padding in
+    /// place): h[j·hs + t] for tile t, columns j < α.
+    void (*row)(const float* r, std::size_t tiles, float* h, std::size_t hs);
+    /// Column half (Bᵀ ·) over the row halves h[0 .. α) of input rows
+    /// m·ty .. m·ty + α − 1: v[(α·i + j)·vs + t] for t < tiles.
+    void (*col)(const float* const* h, std::size_t hs, std::size_t tiles, float* v, std::size_t vs);
+    /// Output transform of one row of tiles: the α² products p[(α·i + j)·ps + t]
+    /// become Y = Aᵀ p A, written to y[i][m·t + j] for output rows i < m
+    /// (m·tiles floats each).
+    void (*out)(const float* p, std::size_t ps, std::size_t tiles, float* const* y);
+    /// Filter transform U = G g Gᵀ of n 3×3 filters, filter f at w + f·ws,
+    /// written to u[ξ·us + f], ξ = α·i + j.
+    void (*weights)(const float* w, std::size_t ws, std::size_t n, float* u, std::size_t us);
+};
+
 /// The SIMD inner loops of the cpu kernels. They are written once
 /// (kernels/cpu/MicroImpl.inl) and compiled three times: plainly (runs
 /// anywhere), with AVX2+FMA and with AVX-512; micro() picks the table at run time. All take raw
@@ -40,21 +61,8 @@ struct Micro {
     /// some pre-activation value is > 0. dst may equal src.
     bool (*scaleShiftCountAct)(const float* src, float* dst, std::size_t n, float scale, float shift,
                                const Activation& act, double& neg, double& pos, std::uint64_t& nonFinite);
-    /// Winograd F(2×2, 3×3) input transform V = Bᵀ d B, in two halves so that
-    /// each input row is transformed once although two tile rows read it.
-    /// Row half (d B) of one input row r (2·tiles + 2 readable floats, padding
-    /// in place): h[j·hs + t] for tile t, columns j < 4.
-    void (*winogradRow)(const float* r, std::size_t tiles, float* h, std::size_t hs);
-    /// Column half (Bᵀ ·) over the row halves h[0..3] of rows 2·ty .. 2·ty + 3:
-    /// v[(4i + j)·vs + t] for t < tiles.
-    void (*winogradCol)(const float* const h[4], std::size_t hs, std::size_t tiles, float* v, std::size_t vs);
-    /// Output transform of one row of tiles: the 4×4 products m[(4i + j)·ms + t]
-    /// become Y = Aᵀ m A, written to y0[2t + j] (output row 2·ty) and y1[2t + j]
-    /// (row 2·ty + 1), 2·tiles floats each.
-    void (*winogradOut)(const float* m, std::size_t ms, std::size_t tiles, float* y0, float* y1);
-    /// Filter transform U = G g Gᵀ of n 3×3 filters, filter f at w + f·ws,
-    /// written to u[ξ·us + f], ξ = 4i + j.
-    void (*winogradWeights)(const float* w, std::size_t ws, std::size_t n, float* u, std::size_t us);
+    /// Winograd F(2×2, 3×3) and F(4×4, 3×3) transforms (kernels/cpu/Winograd.cpp).
+    WinogradTransforms winograd2, winograd4;
     /// Register tile of gemmPacked: gemmMR rows × gemmNR columns.
     std::size_t gemmMR, gemmNR;
     /// Packed GEMM tile: out[r·ldo + j] = Σ_k up[k·MR + r] · vp[k·NR + j] for
