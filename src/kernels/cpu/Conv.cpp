@@ -87,6 +87,8 @@ void im2col(const Geo2d& g, const float* x, std::size_t cpg, std::size_t oy0, st
                         // Column ox reads x[iy, ox·sw + kx·dw − pw], ≥ 0 from ox = lo on.
                         const float* xr = xc + static_cast<std::size_t>(iy) * g.W + (lo * g.sw + kx * g.dw - g.pw);
                         if (g.sw == 1) std::memcpy(r + lo, xr, (hi - lo) * sizeof(float));
+                        else if (g.sw == 2)  // a constant stride vectorises (ImageNet stems, downsampling convs)
+                            for (std::size_t ox = lo; ox < hi; ++ox) r[ox] = xr[(ox - lo) * 2];
                         else
                             for (std::size_t ox = lo; ox < hi; ++ox) r[ox] = xr[(ox - lo) * g.sw];
                     }
