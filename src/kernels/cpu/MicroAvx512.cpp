@@ -15,56 +15,92 @@ namespace fibnlr::avx512 {
 namespace {
 
 /// act(t) for the activations done in registers here; K = None passes t through.
+/// max/min return their second operand when either is NaN or both are zeros,
+/// which gives exactly v > 0 ? v : 0 (ReLU: NaN → 0, −0 → +0) and
+/// v < a ? a : (v > b ? b : v) (Clip with a ≤ b, as ClipOp validates: NaN
+/// and −0 pass through).
 template <ActKind K> inline __m512 actVec(__m512 t, __m512 a, __m512 b) {
     const __m512 zero = _mm512_setzero_ps();
-    if constexpr (K == ActKind::ReLU) return _mm512_max_ps(t, zero);  // NaN → 0, −0 → +0, as v > 0 ? v : 0
+    if constexpr (K == ActKind::ReLU) return _mm512_max_ps(t, zero);
     else if constexpr (K == ActKind::LeakyReLU)
         return _mm512_mask_mul_ps(t, _mm512_cmp_ps_mask(t, zero, _CMP_NGE_UQ), t, a);  // v >= 0 ? v : a·v
-    else if constexpr (K == ActKind::Clip) {
-        const __m512 lo = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, a, _CMP_LT_OQ), t, a);  // v < a ? a : ...
-        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, b, _CMP_GT_OQ), lo, b);       // ... v > b ? b : v
-    } else
+    else if constexpr (K == ActKind::Clip)
+        return _mm512_min_ps(b, _mm512_max_ps(a, t));
+    else
         return t;
+}
+
+/// Double accumulators of one stream of vectors: negatives and positives,
+/// low and high 8 lanes.
+struct SignSums {
+    __m512d n0 = _mm512_setzero_pd(), n1 = n0, p0 = n0, p1 = n0;
+};
+
+/// Statistics of the lanes `live` of t: finite negatives subtracted from
+/// s.n*, finite positives added to s.p*, widened to double. Non-finite lanes
+/// (rare) are counted in `bad`, and `upInf` notes a +Inf.
+inline void countVec(__m512 t, __mmask16 live, SignSums& s, std::uint64_t& bad, bool& upInf) {
+    const __m512 zero = _mm512_setzero_ps();
+    const __mmask16 nonFinite = _mm512_mask_fpclass_ps_mask(live, t, 0x99);  // ±Inf, NaN
+    if (__builtin_expect(nonFinite != 0, 0)) {
+        bad += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(nonFinite)));
+        upInf = upInf || _mm512_mask_cmp_ps_mask(nonFinite, t, zero, _CMP_GT_OQ) != 0;
+    }
+    const __mmask16 finite = live & static_cast<__mmask16>(~nonFinite);
+    const __mmask16 isNeg = _mm512_mask_cmp_ps_mask(finite, t, zero, _CMP_LT_OQ);
+    const __mmask16 isPos = _mm512_mask_cmp_ps_mask(finite, t, zero, _CMP_GT_OQ);
+    const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(t));
+    const __m512d hi = _mm512_cvtps_pd(_mm512_castps512_ps256(_mm512_shuffle_f32x4(t, t, 0xEE)));
+    s.n0 = _mm512_mask_sub_pd(s.n0, static_cast<__mmask8>(isNeg), s.n0, lo);
+    s.n1 = _mm512_mask_sub_pd(s.n1, static_cast<__mmask8>(isNeg >> 8), s.n1, hi);
+    s.p0 = _mm512_mask_add_pd(s.p0, static_cast<__mmask8>(isPos), s.p0, lo);
+    s.p1 = _mm512_mask_add_pd(s.p1, static_cast<__mmask8>(isPos >> 8), s.p1, hi);
+}
+
+inline double sum8(__m512d v) {
+    alignas(64) double d[8];
+    _mm512_store_pd(d, v);
+    return ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]));
 }
 
 /// One pass: t = src·scale + shift (Mode 0: t = src, 1: src + shift, 2: FMA,
 /// the same operations as the AVX2 scaleShiftAct), statistics of t, dst = act(t).
 /// The masks of finite negatives / positives select which lanes, widened to
 /// double, are added, so the statistics match a double-precision reference up
-/// to summation order. The tail is a masked load and store.
+/// to summation order. Two streams of accumulators (32 floats per step) hide
+/// the latency of the double adds; the tail is a masked load and store.
+/// "Some t > 0" is read off the positive sum (every finite positive float is
+/// a positive double, so the sum stays > 0) plus the +Inf seen.
 template <ActKind K, int Mode>
 bool fusedLoop(const float* src, float* dst, std::size_t n, float scale, float shift, const Activation& act,
                double& neg, double& pos, std::uint64_t& nonFinite) {
-    const __m512 zero = _mm512_setzero_ps(), vs = _mm512_set1_ps(scale), vt = _mm512_set1_ps(shift);
+    const __m512 vs = _mm512_set1_ps(scale), vt = _mm512_set1_ps(shift);
     const __m512 va = _mm512_set1_ps(act.a), vb = _mm512_set1_ps(act.b);
-    __m512d n0 = _mm512_setzero_pd(), n1 = n0, p0 = n0, p1 = n0;
+    const auto pre = [&](__m512 x) {
+        return Mode == 0 ? x : Mode == 1 ? _mm512_add_ps(x, vt) : _mm512_fmadd_ps(x, vs, vt);
+    };
+    SignSums s0, s1;
     std::uint64_t bad = 0;
-    __mmask16 up = 0;
-    for (std::size_t i = 0; i < n; i += 16) {
+    bool upInf = false;
+    std::size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m512 t0 = pre(_mm512_loadu_ps(src + i)), t1 = pre(_mm512_loadu_ps(src + i + 16));
+        countVec(t0, 0xFFFF, s0, bad, upInf);
+        countVec(t1, 0xFFFF, s1, bad, upInf);
+        _mm512_storeu_ps(dst + i, actVec<K>(t0, va, vb));
+        _mm512_storeu_ps(dst + i + 16, actVec<K>(t1, va, vb));
+    }
+    for (; i < n; i += 16) {
         const __mmask16 live = n - i >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1u);
-        const __m512 x = _mm512_maskz_loadu_ps(live, src + i);
-        const __m512 t = Mode == 0 ? x : Mode == 1 ? _mm512_add_ps(x, vt) : _mm512_fmadd_ps(x, vs, vt);
-        const __mmask16 finite = live & static_cast<__mmask16>(~_mm512_fpclass_ps_mask(t, 0x99));
-        const __mmask16 isNeg = _mm512_mask_cmp_ps_mask(finite, t, zero, _CMP_LT_OQ);
-        const __mmask16 gt = _mm512_mask_cmp_ps_mask(live, t, zero, _CMP_GT_OQ);
-        const __mmask16 isPos = gt & finite;
-        up |= gt;
-        bad += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(live & ~finite) & 0xFFFFu));
-        const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(t));
-        const __m512d hi = _mm512_cvtps_pd(_mm512_castps512_ps256(_mm512_shuffle_f32x4(t, t, 0xEE)));
-        n0 = _mm512_mask_sub_pd(n0, static_cast<__mmask8>(isNeg), n0, lo);
-        n1 = _mm512_mask_sub_pd(n1, static_cast<__mmask8>(isNeg >> 8), n1, hi);
-        p0 = _mm512_mask_add_pd(p0, static_cast<__mmask8>(isPos), p0, lo);
-        p1 = _mm512_mask_add_pd(p1, static_cast<__mmask8>(isPos >> 8), p1, hi);
+        const __m512 t = pre(_mm512_maskz_loadu_ps(live, src + i));
+        countVec(t, live, s0, bad, upInf);
         _mm512_mask_storeu_ps(dst + i, live, actVec<K>(t, va, vb));
     }
-    alignas(64) double ns[8], ps[8];
-    _mm512_store_pd(ns, _mm512_add_pd(n0, n1));
-    _mm512_store_pd(ps, _mm512_add_pd(p0, p1));
-    neg += ((ns[0] + ns[1]) + (ns[2] + ns[3])) + ((ns[4] + ns[5]) + (ns[6] + ns[7]));
-    pos += ((ps[0] + ps[1]) + (ps[2] + ps[3])) + ((ps[4] + ps[5]) + (ps[6] + ps[7]));
+    const double localPos = sum8(_mm512_add_pd(_mm512_add_pd(s0.p0, s0.p1), _mm512_add_pd(s1.p0, s1.p1)));
+    neg += sum8(_mm512_add_pd(_mm512_add_pd(s0.n0, s0.n1), _mm512_add_pd(s1.n0, s1.n1)));
+    pos += localPos;
     nonFinite += bad;
-    return up != 0;
+    return localPos > 0.0 || upInf;
 }
 
 template <ActKind K>
