@@ -311,6 +311,7 @@ void Scheduler::plan() {
 }
 
 void Scheduler::runStep(const Step& s, const Hooks& hooks) const {
+    StepStateScope scope(s.state.get());
     if (!hooks.empty()) {
         bool hookedInside = false, onlyStats = s.countingOp != nullptr;
         const Node* act = s.unfused.empty() ? nullptr : s.unfused.back().node.get();

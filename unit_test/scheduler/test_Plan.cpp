@@ -203,3 +203,44 @@ TEST_CASE("sign-statistics hooks on fused activations are fed by the epilogue, n
     run(b.g, "cpu", x);
     CHECK(seen.empty());
 }
+
+TEST_CASE("Winograd steps keep their transformed weights and redo them when the weights change in place",
+          "[scheduler][plan]") {
+    // conv1: 16×16 maps, batch 4 → F(4×4) (64 tiles); conv2 after a 2×2 pool: 8×8 → F(2×2) (64 tiles).
+    GraphView g{"wino"};
+    const AttrList pad1{{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}};
+    const NodePtr x = addInput(g, "x");
+    const NodePtr conv1 = addNode(g, "Conv", "conv1", {out(x)}, {{"W", rnd({16, 16, 3, 3}, -0.3f, 0.3f, 31)}}, pad1);
+    const NodePtr relu = addNode(g, "ReLU", "relu", {out(conv1)});
+    const NodePtr pool = addNode(g, "MaxPool", "pool", {out(relu)}, {},
+                                 {{"kernel_shape", std::vector<std::int64_t>{2, 2}}, {"strides", std::vector<std::int64_t>{2, 2}}});
+    const NodePtr conv2 = addNode(g, "Conv", "conv2", {out(pool)}, {{"W", rnd({16, 16, 3, 3}, -0.3f, 0.3f, 32)}}, pad1);
+    g.setOutputs({out(conv2)});
+    const Tensor in = rnd({4, 16, 16, 16}, -1.f, 1.f, 33);
+    auto reference = [&] {
+        auto copy = g.clone();
+        return run(*copy, "ref", in);
+    };
+    auto close = [](const std::vector<float>& a, const std::vector<float>& b) {
+        REQUIRE(a.size() == b.size());
+        float scale = 1.f, err = 0.f;
+        for (std::size_t i = 0; i < a.size(); ++i) scale = std::max(scale, std::fabs(b[i])), err = std::max(err, std::fabs(a[i] - b[i]));
+        CHECK(err <= 1e-4f * scale);  // F(4×4) rounding: see supportsWinograd4
+    };
+
+    const std::vector<float> first = run(g, "cpu", in);
+    const std::vector<std::string> plan = dynamic_cast<Scheduler&>(*g.executor()).describePlan();
+    CHECK(std::find(plan.begin(), plan.end(), "conv1+relu : conv2d_f32_winograd4_act") != plan.end());
+    CHECK(std::find(plan.begin(), plan.end(), "conv2 : conv2d_f32_winograd") != plan.end());
+    close(first, reference());
+    CHECK(forward(g, {in})[0].toVector<float>() == first);  // kept weights: the same result, bit for bit
+
+    // In place, as numpy users do (no revision bump, so no re-plan): one element of conv1, all of conv2.
+    static_cast<ProducerOp&>(conv1->getParent(1)->getOperator()).value().data<float>()[100] += 0.5f;
+    const std::vector<float> afterOne = forward(g, {in})[0].toVector<float>();
+    CHECK(afterOne != first);
+    close(afterOne, reference());
+    Tensor w2 = static_cast<ProducerOp&>(conv2->getParent(1)->getOperator()).value();
+    for (std::size_t i = 0; i < w2.size(); ++i) w2.data<float>()[i] *= -2.f;
+    close(forward(g, {in})[0].toVector<float>(), reference());
+}

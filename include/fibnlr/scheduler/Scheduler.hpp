@@ -5,6 +5,7 @@
 
 #include "fibnlr/graph/GraphView.hpp"
 #include "fibnlr/kernels/Kernel.hpp"
+#include "fibnlr/kernels/StepState.hpp"
 #include "fibnlr/operator/Fused.hpp"
 
 namespace fibnlr {
@@ -67,6 +68,8 @@ private:
         /// accumulating the activation's input statistics (for SignStatsHooks).
         OperatorPtr countingOp;
         std::shared_ptr<EpilogueStats> stats;
+        /// What the step's kernel keeps between runs (kernels/StepState.hpp).
+        std::shared_ptr<std::unique_ptr<StepState>> state = std::make_shared<std::unique_ptr<StepState>>();
     };
     void plan();
     std::string effectiveBackend() const;

@@ -12,8 +12,10 @@
 // writes V directly as NR-column panels, so nothing is packed again per
 // product (an SGEMM library would re-pack both for every call).
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
+#include "fibnlr/kernels/StepState.hpp"
 #include "fibnlr/kernels/cpu/Kernels.hpp"
 #include "fibnlr/kernels/cpu/ThreadPool.hpp"
 #include "fibnlr/kernels/ref/Launchers.hpp"
@@ -25,6 +27,31 @@ namespace {
 constexpr std::size_t kWinoSkew = 16;      // one 64-byte line
 constexpr std::size_t kMaxBlockRows = 256;  // tile rows per work item (bounds a stack array)
 inline std::size_t roundUp(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
+
+/// Transformed weights kept by a compiled plan's step (kernels/StepState.hpp)
+/// with a copy of the weights they came from. Parameters may be edited in
+/// place between runs, so U is reused only while the weights still equal the
+/// copy byte for byte: comparing reads 2 × 9 floats per filter, transforming
+/// reads 9 and writes α² (16 or 36), which for the late ResNet layers (few
+/// tiles per weight) cost 7-13 % of a forward.
+struct WinogradWeights : StepState {
+    std::size_t m = 0, MR = 0;  // transform and panel height U was made for
+    std::vector<float> source;
+    std::vector<float> U;
+};
+
+/// Whether w[0, n) and copy[0, n) are equal byte for byte, compared over the pool.
+bool sameFloats(const float* w, const float* copy, std::size_t n) {
+    constexpr std::size_t kChunk = std::size_t(64) << 10;
+    std::atomic<bool> same{true};
+    parallelRange((n + kChunk - 1) / kChunk, 1, [&](std::size_t c0, std::size_t c1) {
+        for (std::size_t c = c0; c < c1 && same.load(std::memory_order_relaxed); ++c) {
+            const std::size_t a = c * kChunk, len = std::min(kChunk, n - a);
+            if (std::memcmp(w + a, copy + a, len * sizeof(float)) != 0) same = false;
+        }
+    });
+    return same;
+}
 
 void winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float* x, const float* w, const float* scale,
                   const float* shift, float* y, const Activation& act, EpilogueStats* stats) {
@@ -63,17 +90,37 @@ void winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
     // The α² matrices of U, V and the products are kWinoSkew floats apart
     // beyond their size: with power-of-two sizes, the α² streams a transform
     // reads or writes at once would otherwise map to the same L1 sets.
-    const std::size_t Us = Mr * C + kWinoSkew;
-    float* U = scratch(3, A2 * Us);
-    if (Mr > M)
-        for (std::size_t xi = 0; xi < A2; ++xi)
-            std::fill(U + xi * Us + (Mr - MR) * C, U + xi * Us + Mr * C, 0.f);
-    // One call per (panel, c): the panel's rows are one contiguous run of U.
-    parallelRange(Mr / MR, 1, [&](std::size_t q0, std::size_t q1) {
-        for (std::size_t q = q0; q < q1; ++q)
-            for (std::size_t c = 0; c < C; ++c)
-                tf.weights(w + (q * MR * C + c) * 9, C * 9, std::min(MR, M - q * MR), U + (q * C + c) * MR, Us);
-    });
+    const std::size_t Us = Mr * C + kWinoSkew, wFloats = M * C * 9;
+    WinogradWeights* cache = nullptr;
+    if (std::unique_ptr<StepState>* slot = currentStepState()) {
+        cache = dynamic_cast<WinogradWeights*>(slot->get());
+        if (!cache) slot->reset(cache = new WinogradWeights);
+    }
+    bool reuse = false;
+    float* U;
+    if (cache) {
+        reuse = cache->m == m && cache->MR == MR && cache->source.size() == wFloats && cache->U.size() == A2 * Us &&
+                sameFloats(w, cache->source.data(), wFloats);
+        if (!reuse) {
+            cache->m = m, cache->MR = MR;
+            cache->source.assign(w, w + wFloats);
+            cache->U.resize(A2 * Us);
+        }
+        U = cache->U.data();
+    } else {
+        U = scratch(3, A2 * Us);
+    }
+    if (!reuse) {
+        if (Mr > M)
+            for (std::size_t xi = 0; xi < A2; ++xi)
+                std::fill(U + xi * Us + (Mr - MR) * C, U + xi * Us + Mr * C, 0.f);
+        // One call per (panel, c): the panel's rows are one contiguous run of U.
+        parallelRange(Mr / MR, 1, [&](std::size_t q0, std::size_t q1) {
+            for (std::size_t q = q0; q < q1; ++q)
+                for (std::size_t c = 0; c < C; ++c)
+                    tf.weights(w + (q * MR * C + c) * 9, C * 9, std::min(MR, M - q * MR), U + (q * C + c) * MR, Us);
+        });
+    }
 
     auto item = [&](std::size_t it) {
         const std::size_t n0 = (it / rowBlocks) * imgs, nb = std::min(imgs, N - n0);
@@ -214,8 +261,9 @@ bool winogradShape(const Operator& op, const std::vector<Shape>& in, std::size_t
 } // namespace
 
 // Both variants also need ≥ 64 tiles in the batch: the weight transform
-// (redone every run, α²·M·C floats) costs more than the MACs it saves on
-// few tiles (batch 1 on late, small maps).
+// (α²·M·C floats; redone on every call outside a compiled plan and whenever
+// the weights changed) costs more than the MACs it saves on few tiles
+// (batch 1 on late, small maps).
 bool supportsWinograd(const Operator& op, const std::vector<Shape>& in) {
     std::size_t OH, OW;
     return winogradShape(op, in, OH, OW) && in[0][0] * ((OH + 1) / 2) * ((OW + 1) / 2) >= 64;
