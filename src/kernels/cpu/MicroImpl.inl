@@ -333,7 +333,6 @@ void winogradWeights(const float* w, std::size_t ws, std::size_t n, float* u, st
     }
 }
 
-
 // Winograd F(4×4, 3×3) (Lavin & Gray, points 0, ±1, ±2, ∞): input tile d
 // (6×6, stride 4) → Bᵀ d B, output → Aᵀ m A (4×4), filter → G g Gᵀ, with
 //   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1],
@@ -358,33 +357,12 @@ inline void winograd4BLine(const float* __restrict a, const float* __restrict b,
     }
 }
 
-typedef float WinoV8 __attribute__((vector_size(32), aligned(4)));
-typedef int WinoI8 __attribute__((vector_size(32)));
-
-/// p_q[x] = r[4x + q] for x < 8, q < 4, by two rounds of even/odd shuffles
-/// (a strided loop does not vectorise).
-inline void deinterleave4(const float* r, float* p0, float* p1, float* p2, float* p3) {
-    const WinoV8 a = *reinterpret_cast<const WinoV8*>(r), b = *reinterpret_cast<const WinoV8*>(r + 8);
-    const WinoV8 c = *reinterpret_cast<const WinoV8*>(r + 16), d = *reinterpret_cast<const WinoV8*>(r + 24);
-    const WinoI8 ev = {0, 2, 4, 6, 8, 10, 12, 14}, od = {1, 3, 5, 7, 9, 11, 13, 15};
-    const WinoV8 abE = __builtin_shuffle(a, b, ev), abO = __builtin_shuffle(a, b, od);  // q ∈ {0, 2} / {1, 3}
-    const WinoV8 cdE = __builtin_shuffle(c, d, ev), cdO = __builtin_shuffle(c, d, od);
-    const WinoV8 q0 = __builtin_shuffle(abE, cdE, ev), q1 = __builtin_shuffle(abO, cdO, ev);
-    const WinoV8 q2 = __builtin_shuffle(abE, cdE, od), q3 = __builtin_shuffle(abO, cdO, od);
-    *reinterpret_cast<WinoV8*>(p0) = q0;  // vector types alias their element type in GCC
-    *reinterpret_cast<WinoV8*>(p1) = q1;
-    *reinterpret_cast<WinoV8*>(p2) = q2;
-    *reinterpret_cast<WinoV8*>(p3) = q3;
-}
-
 void winograd4Row(const float* r, std::size_t tiles, float* h, std::size_t hs) {
     for (std::size_t t0 = 0; t0 < tiles; t0 += kWinoChunk) {
         const std::size_t nt = tiles - t0 < kWinoChunk ? tiles - t0 : kWinoChunk;
         float p[4][kWinoChunk + 1];  // column 4x + q of the chunk → p[q][x]
         const float* __restrict rr = r + 4 * t0;
-        std::size_t x = 0;
-        for (; x + 8 <= nt; x += 8) deinterleave4(rr + 4 * x, &p[0][x], &p[1][x], &p[2][x], &p[3][x]);
-        for (; x < nt; ++x)
+        for (std::size_t x = 0; x < nt; ++x)
             for (std::size_t q = 0; q < 4; ++q) p[q][x] = rr[4 * x + q];
         p[0][nt] = rr[4 * nt], p[1][nt] = rr[4 * nt + 1];  // the last tile's columns 4 and 5
         float* h0 = h + t0;
