@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "fibnlr/kernels/StepState.hpp"
 #include "fibnlr/kernels/cpu/Kernels.hpp"
