@@ -199,6 +199,11 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
     for (std::size_t kx = 0; kx < g.kw; ++kx) tapRange(g.W, g.OW, g.sw, kx * g.dw, g.pw, lo[kx], hi[kx]);
     const Micro& mk = micro();
     const std::size_t C = p.inChannels, HW = g.H * g.W, P = g.OH * g.OW, kk = g.kh * g.kw;
+    // 3×3 undilated taps (MobileNets): each output row in one pass over three
+    // zero-padded input rows (Hp × Wp: the rows and columns the windows read)
+    // instead of nine read-modify-write passes of windowRow.
+    const bool k3 = g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1 && g.OH > 0 && g.OW > 0;
+    const std::size_t Hp = (g.OH - 1) * g.sh + 3, Wp = (g.OW - 1) * g.sw + 3;
     parallelRange(p.batch * C, 1, [&](std::size_t t0, std::size_t t1) {
         double neg = 0.0, pos = 0.0;
         std::uint64_t nonFinite = 0;
@@ -209,13 +214,35 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
             const float* wp = w + c * kk;
             float* yp = y + t * P;
             const float sc = scale ? scale[c] : 1.f, sh = shift ? shift[c] : 0.f;
-            std::fill(yp, yp + P, 0.f);
-            for (std::size_t oy = 0; oy < g.OH; ++oy) {
-                float* row = yp + oy * g.OW;
-                for (std::size_t ky = 0; ky < g.kh; ++ky) {
-                    const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.sh + ky * g.dh) - static_cast<std::ptrdiff_t>(g.ph);
-                    if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.H)) continue;
-                    mk.windowRow(0, xp + static_cast<std::size_t>(iy) * g.W, wp + ky * g.kw, g.kw, g.sw, g.dw, g.pw, lo, hi, row);
+            if (k3) {
+                // Zero-padded copy of the rows and columns the windows read:
+                // padded (py, px) = x[py − ph][px − pw].
+                float* pad = scratch(4, Hp * Wp);
+                const std::size_t xa = std::min(g.pw, Wp), xb = std::min(Wp, g.W + g.pw);
+                for (std::size_t py = 0; py < Hp; ++py) {
+                    float* pr = pad + py * Wp;
+                    const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(py) - static_cast<std::ptrdiff_t>(g.ph);
+                    if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.H) || xa >= xb) {
+                        std::fill(pr, pr + Wp, 0.f);
+                        continue;
+                    }
+                    std::fill(pr, pr + xa, 0.f);
+                    std::memcpy(pr + xa, xp + static_cast<std::size_t>(iy) * g.W + (xa - g.pw), (xb - xa) * sizeof(float));
+                    std::fill(pr + xb, pr + Wp, 0.f);
+                }
+                for (std::size_t oy = 0; oy < g.OH; ++oy) {
+                    const float* r[3] = {pad + oy * g.sh * Wp, pad + (oy * g.sh + 1) * Wp, pad + (oy * g.sh + 2) * Wp};
+                    mk.dw3x3Row(r, wp, g.OW, g.sw, yp + oy * g.OW);
+                }
+            } else {
+                std::fill(yp, yp + P, 0.f);
+                for (std::size_t oy = 0; oy < g.OH; ++oy) {
+                    float* row = yp + oy * g.OW;
+                    for (std::size_t ky = 0; ky < g.kh; ++ky) {
+                        const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * g.sh + ky * g.dh) - static_cast<std::ptrdiff_t>(g.ph);
+                        if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.H)) continue;
+                        mk.windowRow(0, xp + static_cast<std::size_t>(iy) * g.W, wp + ky * g.kw, g.kw, g.sw, g.dw, g.pw, lo, hi, row);
+                    }
                 }
             }
             // Epilogue over the whole plane (still in L1/L2): rows are too short

@@ -129,6 +129,26 @@ void windowRow(int mode, const float* xRow, const float* w, std::size_t kw, std:
     }
 }
 
+/// dw3x3Row with the stride as a constant where it is 1 or 2 (strided loads
+/// vectorise only then); restrict parameters, as in winogradColLine.
+template <std::size_t S>
+inline void dw3x3Line(const float* __restrict a, const float* __restrict b, const float* __restrict c, const float* w,
+                      std::size_t n, std::size_t stride, float* __restrict y) {
+    const std::size_t s = S ? S : stride;
+    const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
+    for (std::size_t ox = 0; ox < n; ++ox) {
+        const std::size_t i = ox * s;
+        y[ox] = ((w0 * a[i] + w1 * a[i + 1] + w2 * a[i + 2]) + (w3 * b[i] + w4 * b[i + 1] + w5 * b[i + 2])) +
+                (w6 * c[i] + w7 * c[i + 1] + w8 * c[i + 2]);
+    }
+}
+
+void dw3x3Row(const float* const* r, const float* w, std::size_t n, std::size_t stride, float* y) {
+    if (stride == 1) dw3x3Line<1>(r[0], r[1], r[2], w, n, 1, y);
+    else if (stride == 2) dw3x3Line<2>(r[0], r[1], r[2], w, n, 2, y);
+    else dw3x3Line<0>(r[0], r[1], r[2], w, n, stride, y);
+}
+
 float sum(const float* x, std::size_t n) {
     float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     std::size_t i = 0;
@@ -441,7 +461,7 @@ void winograd4Weights(const float* w, std::size_t ws, std::size_t n, float* u, s
 #include "GemmPacked.inl"
 
 const Micro& table() {
-    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary,     windowRow,   sum,        max,
+    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary,     windowRow,   dw3x3Row,   sum,        max,
                          countAct,          scaleShiftCountAct,
                          {2, winogradRow, winogradCol, winogradOut, winogradWeights},
                          {4, winograd4Row, winograd4Col, winograd4Out, winograd4Weights},

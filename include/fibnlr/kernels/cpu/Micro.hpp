@@ -46,6 +46,10 @@ struct Micro {
     /// or acc[ox] += x[...] (sum, w unused). mode 0 conv, 1 max, 2 sum.
     void (*windowRow)(int mode, const float* xRow, const float* w, std::size_t kw, std::size_t stride, std::size_t dil,
                       std::size_t pad, const std::size_t* lo, const std::size_t* hi, float* acc);
+    /// One output row of a 3×3, dilation-1 depthwise conv from three input
+    /// rows the caller zero-padded: y[ox] = Σ_{ky, kx < 3} w[3·ky + kx] ·
+    /// r[ky][ox·stride + kx] for ox < n (one pass, where windowRow makes nine).
+    void (*dw3x3Row)(const float* const* r, const float* w, std::size_t n, std::size_t stride, float* y);
     /// Σ x[i], i < n, in float with 8 partial sums.
     float (*sum)(const float* x, std::size_t n);
     /// Max over x[i], i < n (n > 0).
