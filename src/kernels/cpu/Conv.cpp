@@ -31,6 +31,17 @@ std::uint8_t* aliveScratch(std::size_t channels) {
     return flags.data();
 }
 
+void paddedRow(const float* row, std::size_t W, std::size_t pad, float* dst, std::size_t len) {
+    const std::size_t a = row ? std::min(pad, len) : len, b = row ? std::min(len, W + pad) : len;
+    if (a >= b) {
+        std::fill(dst, dst + len, 0.f);
+        return;
+    }
+    std::fill(dst, dst + a, 0.f);
+    std::memcpy(dst + a, row + (a - pad), (b - a) * sizeof(float));
+    std::fill(dst + b, dst + len, 0.f);
+}
+
 namespace {
 
 /// A 1-D or 2-D window seen as 2-D (a 1-D axis becomes W with H = 1).
@@ -218,17 +229,10 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
                 // Zero-padded copy of the rows and columns the windows read:
                 // padded (py, px) = x[py − ph][px − pw].
                 float* pad = scratch(4, Hp * Wp);
-                const std::size_t xa = std::min(g.pw, Wp), xb = std::min(Wp, g.W + g.pw);
                 for (std::size_t py = 0; py < Hp; ++py) {
-                    float* pr = pad + py * Wp;
                     const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(py) - static_cast<std::ptrdiff_t>(g.ph);
-                    if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.H) || xa >= xb) {
-                        std::fill(pr, pr + Wp, 0.f);
-                        continue;
-                    }
-                    std::fill(pr, pr + xa, 0.f);
-                    std::memcpy(pr + xa, xp + static_cast<std::size_t>(iy) * g.W + (xa - g.pw), (xb - xa) * sizeof(float));
-                    std::fill(pr + xb, pr + Wp, 0.f);
+                    const bool inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(g.H);
+                    paddedRow(inside ? xp + static_cast<std::size_t>(iy) * g.W : nullptr, g.W, g.pw, pad + py * Wp, Wp);
                 }
                 for (std::size_t oy = 0; oy < g.OH; ++oy) {
                     const float* r[3] = {pad + oy * g.sh * Wp, pad + (oy * g.sh + 1) * Wp, pad + (oy * g.sh + 2) * Wp};

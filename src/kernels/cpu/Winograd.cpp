@@ -147,10 +147,6 @@ void winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
             float* zeroH = pad + rowLen;  // the row half of an all-zero row
             float* hr = zeroH + al * hs;
             std::fill(zeroH, zeroH + al * hs, 0.f);
-            // Input columns ix = xx − pw for xx ∈ [0, rowLen); the part inside [0, W):
-            const std::size_t xa = std::min(pw, rowLen), xb = std::min(rowLen, W + pw);
-            std::fill(pad, pad + xa, 0.f);
-            std::fill(pad + std::max(xa, xb), pad + rowLen, 0.f);
             for (std::size_t c = c0; c < c1; ++c) {
                 if (Tp > T)
                     for (std::size_t xi = 0; xi < A2; ++xi) {
@@ -166,7 +162,7 @@ void winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
                             rowH[k] = zeroH;
                             continue;
                         }
-                        if (xa < xb) std::memcpy(pad + xa, xc + static_cast<std::size_t>(iy) * W + (xa - pw), (xb - xa) * sizeof(float));
+                        paddedRow(xc + static_cast<std::size_t>(iy) * W, W, pw, pad, rowLen);  // column xx: input ix = xx − pw
                         tf.row(pad, tw, hr + k * al * hs, hs);
                         rowH[k] = hr + k * al * hs;
                     }

@@ -24,6 +24,10 @@ constexpr int kScratchSlots = 5;
 float* scratch(int slot, std::size_t floats);
 /// Per-thread channel flags for one work item of a measured step, zeroed.
 std::uint8_t* aliveScratch(std::size_t channels);
+/// One input row of W floats laid into a zero-padded row of `len` floats:
+/// dst[i] = row[i − pad] where 0 ≤ i − pad < W, else 0; a null row (in the
+/// padding) gives all zeros.
+void paddedRow(const float* row, std::size_t W, std::size_t pad, float* dst, std::size_t len);
 
 /// The raw-pointer signature shared by the conv kernels below.
 using ConvKernelFn = void (*)(const ConvParams& p, const float* x, const float* w, const float* scale,
