@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <random>
 
 #include "fibnlr/graph/Builder.hpp"
 #include "fibnlr/kernels/cpu/Micro.hpp"
@@ -11,18 +10,12 @@
 #include "fibnlr/operator/Producer.hpp"
 #include "fibnlr/scheduler/Plan.hpp"
 #include "fibnlr/scheduler/Scheduler.hpp"
+#include "SchedulerTestUtils.hpp"
 
 using namespace fibnlr;
+using fibnlr::test::rnd;
 
 namespace {
-
-Tensor rnd(Shape dims, float lo, float hi, unsigned seed) {
-    Tensor t(std::move(dims));
-    std::mt19937 gen(seed);
-    std::uniform_real_distribution<float> d(lo, hi);
-    for (std::size_t i = 0; i < t.size(); ++i) t.data<float>()[i] = d(gen);
-    return t;
-}
 
 /// x → conv1 → bn1 → relu1 → conv2 → bn2 → add(·, relu1) → relu2 → pool → flat → fc → leaky.
 /// relu1's output has two readers (conv2 and the skip), but its input has one,

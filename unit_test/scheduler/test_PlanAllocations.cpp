@@ -10,11 +10,11 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
-#include <random>
 
 #include "fibnlr/graph/Builder.hpp"
 #include "fibnlr/kernels/cpu/ThreadPool.hpp"
 #include "fibnlr/scheduler/Scheduler.hpp"
+#include "SchedulerTestUtils.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define FIBNLR_COUNT_ALLOCATIONS 0
@@ -54,16 +54,7 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); 
 #endif
 
 using namespace fibnlr;
-
-namespace {
-Tensor rnd(Shape dims, float lo, float hi, unsigned seed) {
-    Tensor t(std::move(dims));
-    std::mt19937 gen(seed);
-    std::uniform_real_distribution<float> d(lo, hi);
-    for (std::size_t i = 0; i < t.size(); ++i) t.data<float>()[i] = d(gen);
-    return t;
-}
-} // namespace
+using fibnlr::test::rnd;
 
 TEST_CASE("after the first forward, a compiled plan allocates no buffer", "[scheduler][plan]") {
     if (!FIBNLR_COUNT_ALLOCATIONS) {
