@@ -3,6 +3,8 @@
 Load a model with :func:`load_onnx`, compile it for an input shape, run it,
 inspect and rewrite its graph, and write it back with :func:`save_onnx`.
 
+Accuracy on labelled data, on fibnlr's backend: :func:`evaluate`.
+
 The FIBNLR recipe lives in :mod:`fibnlr.recipes` (clean names ``prepare``,
 ``compute``, ``compute_nnpr``, ``prune``, ``run``, ``Parameters``) and is
 re-exported here under its upstream names (``fibnlr_prepare``,
@@ -30,6 +32,7 @@ _load_openblas()
 
 from ._core import (DataProvider, Database, GraphView, Node, Operator, Tensor, TensorDatabase, dtype, get_kernels,
                     get_num_threads, make_operator, operator_types, recipes, set_kernels, set_num_threads, simd_path)
+from .evaluation import evaluate
 from .merge_report import count_layers, format_simplify_report
 from .onnx_io import load_onnx, save_onnx, to_onnx
 
@@ -63,6 +66,7 @@ __all__ = [
     "TensorDatabase",
     "count_layers",
     "dtype",
+    "evaluate",
     "format_simplify_report",
     "get_kernels",
     "get_num_threads",
