@@ -1,0 +1,16 @@
+"""PyTorch in and out of fibnlr graphs, and fine-tuning (needs torch: pip install fibnlr[torch]).
+
+- :func:`to_module` (graph -> trainable ``nn.Module``, one converter per
+  operator type in :data:`CONVERTERS`), :func:`load_parameters` (module
+  weights -> the same graph, in place).
+"""
+try:
+    import torch as _torch  # noqa: F401
+except ImportError as _e:
+    raise ImportError(f"fibnlr.torch needs PyTorch (import torch failed: {_e}); "
+                      "install it with: pip install fibnlr[torch]") from _e
+
+from .graph_module import GraphModule, load_parameters, to_module
+from .operators import CONVERTERS
+
+__all__ = ["CONVERTERS", "GraphModule", "load_parameters", "to_module"]
