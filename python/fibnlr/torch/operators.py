@@ -65,13 +65,26 @@ def _pool_window(a, x, dilations=()):
     return win, spatial, [win.covered_end(i, s) for i, s in enumerate(spatial)]
 
 
+def _native_padding(win):
+    """True when torch's pools pad as the core does: symmetric pads of at most
+    half the window's extent. Then torch's ceil_mode rule and its divisor with
+    count_include_pad (the window clipped to input + pads) are the core's, and
+    no explicit F.pad is needed (its ONNX export is a constant subgraph that
+    load_onnx does not fold)."""
+    return win.pad_begin == win.pad_end and all(
+        2 * p <= (k - 1) * d + 1 for p, k, d in zip(win.pad_begin, win.kernel, win.dilations))
+
+
 def _max_pool(a):
     def max_pool(x):
         win, _, ends = _pool_window(a, x, a["dilations"])
+        pool = _MAX_POOL[len(win.kernel)]
+        if _native_padding(win):
+            return pool(x, win.kernel, win.strides, win.pad_begin, win.dilations, ceil_mode=bool(a["ceil_mode"]))
         # Padding never wins (the core takes the max over taps inside the input);
         # a window of padding only gives the lowest float, as in the core.
         x = F.pad(x, _torch_pads(win.pad_begin, ends), value=-math.inf)
-        y = _MAX_POOL[len(win.kernel)](x, win.kernel, win.strides, 0, win.dilations)
+        y = pool(x, win.kernel, win.strides, 0, win.dilations)
         return y.clamp_min(torch.finfo(y.dtype).min)
     return max_pool
 
@@ -93,8 +106,12 @@ def _tap_counts(win, spatial, ends, include_pad):
 def _average_pool(a):
     def average_pool(x):
         win, spatial, ends = _pool_window(a, x)
+        pool = _AVG_POOL[len(win.kernel)]
+        if _native_padding(win):
+            return pool(x, win.kernel, win.strides, win.pad_begin, ceil_mode=bool(a["ceil_mode"]),
+                        count_include_pad=bool(a["count_include_pad"]))
         x = F.pad(x, _torch_pads(win.pad_begin, ends))
-        y = _AVG_POOL[len(win.kernel)](x, win.kernel, win.strides)  # mean over the whole (zero-padded) window
+        y = pool(x, win.kernel, win.strides)  # mean over the whole (zero-padded) window
         counts = _tap_counts(win, spatial, ends, int(a["count_include_pad"]))
         taps = float(np.prod(win.kernel))
         if np.all(counts == taps):
