@@ -2,7 +2,8 @@
 
 - :func:`to_module` (graph -> trainable ``nn.Module``, one converter per
   operator type in :data:`CONVERTERS`), :func:`load_parameters` (module
-  weights -> the same graph, in place).
+  weights -> the same graph, in place), :func:`from_module` (``nn.Module`` ->
+  graph through ``torch.onnx.export``).
 """
 try:
     import torch as _torch  # noqa: F401
@@ -10,7 +11,8 @@ except ImportError as _e:
     raise ImportError(f"fibnlr.torch needs PyTorch (import torch failed: {_e}); "
                       "install it with: pip install fibnlr[torch]") from _e
 
+from .export import from_module
 from .graph_module import GraphModule, load_parameters, to_module
 from .operators import CONVERTERS
 
-__all__ = ["CONVERTERS", "GraphModule", "load_parameters", "to_module"]
+__all__ = ["CONVERTERS", "GraphModule", "from_module", "load_parameters", "to_module"]
