@@ -3,7 +3,9 @@
 Load a model with :func:`load_onnx`, compile it for an input shape, run it,
 inspect and rewrite its graph, and write it back with :func:`save_onnx`.
 
-Accuracy on labelled data, on fibnlr's backend: :func:`evaluate`.
+Fine-tuning with PyTorch: :func:`finetune` (needs torch), accuracy on the
+backend: :func:`evaluate`; :mod:`fibnlr.torch` converts graphs to and from
+``torch.nn.Module``. ``import fibnlr`` never imports torch.
 
 The FIBNLR recipe lives in :mod:`fibnlr.recipes` (clean names ``prepare``,
 ``compute``, ``compute_nnpr``, ``prune``, ``run``, ``Parameters``) and is
@@ -33,6 +35,7 @@ _load_openblas()
 from ._core import (DataProvider, Database, GraphView, Node, Operator, Tensor, TensorDatabase, dtype, get_kernels,
                     get_num_threads, make_operator, operator_types, recipes, set_kernels, set_num_threads, simd_path)
 from .evaluation import evaluate
+from .finetuning import finetune
 from .merge_report import count_layers, format_simplify_report
 from .onnx_io import load_onnx, save_onnx, to_onnx
 
@@ -56,6 +59,15 @@ globals().update({_name: getattr(recipes, _name) for _name in _RECIPE_NAMES})
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # fibnlr.torch after a plain `import fibnlr`; torch is imported only then.
+    if name == "torch":
+        import importlib
+        return importlib.import_module(".torch", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "DataProvider",
     "Database",
@@ -67,6 +79,7 @@ __all__ = [
     "count_layers",
     "dtype",
     "evaluate",
+    "finetune",
     "format_simplify_report",
     "get_kernels",
     "get_num_threads",

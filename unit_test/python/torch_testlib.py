@@ -1,4 +1,5 @@
 """Shared by the fibnlr.torch tests."""
+import numpy as np
 import pytest
 import torch
 
@@ -13,3 +14,12 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def labelled_images(n=128, seed=1):
+    """Noise plus a per-image offset per channel, labelled by the channel with the
+    largest offset: 3 classes that the zoo's tiny net (16x16 inputs) can learn."""
+    rng = np.random.default_rng(seed)
+    offsets = rng.standard_normal((n, 3, 1, 1))
+    x = (rng.standard_normal((n, 3, 16, 16)) + 2 * offsets).astype(np.float32)
+    return x, offsets[:, :, 0, 0].argmax(axis=1)
