@@ -8,26 +8,41 @@ ROOT=$PWD
 BUILD=${FIBNLR_TEST_BUILD:-$ROOT/build/test}
 JOBS=${FIBNLR_JOBS:-2}
 
-# Debian's Catch2 v2 for the C++ tests.
-if ! dpkg -s catch2 >/dev/null 2>&1; then
+# Debian's Catch2 v2, CMake and g++ for the C++ tests and the C++ example.
+MISSING=""
+for pkg in catch2 cmake g++; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || MISSING="$MISSING $pkg"
+done
+if [ -n "$MISSING" ]; then
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq catch2
+    $SUDO apt-get install -y -qq $MISSING
 fi
 
 # The package with its test extras (torch is pinned to the CPU build).
 python -m pip install -q ".[test]"
 
 # C++: library + Catch2 suite, then install the CMake package and build the example against it.
-PYBIND11_DIR=$(python -c "import pybind11; print(pybind11.get_cmake_dir())")
-cmake -S . -B "$BUILD/cpp" -DCMAKE_BUILD_TYPE=Release -DFIBNLR_BUILD_TESTS=ON -Dpybind11_DIR="$PYBIND11_DIR" >/dev/null
+cmake -S . -B "$BUILD/cpp" -DCMAKE_BUILD_TYPE=Release -DFIBNLR_BUILD_TESTS=ON >/dev/null
 cmake --build "$BUILD/cpp" -j "$JOBS"
 ctest --test-dir "$BUILD/cpp" --output-on-failure -j "$JOBS"
+rm -rf "$BUILD/install" "$BUILD/example"
 cmake --install "$BUILD/cpp" --prefix "$BUILD/install" >/dev/null
-cmake -S examples/cpp -B "$BUILD/example" -DCMAKE_PREFIX_PATH="$BUILD/install" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD/example" -j "$JOBS"
-"$BUILD/example/build_and_run"
-"$BUILD/example/fibnlr_recipe"
+# The installed package must not need the Python environment it was built in:
+# configure, build and run the example with an empty environment (no venv on
+# PATH, no PYTHONPATH), then check that the BLAS library it loads is the copy
+# in the install prefix.
+CMAKE=$(command -v cmake)
+CLEAN_ENV=(env -i PATH=/usr/bin:/bin HOME="${HOME:-/tmp}")
+"${CLEAN_ENV[@]}" "$CMAKE" -S examples/cpp -B "$BUILD/example" -DCMAKE_PREFIX_PATH="$BUILD/install" -DCMAKE_BUILD_TYPE=Release >/dev/null
+"${CLEAN_ENV[@]}" "$CMAKE" --build "$BUILD/example" -j "$JOBS"
+"${CLEAN_ENV[@]}" "$BUILD/example/build_and_run"
+"${CLEAN_ENV[@]}" "$BUILD/example/fibnlr_recipe"
+BLAS_LOADED=$("${CLEAN_ENV[@]}" ldd "$BUILD/example/fibnlr_recipe" | awk '/scipy_openblas/ {print $3}')
+case "$BLAS_LOADED" in
+    "$BUILD/install/"*) ;;
+    *) echo "examples/cpp loads BLAS from '$BLAS_LOADED', not from the install prefix $BUILD/install" >&2; exit 1 ;;
+esac
 
 # Python: run from outside the source tree so the installed package is the one tested.
 cd "$BUILD"
