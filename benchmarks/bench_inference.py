@@ -34,7 +34,8 @@ import time
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [os.path.join(ROOT, "python"), os.path.join(ROOT, "unit_test", "python")]
+# The model builders shared with the tests; fibnlr itself is the installed package.
+sys.path.insert(0, os.path.join(ROOT, "unit_test", "python"))
 
 SETTINGS = [
     # (label, builder, input shape)

@@ -23,15 +23,10 @@ import glob
 import importlib.util
 import io
 import os
-import sys
 import tempfile
 import warnings
 
 import numpy as np
-
-# Runs against the installed package; from a source tree without one, fall back to python/.
-if importlib.util.find_spec("fibnlr") is None:
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 
 # ---- changed: imports and module names (upstream: aidge_core, aidge_onnx, aidge_backend_cpu) ----
 import fibnlr as aidge_core
