@@ -10,6 +10,7 @@ from onnx import numpy_helper
 
 from .. import _core
 from .converters import CONST_INPUTS, SUPPORTED_OPS, convert_node
+from .external_data import embed_external_data
 from .preprocess import normalize
 
 # Annotation keys the importer sets and the exporter reads.
@@ -17,14 +18,22 @@ OUTPUT_NAMES = "onnx.output_names"
 INPUT_SHAPE = "onnx.input_shape"
 
 
-def read_model(source) -> onnx.ModelProto:
-    """A ModelProto from a path, bytes or ModelProto, with clear errors for bad files."""
+def read_model(source, external_data_dir=None) -> onnx.ModelProto:
+    """A ModelProto from a path, bytes or ModelProto, with clear errors for bad files.
+
+    Tensors stored outside the file (ONNX external data) are read in from the
+    model file's folder, or from ``external_data_dir`` when given (needed for
+    bytes and ModelProtos whose data is still external); see external_data.py.
+    """
+    base_dir = external_data_dir
     if isinstance(source, onnx.ModelProto):
-        return source
+        return embed_external_data(source, base_dir, "the given ModelProto")
     if isinstance(source, (bytes, bytearray)):
         data, what = bytes(source), "the given bytes"
     elif isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
+        if base_dir is None:
+            base_dir = os.path.dirname(os.path.abspath(path))
         if not os.path.exists(path):
             raise FileNotFoundError(f"ONNX file not found: '{path}'")
         with open(path, "rb") as f:
@@ -38,7 +47,7 @@ def read_model(source) -> onnx.ModelProto:
         raise ValueError(f"{what} is not a valid ONNX model (parse error: {e})") from None
     if not model.graph.node and not model.graph.output:
         raise ValueError(f"{what} is not an ONNX model (no graph found; truncated or another format)")
-    return model
+    return embed_external_data(model, base_dir, what)
 
 
 class _Context:
@@ -88,14 +97,17 @@ def _as_float32(array, what):
     raise ValueError(f"{what} has dtype {array.dtype}, expected a numeric tensor")
 
 
-def load_onnx(source, input_shapes: dict | None = None) -> _core.GraphView:
+def load_onnx(source, input_shapes: dict | None = None, external_data_dir=None) -> _core.GraphView:
     """Loads an ONNX model (path, bytes or ModelProto) into a GraphView.
 
     The model is normalised first (opset upgrade, constant and shape-subgraph
     folding, GELU fusion, unique node names). Node names are the ONNX node
     names. ``input_shapes`` (name -> dims) pins input shapes while folding.
+    Weights stored outside the model file (external data) are read from the
+    model file's folder, never the working directory; ``external_data_dir``
+    names that folder when ``source`` is bytes or a ModelProto.
     """
-    model = normalize(read_model(source), input_shapes)
+    model = normalize(read_model(source, external_data_dir), input_shapes)
     graph = model.graph
     _check_supported(graph)
     ctx = _Context(model)
