@@ -16,12 +16,13 @@ namespace {
 
 /// act(t) for the activations done in registers here; K = None passes t through.
 /// max/min return their second operand when either is NaN or both are zeros,
-/// which gives exactly v > 0 ? v : 0 (ReLU: NaN → 0, −0 → +0) and
+/// so max(0, t) is exactly t < 0 ? 0 : t (ReLU: NaN and −0 pass through, as
+/// in the reference; max(t, 0) would turn NaN into 0) and
 /// v < a ? a : (v > b ? b : v) (Clip with a ≤ b, as ClipOp validates: NaN
 /// and −0 pass through).
 template <ActKind K> inline __m512 actVec(__m512 t, __m512 a, __m512 b) {
     const __m512 zero = _mm512_setzero_ps();
-    if constexpr (K == ActKind::ReLU) return _mm512_max_ps(t, zero);
+    if constexpr (K == ActKind::ReLU) return _mm512_max_ps(zero, t);
     else if constexpr (K == ActKind::LeakyReLU)
         return _mm512_mask_mul_ps(t, _mm512_cmp_ps_mask(t, zero, _CMP_NGE_UQ), t, a);  // v >= 0 ? v : a·v
     else if constexpr (K == ActKind::Clip)

@@ -16,7 +16,7 @@ namespace {
 
 template <ActKind K> inline float act1(float v, float a, float b) {
     if constexpr (K == ActKind::None) return v;
-    else if constexpr (K == ActKind::ReLU) return v > 0.f ? v : 0.f;
+    else if constexpr (K == ActKind::ReLU) return v < 0.f ? 0.f : v;  // NaN passes (ONNX); maxps(0, v) exactly
     else if constexpr (K == ActKind::LeakyReLU) return v >= 0.f ? v : a * v;
     else if constexpr (K == ActKind::Clip) return v < a ? a : (v > b ? b : v);
     else if constexpr (K == ActKind::HardSigmoid) {
@@ -116,10 +116,14 @@ void windowRow(int mode, const float* xRow, const float* w, std::size_t kw, std:
             else
                 for (std::size_t i = 0; i < n; ++i) ap[i] += wv * xp[i * stride];
         } else if (mode == 1) {
+            // NaN wins, as in ONNX: a NaN tap replaces acc, and a NaN acc fails "x > acc".
             if (stride == 1)
-                for (std::size_t i = 0; i < n; ++i) ap[i] = xp[i] > ap[i] ? xp[i] : ap[i];
+                for (std::size_t i = 0; i < n; ++i) ap[i] = xp[i] > ap[i] || xp[i] != xp[i] ? xp[i] : ap[i];
             else
-                for (std::size_t i = 0; i < n; ++i) ap[i] = xp[i * stride] > ap[i] ? xp[i * stride] : ap[i];
+                for (std::size_t i = 0; i < n; ++i) {
+                    const float v = xp[i * stride];
+                    ap[i] = v > ap[i] || v != v ? v : ap[i];
+                }
         } else {
             if (stride == 1)
                 for (std::size_t i = 0; i < n; ++i) ap[i] += xp[i];
@@ -182,7 +186,7 @@ typedef double D4 __attribute__((vector_size(32)));
 template <ActKind K> inline F4 actVec(F4 v, float a, float b) {
     const F4 zero = {0, 0, 0, 0};
     if constexpr (K == ActKind::None) return v;
-    else if constexpr (K == ActKind::ReLU) return v > zero ? v : zero;
+    else if constexpr (K == ActKind::ReLU) return v < zero ? zero : v;
     else if constexpr (K == ActKind::LeakyReLU) return v >= zero ? v : a * v;
     else if constexpr (K == ActKind::Clip) {
         const F4 lo = {a, a, a, a}, hi = {b, b, b, b};

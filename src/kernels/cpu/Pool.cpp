@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "fibnlr/kernels/cpu/Kernels.hpp"
@@ -62,6 +63,7 @@ void pool2d(int mode, const PoolParams& p, const float* x, float* y) {
         for (std::size_t t = t0; t < t1; ++t) {
             const float* xp = x + t * HW;
             float* yp = y + t * P;
+            bool finite = true;  // every average of the plane (mode 2)
             for (std::size_t oy = 0; oy < h.out; ++oy) {
                 float* row = yp + oy * w.out;
                 std::fill(row, row + w.out, mode == 1 ? std::numeric_limits<float>::lowest() : 0.f);
@@ -74,7 +76,16 @@ void pool2d(int mode, const PoolParams& p, const float* x, float* y) {
                     for (std::size_t ox = 0; ox < w.out; ++ox) {
                         const float cnt = rowCount[oy] * colCount[ox];
                         row[ox] = cnt > 0.f ? row[ox] / cnt : 0.f;
+                        finite = finite && std::isfinite(row[ox]);
                     }
+            }
+            if (!finite) {
+                // A float window sum overflowed (inputs near the float maximum) or the
+                // input holds Inf/NaN: the plane again by the ref kernel, which sums
+                // in double, so the average is finite wherever the true one is.
+                PoolParams one = p;
+                one.batch = one.channels = 1;
+                avgpool_f32_ref(one, xp, yp);
             }
         }
     });
@@ -107,7 +118,17 @@ void launchGlobalAveragePoolCpu(const Operator&, const std::vector<const Tensor*
     float* y = out[0]->data<float>();
     const Micro& mk = micro();
     parallelRange(planes, std::max<std::size_t>(1, 16384 / std::max<std::size_t>(1, inner)), [&](std::size_t lo, std::size_t hi) {
-        for (std::size_t t = lo; t < hi; ++t) y[t] = mk.sum(x + t * inner, inner) / static_cast<float>(inner);
+        for (std::size_t t = lo; t < hi; ++t) {
+            const float* xp = x + t * inner;
+            y[t] = mk.sum(xp, inner) / static_cast<float>(inner);
+            if (!std::isfinite(y[t])) {
+                // The float sum overflowed, or the plane holds Inf/NaN: summed again in
+                // double as the ref kernel does (finite wherever the true mean is).
+                double s = 0.0;
+                for (std::size_t i = 0; i < inner; ++i) s += xp[i];
+                y[t] = static_cast<float>(s / static_cast<double>(inner));
+            }
+        }
     });
 }
 

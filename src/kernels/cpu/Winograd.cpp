@@ -4,7 +4,16 @@
 // (F(4×4)) fewer MACs than im2col + SGEMM on the layers that dominate
 // ResNets. The transforms are exact in real arithmetic, so the result
 // differs from direct convolution by float rounding only (more of it for
-// F(4×4): see supportsWinograd4).
+// F(4×4): see supportsWinograd4), as long as no intermediate overflows.
+// The transforms scale values by up to 100 (F(4×4) input: Bᵀ rows sum to 10
+// in absolute value) and 361 (output), so inputs about 1e3-1e4 times below
+// the float maximum can overflow where direct convolution stays finite, and
+// a NaN or Inf input spreads over whole tiles where direct convolution only
+// poisons the windows that read it. Such an intermediate always leaves a
+// non-finite value in the raw output tile (Inf and NaN survive + − ×), so
+// the raw tiles are checked (one cheap pass while they are in L1) and the
+// whole conv is redone by im2col when one is not finite: the result is then
+// exactly what im2col gives, finite wherever the direct sum is.
 //
 // The α² = (m + 2)² products per block of tiles, [M, C]·[C, T], run on the
 // micro-kernel table's packed GEMM tile (Micro::gemmPacked): the weight
@@ -42,6 +51,20 @@ struct WinogradWeights : StepState {
     std::vector<float> U;
 };
 
+/// Whether x[0, n) holds only finite floats: x·0 is ±0 for a finite x and
+/// NaN for ±Inf or NaN, and NaN survives the sums. Eight lanes, so that the
+/// loop vectorises without -ffast-math.
+bool allFinite(const float* x, std::size_t n) {
+    float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; ++l) lanes[l] += x[i + l] * 0.f;
+    float s = 0.f;
+    for (; i < n; ++i) s += x[i] * 0.f;
+    for (int l = 0; l < 8; ++l) s += lanes[l];
+    return s == 0.f;
+}
+
 /// Whether w[0, n) and copy[0, n) are equal byte for byte, compared over the pool.
 bool sameFloats(const float* w, const float* copy, std::size_t n) {
     constexpr std::size_t kChunk = std::size_t(64) << 10;
@@ -55,7 +78,9 @@ bool sameFloats(const float* w, const float* copy, std::size_t n) {
     return same;
 }
 
-void winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float* x, const float* w, const float* scale,
+/// The Winograd conv; false (y and `stats` then hold partial results) when a
+/// raw output tile was not finite (see the top of the file).
+bool winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float* x, const float* w, const float* scale,
                   const float* shift, float* y, const Activation& act, EpilogueStats* stats) {
     const std::size_t N = p.batch, C = p.inChannels, M = p.outChannels;
     const std::size_t H = p.inDims[0], W = p.inDims[1], OH = p.outDims[0], OW = p.outDims[1];
@@ -124,7 +149,9 @@ void winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
         });
     }
 
+    std::atomic<bool> overflow{false};
     auto item = [&](std::size_t it) {
+        if (overflow.load(std::memory_order_relaxed)) return;  // redone by im2col anyway
         const std::size_t n0 = (it / rowBlocks) * imgs, nb = std::min(imgs, N - n0);
         const std::size_t ty0 = (it % rowBlocks) * rows, ty1 = std::min(th, ty0 + rows), nr = ty1 - ty0;
         const std::size_t T = nb * nr * tw, Tp = roundUp(T, NR);
@@ -207,6 +234,7 @@ void winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
                     float* yo = y + ((n0 + i) * M + o) * OH * OW;
                     for (std::size_t ty = ty0; ty < ty1; ++ty) {
                         tf.out(Mp + o * Tp + (i * nr + ty - ty0) * tw, Ms, tw, outRows);
+                        if (!allFinite(out, m * m * tw)) overflow.store(true, std::memory_order_relaxed);
                         for (std::size_t k = 0; k < m && m * ty + k < OH; ++k)
                             mk.scaleShiftAct(outRows[k], yo + (m * ty + k) * OW, OW, sc, sh, stats ? Activation{} : act);
                     }
@@ -223,17 +251,35 @@ void winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
         for (std::size_t it = 0; it < items; ++it) item(it);
     else
         parallelFor(items, item);
+    return !overflow.load();
+}
+
+/// winogradConv, or im2col when it overflowed. The statistics are gathered
+/// apart and added to `stats` only when the Winograd result is kept, so that
+/// a redone conv is not counted twice.
+void winogradOrFallback(const WinogradTransforms& tf, const ConvParams& p, const float* x, const float* w,
+                        const float* scale, const float* shift, float* y, const Activation& act, EpilogueStats* stats) {
+    std::unique_ptr<EpilogueStats> local;
+    if (stats) {
+        local = std::make_unique<EpilogueStats>();
+        local->reset(p.outChannels);
+    }
+    if (winogradConv(tf, p, x, w, scale, shift, y, act, local.get())) {
+        if (stats) stats->merge(local->neg, local->pos, local->nonFinite, local->alive.data(), 0, p.outChannels);
+        return;
+    }
+    conv2d_f32_im2col(p, x, w, scale, shift, y, act, stats);
 }
 
 } // namespace
 
 void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
                          float* y, const Activation& act, EpilogueStats* stats) {
-    winogradConv(micro().winograd2, p, x, w, scale, shift, y, act, stats);
+    winogradOrFallback(micro().winograd2, p, x, w, scale, shift, y, act, stats);
 }
 void conv2d_f32_winograd4(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
                           float* y, const Activation& act, EpilogueStats* stats) {
-    winogradConv(micro().winograd4, p, x, w, scale, shift, y, act, stats);
+    winogradOrFallback(micro().winograd4, p, x, w, scale, shift, y, act, stats);
 }
 
 namespace {

@@ -72,8 +72,10 @@ void reduceMean(const Tensor& x, const std::vector<bool>& reduced, Tensor& y) {
 
 void maxpool_f32_ref(const PoolParams& p, const float* x, float* y) {
     forEachWindow(p, x, y, [&p](const float* xp, const std::vector<std::size_t>& o, std::vector<std::size_t>& k) {
+        // A NaN tap makes the result NaN, as ONNX MaxPool does. (The lowest float
+        // start, as onnxruntime's, is what a window wholly in the padding gives.)
         float m = std::numeric_limits<float>::lowest();
-        forEachTap(p, o, k, [&](std::size_t off) { m = xp[off] > m ? xp[off] : m; });
+        forEachTap(p, o, k, [&](std::size_t off) { m = xp[off] > m || xp[off] != xp[off] ? xp[off] : m; });
         return m;
     });
 }

@@ -47,7 +47,9 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
                        float* y, const Activation& act, EpilogueStats* stats = nullptr);
 /// 3×3, stride 1, dilation 1, group 1, 2-D: Winograd F(2×2, 3×3), the 16
 /// products per block of tiles on the packed GEMM tile of the micro-kernel
-/// table (kernels/cpu/Winograd.cpp). Same epilogue.
+/// table (kernels/cpu/Winograd.cpp). Same epilogue. When a transform
+/// overflows or a non-finite input spreads over a tile, the conv is redone
+/// by conv2d_f32_im2col, so the result is finite wherever the direct sum is.
 void conv2d_f32_winograd(const ConvParams& p, const float* x, const float* w, const float* scale,
                          const float* shift, float* y, const Activation& act, EpilogueStats* stats = nullptr);
 /// The same with Winograd F(4×4, 3×3): 36 products per 4×4 output tile.

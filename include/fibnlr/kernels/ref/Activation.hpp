@@ -5,8 +5,10 @@
 namespace fibnlr {
 
 /// Scalar definitions of the element-wise activations, shared by the ref
-/// kernels and, as the oracle, by tests of fast kernels.
-inline float reluRef(float x) { return x > 0.f ? x : 0.f; }
+/// kernels and, as the oracle, by tests of fast kernels. NaN goes through
+/// every one of them as ONNX says (max(0, NaN) is NaN): comparisons are
+/// written so that NaN fails them and falls to the "return x" branch.
+inline float reluRef(float x) { return x < 0.f ? 0.f : x; }
 inline float leakyReluRef(float x, float alpha) { return x >= 0.f ? x : alpha * x; }
 inline float geluRef(float x) { return static_cast<float>(0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)))); }
 inline float geluTanhRef(float x) {
