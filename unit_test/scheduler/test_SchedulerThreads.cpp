@@ -27,20 +27,24 @@ Tensor reference(const GraphView& g, const Tensor& x) {
 }
 } // namespace
 
-TEST_CASE("two threads calling forward on one graph with different batch sizes get correct outputs",
+TEST_CASE("threads calling forward on one graph, same and different batch sizes, get correct outputs",
           "[scheduler][threads]") {
     ResidualGraph r(8);
     compile(r.g, {"cpu", DataType::Float32, {{2, 8, 10, 10}}});
-    const Tensor xa = randomTensor({2, 8, 10, 10}, 1), xb = randomTensor({3, 8, 10, 10}, 2);
-    const Tensor refA = reference(r.g, xa), refB = reference(r.g, xb);
+    // a and c share the compiled buffers (same batch size); b re-plans the graph.
+    const Tensor xa = randomTensor({2, 8, 10, 10}, 1), xb = randomTensor({3, 8, 10, 10}, 2),
+                 xc = randomTensor({2, 8, 10, 10}, 5);
+    const Tensor refA = reference(r.g, xa), refB = reference(r.g, xb), refC = reference(r.g, xc);
     std::atomic<int> wrong{0};
     auto loop = [&](const Tensor& x, const Tensor& ref) {
         for (int i = 0; i < 40; ++i)
             if (!close(forward(r.g, {x})[0], ref)) ++wrong;
     };
-    std::thread a(loop, std::cref(xa), std::cref(refA)), b(loop, std::cref(xb), std::cref(refB));
+    std::thread a(loop, std::cref(xa), std::cref(refA)), b(loop, std::cref(xb), std::cref(refB)),
+        c(loop, std::cref(xc), std::cref(refC));
     a.join();
     b.join();
+    c.join();
     CHECK(wrong == 0);
 }
 
