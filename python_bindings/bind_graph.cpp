@@ -1,3 +1,4 @@
+#include "AnnotationGc.hpp"
 #include "Convert.hpp"
 #include "fibnlr/graph/Builder.hpp"
 #include "fibnlr/graph/GraphView.hpp"
@@ -47,7 +48,9 @@ py::object portToPython(const Port& p) {
 } // namespace
 
 void bindGraph(py::module_& m) {
-    py::class_<Node, NodePtr>(m, "Node", "A node: one operator, its links and its annotations")
+    installGcCallback();
+    py::class_<Node, NodePtr>(m, "Node", "A node: one operator, its links and its annotations",
+                              py::custom_type_setup(nodeTypeSetup))
         .def(py::init([](const std::string& type, const std::string& name, const py::dict& attrs, std::size_t nbInputs) {
                  return Node::create(makeOperator(type, toAttrList(attrs, "node '" + name + "'"), nbInputs), name);
              }),
@@ -138,7 +141,8 @@ void bindGraph(py::module_& m) {
         .def("__eq__", [](const Node& a, const py::object& b) { return py::isinstance<Node>(b) && &a == &b.cast<const Node&>(); })
         .def("__repr__", [](const Node& n) { return "Node(" + n.name() + ": " + n.getOperator().toString() + ")"; });
 
-    py::class_<GraphView, GraphViewPtr>(m, "GraphView", "A set of nodes with ordered inputs and outputs")
+    py::class_<GraphView, GraphViewPtr>(m, "GraphView", "A set of nodes with ordered inputs and outputs",
+                                        py::custom_type_setup(graphTypeSetup))
         .def(py::init<std::string>(), py::arg("name") = "graph")
         .def("name", &GraphView::name)
         .def("get_nodes", &GraphView::getNodes, "All nodes in topological order")

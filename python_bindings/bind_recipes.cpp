@@ -108,6 +108,43 @@ template <class Fn> auto withData(GraphView& g, const py::object& data, Fn fn) {
     return result;
 }
 
+/// Size and Python name of each bound enum.
+template <class E> struct EnumInfo;
+template <> struct EnumInfo<Method> { static constexpr int count = kMethodCount; static constexpr const char* name = "Method"; };
+template <> struct EnumInfo<NormalizationMethod> {
+    static constexpr int count = kNormalizationMethodCount;
+    static constexpr const char* name = "NormalizationMethod";
+};
+template <> struct EnumInfo<GroupMethod> {
+    static constexpr int count = kGroupMethodCount;
+    static constexpr const char* name = "GroupMethod";
+};
+template <> struct EnumInfo<AblationCriteria> {
+    static constexpr int count = kAblationCriteriaCount;
+    static constexpr const char* name = "AblationCriteria";
+};
+template <> struct EnumInfo<AblationMethod> {
+    static constexpr int count = kAblationMethodCount;
+    static constexpr const char* name = "AblationMethod";
+};
+
+/// pybind11 enums take any integer in __init__ (AblationMethod(7) would act
+/// as some other member): this one takes only the enumerators' values.
+template <class E> void strictInit(py::enum_<E>& e) {
+    e.attr("__init__") = py::none();  // drop pybind11's unchecked constructor
+    e.def(py::init([](int v) {
+              if (v < 0 || v >= EnumInfo<E>::count) {
+                  std::string names;
+                  for (int i = 0; i < EnumInfo<E>::count; ++i)
+                      names += (i ? ", " : "") + toString(static_cast<E>(i)) + " (" + std::to_string(i) + ")";
+                  throw py::value_error(std::string(EnumInfo<E>::name) + "(" + std::to_string(v) +
+                                        "): expected one of " + names);
+              }
+              return static_cast<E>(v);
+          }),
+          py::arg("value"));
+}
+
 std::size_t nbSpatialOf(const NodePtr& n) { return detail::nbSpatial(*n); }
 
 template <template <std::size_t> class F> auto byDim(const NodePtr& n) {
@@ -152,26 +189,28 @@ void bindRecipes(py::module_& core) {
         "fibnlr_prune, fibnlr, fibnlr_Parameters) and clean aliases (prepare, compute, compute_nnpr, prune, run, "
         "Parameters)");
 
-    py::enum_<Method>(m, "Method", "Group of one node: STRICT gives NNPR 1.0, LOOSE keeps the raw value")
-        .value("STRICT", Method::Strict)
-        .value("LOOSE", Method::Loose);
-    py::enum_<NormalizationMethod>(m, "NormalizationMethod")
-        .value("NONE", NormalizationMethod::None)
+    py::enum_<Method> methodEnum(m, "Method", "Group of one node: STRICT gives NNPR 1.0, LOOSE keeps the raw value");
+    methodEnum.value("STRICT", Method::Strict).value("LOOSE", Method::Loose);
+    strictInit(methodEnum);
+    py::enum_<NormalizationMethod> normEnum(m, "NormalizationMethod");
+    normEnum.value("NONE", NormalizationMethod::None)
         .value("MIN_MAX", NormalizationMethod::MinMax)
         .value("SUM", NormalizationMethod::Sum)
         .value("AVERAGE", NormalizationMethod::Average);
-    py::enum_<GroupMethod>(m, "GroupMethod")
-        .value("NONE", GroupMethod::None)
-        .value("IMAGE_SIZE", GroupMethod::ImageSize)
-        .value("MANUAL", GroupMethod::Manual);
-    py::enum_<AblationCriteria>(m, "AblationCriteria")
-        .value("NONE", AblationCriteria::None)
+    strictInit(normEnum);
+    py::enum_<GroupMethod> groupEnum(m, "GroupMethod");
+    groupEnum.value("NONE", GroupMethod::None).value("IMAGE_SIZE", GroupMethod::ImageSize).value("MANUAL", GroupMethod::Manual);
+    strictInit(groupEnum);
+    py::enum_<AblationCriteria> criteriaEnum(m, "AblationCriteria");
+    criteriaEnum.value("NONE", AblationCriteria::None)
         .value("X_LEAST_PER_GROUP", AblationCriteria::XLeastPerGroup)
         .value("THRESHOLD", AblationCriteria::Threshold);
-    py::enum_<AblationMethod>(m, "AblationMethod")
-        .value("NONE", AblationMethod::None)
+    strictInit(criteriaEnum);
+    py::enum_<AblationMethod> ablationEnum(m, "AblationMethod");
+    ablationEnum.value("NONE", AblationMethod::None)
         .value("IDENTITY", AblationMethod::Identity)
         .value("REMOVE", AblationMethod::Remove);
+    strictInit(ablationEnum);
 
     using P = FIBNLRParameters;
     py::class_<P>(m, "fibnlr_Parameters",
@@ -231,7 +270,10 @@ void bindRecipes(py::module_& core) {
         .def("value", &NPR::value, "(neg + eps) / (pos + eps), eps = DBL_EPSILON");
     commonMethods(npr);
     py::class_<NNPR, std::shared_ptr<NNPR>> nnpr(m, "NNPR", "NPR normalised within the node's group");
-    nnpr.def(py::init([](double v) { return NNPR{v}; }), py::arg("value") = 0.0).def_readwrite("value", &NNPR::value);
+    nnpr.def(py::init([](double v) { return NNPR{v}; }), py::arg("value") = NNPR{}.value,
+             "NaN (the default) means not computed yet")
+        .def_readwrite("value", &NNPR::value)
+        .def("computed", &NNPR::computed, "False while the value is NaN (prepare attaches it so)");
     commonMethods(nnpr);
     py::class_<ActivityTracker, std::shared_ptr<ActivityTracker>> tracker(
         m, "ActivityTracker", "Per channel (input dimension 1): True = dead (never > 0)");

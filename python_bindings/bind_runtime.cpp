@@ -1,6 +1,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "GraphLock.hpp"
+
 #include "fibnlr/kernels/cpu/Micro.hpp"
 #include "fibnlr/kernels/cpu/ThreadPool.hpp"
 #include "fibnlr/scheduler/Scheduler.hpp"
@@ -25,6 +27,7 @@ void bindRuntime(py::module_& m) {
     graph.def(
         "compiled_plan",
         [](const GraphView& g) {
+            PyGraphLock lock(g);
             auto s = std::dynamic_pointer_cast<Scheduler>(g.executor());
             if (!s) throw std::invalid_argument("graph '" + g.name() + "' is not compiled");
             return s->describePlan();

@@ -1,5 +1,7 @@
 #include "fibnlr/data/Tensor.hpp"
 
+#include "fibnlr/data/Allocation.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -21,17 +23,8 @@ std::string toString(const Shape& dims) {
     return s + "]";
 }
 
-namespace {
-std::shared_ptr<void> allocate(std::size_t bytes) {
-    // 64-byte alignment so SIMD kernels can use aligned loads on whole buffers.
-    void* p = ::operator new[](std::max<std::size_t>(bytes, 1), std::align_val_t(64));
-    std::memset(p, 0, bytes);
-    return std::shared_ptr<void>(p, [](void* q) { ::operator delete[](q, std::align_val_t(64)); });
-}
-} // namespace
-
 Tensor::Tensor(Shape dims, DataType type) : mDims(std::move(dims)), mType(type) {
-    mOwner = allocate(nbBytes());
+    mOwner = allocateAligned(nbBytes());
     mData = mOwner.get();
 }
 
@@ -63,8 +56,11 @@ void Tensor::resize(const Shape& dims) {
         mDims = dims;
         return;
     }
-    mDims = dims;
-    mOwner = allocate(nbBytes());
+    // Allocate before changing anything: on std::bad_alloc the tensor is unchanged.
+    Shape newDims = dims;
+    std::shared_ptr<void> owner = allocateAligned(numElements(newDims) * sizeOf(mType));
+    mDims = std::move(newDims);
+    mOwner = std::move(owner);
     mData = mOwner.get();
 }
 

@@ -8,6 +8,7 @@
 
 #include "fibnlr/kernels/Counting.hpp"
 #include "fibnlr/operator/Activation.hpp"
+#include "fibnlr/scheduler/Cancellation.hpp"
 #include "fibnlr/scheduler/Scheduler.hpp"
 
 namespace fibnlr {
@@ -127,6 +128,7 @@ private:
 } // namespace
 
 std::vector<NodePtr> fibnlrPreparedNodes(const GraphView& graph) {
+    GraphLock lock(graph.mutex());
     std::vector<NodePtr> out;
     for (const NodePtr& n : graph.getNodes())
         if (has<NPR>(*n)) out.push_back(n);
@@ -134,6 +136,7 @@ std::vector<NodePtr> fibnlrPreparedNodes(const GraphView& graph) {
 }
 
 std::set<NodePtr> fibnlrPrepare(GraphView& graph, const FIBNLRParameters& params) {
+    GraphLock lock(graph.mutex());
     params.validate();
     const std::vector<NodePtr> order = graph.getNodes();
     std::vector<NodePtr> selected;
@@ -199,6 +202,7 @@ std::set<NodePtr> fibnlrPrepare(GraphView& graph, const FIBNLRParameters& params
 }
 
 std::vector<double> fibnlrCompute(GraphView& graph, const BatchSource& source, const FIBNLRParameters& params) {
+    GraphLock lock(graph.mutex());
     params.validate();
     if (!dynamic_cast<const Scheduler*>(graph.executor().get()))
         throw std::invalid_argument("fibnlr_compute: graph '" + graph.name() + "' is not compiled; call compile first");
@@ -223,6 +227,7 @@ std::vector<double> fibnlrCompute(GraphView& graph, const BatchSource& source, c
         }
         std::vector<Tensor> batch;
         while (params.maxIteration == 0 || convergence.size() < static_cast<std::size_t>(params.maxIteration)) {
+            checkStop();  // e.g. Ctrl-C from Python: the catch below restores the attributes
             batch.clear();
             if (!source(batch)) break;
             const std::size_t k = convergence.size();
@@ -263,6 +268,7 @@ std::vector<double> fibnlrCompute(GraphView& graph, const BatchSource& source, c
 }
 
 std::vector<double> fibnlrCompute(GraphView& graph, DataProvider& provider, const FIBNLRParameters& params) {
+    GraphLock lock(graph.mutex());
     provider.resetEpoch();
     return fibnlrCompute(
         graph,
@@ -275,6 +281,7 @@ std::vector<double> fibnlrCompute(GraphView& graph, DataProvider& provider, cons
 }
 
 std::map<NodePtr, double> fibnlrComputeNNPR(GraphView& graph, const FIBNLRParameters& params) {
+    GraphLock lock(graph.mutex());
     params.validate();
     std::map<std::int64_t, std::vector<NodePtr>> groups;
     for (const NodePtr& n : fibnlrPreparedNodes(graph)) {
@@ -319,6 +326,7 @@ std::map<NodePtr, double> fibnlrComputeNNPR(GraphView& graph, const FIBNLRParame
 }
 
 std::set<NodePtr> fibnlrPrune(GraphView& graph, const FIBNLRParameters& params) {
+    GraphLock lock(graph.mutex());
     params.validate();
     // Candidates in topological order, grouped.
     std::map<std::int64_t, std::vector<std::pair<double, std::size_t>>> byGroup;
@@ -326,6 +334,10 @@ std::set<NodePtr> fibnlrPrune(GraphView& graph, const FIBNLRParameters& params) 
     for (const NodePtr& n : graph.getNodes()) {
         const NNPR* nnpr = tryGet<NNPR>(*n);
         if (!nnpr || !has<NPR>(*n) || !isSelectedType(*n, params)) continue;
+        if (!nnpr->computed() && params.ablationCriteria != AblationCriteria::None)
+            throw std::invalid_argument("fibnlr_prune: " + describe(*n) +
+                                        " has no computed NNPR (NaN); call fibnlr_compute (or fibnlr_compute_NNPR) "
+                                        "before fibnlr_prune");
         const Group* g = tryGet<Group>(*n);
         byGroup[g ? g->id : 0].push_back({nnpr->value, order.size()});
         order.push_back(n);
@@ -335,7 +347,7 @@ std::set<NodePtr> fibnlrPrune(GraphView& graph, const FIBNLRParameters& params) 
     if (params.ablationCriteria == AblationCriteria::Threshold) {
         for (const auto& kv : byGroup)
             for (const auto& c : kv.second)
-                if (c.first < t) chosen.push_back(order[c.second]);  // NaN < t is false
+                if (c.first < t) chosen.push_back(order[c.second]);
     } else if (params.ablationCriteria == AblationCriteria::XLeastPerGroup) {
         for (auto& kv : byGroup) {
             std::vector<std::pair<double, std::size_t>> below;
@@ -376,6 +388,7 @@ namespace {
 /// prepare + compute + prune; when any step fails, the annotations and hooks
 /// of every node are put back as they were before prepare.
 template <class Data> std::set<NodePtr> runAll(GraphView& graph, Data& data, const FIBNLRParameters& params) {
+    GraphLock lock(graph.mutex());
     params.validate();
     std::vector<std::pair<NodePtr, Annotations>> saved;
     for (const NodePtr& n : graph.nodesUnordered()) saved.emplace_back(n, n->annotations());
@@ -403,6 +416,7 @@ std::set<NodePtr> fibnlrRun(GraphView& graph, DataProvider& provider, const FIBN
 }
 
 std::set<std::int64_t> fibnlrFindGroups(const GraphView& graph) {
+    GraphLock lock(graph.mutex());
     std::set<std::int64_t> ids;
     for (const NodePtr& n : graph.nodesUnordered())
         if (const Group* g = tryGet<Group>(*n)) ids.insert(g->id);
@@ -410,6 +424,7 @@ std::set<std::int64_t> fibnlrFindGroups(const GraphView& graph) {
 }
 
 std::set<NodePtr> fibnlrFindNodeByGroup(const GraphView& graph, std::int64_t group) {
+    GraphLock lock(graph.mutex());
     std::set<NodePtr> out;
     for (const NodePtr& n : graph.nodesUnordered())
         if (const Group* g = tryGet<Group>(*n); g && g->id == group) out.insert(n);

@@ -69,7 +69,25 @@ std::string num(double v) {
 }
 } // namespace
 
+namespace {
+/// Throws when `value` (an enum read from an integer somewhere) is not one of
+/// its `count` enumerators 0..count-1, which toString lists.
+template <class E> void checkEnum(const char* field, E value, int count) {
+    const int v = static_cast<int>(value);
+    if (v >= 0 && v < count) return;
+    std::string names;
+    for (int i = 0; i < count; ++i) names += (i ? ", " : "") + toString(static_cast<E>(i)) + " (" + std::to_string(i) + ")";
+    throw std::invalid_argument(std::string("FIBNLR parameters: ") + field + " is " + std::to_string(v) +
+                                ", expected one of " + names);
+}
+} // namespace
+
 void FIBNLRParameters::validate() const {
+    checkEnum("method", method, kMethodCount);
+    checkEnum("normalization", normalization, kNormalizationMethodCount);
+    checkEnum("group", group, kGroupMethodCount);
+    checkEnum("ablation_criteria", ablationCriteria, kAblationCriteriaCount);
+    checkEnum("ablation_method", ablationMethod, kAblationMethodCount);
     if (std::isnan(ablationThreshold) || ablationThreshold < 0)
         throw std::invalid_argument("FIBNLR parameters: ablation_threshold is " + num(ablationThreshold) +
                                     ", expected a number >= 0");

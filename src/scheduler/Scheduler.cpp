@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <new>
 
+#include "fibnlr/data/Allocation.hpp"
 #include "fibnlr/kernels/cpu/Micro.hpp"
+#include "fibnlr/scheduler/Cancellation.hpp"
 #include "fibnlr/operator/BatchNorm.hpp"
 #include "fibnlr/operator/Fused.hpp"
 #include "fibnlr/operator/Producer.hpp"
@@ -35,6 +37,7 @@ void checkOptions(const GraphView& g, const CompileOptions& o) {
 } // namespace
 
 Scheduler::Scheduler(GraphView& graph, CompileOptions options) : mGraph(graph), mOptions(std::move(options)) {
+    GraphLock lock(mGraph.mutex());
     checkOptions(mGraph, mOptions);
     plan();
 }
@@ -232,9 +235,7 @@ void Scheduler::plan() {
     std::vector<std::shared_ptr<void>> slots;
     std::size_t planned = 0;
     for (std::size_t f : mp.slotFloats) {
-        const std::size_t bytes = std::max<std::size_t>(f, 1) * sizeof(float);
-        void* p = ::operator new[](bytes, std::align_val_t(64));
-        slots.emplace_back(p, [](void* q) { ::operator delete[](q, std::align_val_t(64)); });
+        slots.push_back(allocateAligned(f * sizeof(float)));
         planned += f;
     }
     for (std::size_t v = 0; v < mem.size(); ++v) {
@@ -357,6 +358,13 @@ std::vector<std::string> Scheduler::describePlan() const {
     return out;
 }
 
+void Scheduler::countNodeReferences(std::unordered_map<const Node*, std::size_t>& counts) const {
+    for (const Step& s : mSteps) {
+        ++counts[s.node.get()];
+        for (const Step& u : s.unfused) ++counts[u.node.get()];
+    }
+}
+
 std::size_t Scheduler::operatorRevision() const {
     std::size_t sum = 0;
     for (const NodePtr& n : mGraph.nodesUnordered()) sum += n->getOperator().revision();
@@ -364,12 +372,16 @@ std::size_t Scheduler::operatorRevision() const {
 }
 
 std::vector<Tensor> Scheduler::forward(const std::vector<Tensor>& inputs) {
+    GraphLock lock(mGraph.mutex());
     const auto& gin = mGraph.inputs();
     if (inputs.size() != gin.size())
         throw std::invalid_argument("forward: graph '" + mGraph.name() + "' takes " + std::to_string(gin.size()) +
                                     " inputs, got " + std::to_string(inputs.size()));
     bool replan = mGraph.version() != mGraphVersion || operatorRevision() != mOperatorRevision ||
                   kernelsRevision() != mKernelsRevision;
+    // The new dims live in a copy until the new plan has run: recording them
+    // first would leave a plan sized for the old batch behind a failed call.
+    std::vector<Shape> dims = mOptions.dims;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         const Tensor& x = inputs[i];
         const Shape& want = mOptions.dims[i];
@@ -382,18 +394,51 @@ std::vector<Tensor> Scheduler::forward(const std::vector<Tensor>& inputs) {
             throw std::invalid_argument("forward: input '" + gin[i]->name() + "' has shape " + toString(x.dims()) +
                                         ", expected " + toString(want) + " (compiled dims; only the batch size may differ)");
         if (x.dim(0) != want[0]) {
-            mOptions.dims[i][0] = x.dim(0);
+            dims[i][0] = x.dim(0);
             replan = true;
         }
     }
-    if (replan) plan();
-    for (std::size_t i = 0; i < inputs.size(); ++i) mValues.at(gin[i].get())[0] = inputs[i];
-
-    const Hooks& hooks = mGraph.hooks();
-    for (const Step& s : mSteps) runStep(s, hooks);
-    std::vector<Tensor> outs;
-    for (const Port& o : mGraph.outputs()) outs.push_back(mValues.at(o.node.get()).at(o.index).clone());
+    if (!replan) return run(inputs);
+    CompileOptions options = mOptions;
+    options.dims = std::move(dims);
+    Scheduler next(mGraph, std::move(options));
+    std::vector<Tensor> outs = next.run(inputs);
+    swapState(next);
     return outs;
+}
+
+std::vector<Tensor> Scheduler::run(const std::vector<Tensor>& inputs) {
+    const auto& gin = mGraph.inputs();
+    // Copies first (they may throw), then swaps that cannot: on failure the
+    // previous inputs go back, so a failed run changes nothing observable.
+    std::vector<Tensor> held(inputs);
+    for (std::size_t i = 0; i < held.size(); ++i) std::swap(mValues.at(gin[i].get())[0], held[i]);
+    try {
+        const Hooks& hooks = mGraph.hooks();
+        for (const Step& s : mSteps) {
+            checkStop();
+            runStep(s, hooks);
+        }
+        std::vector<Tensor> outs;
+        for (const Port& o : mGraph.outputs()) outs.push_back(mValues.at(o.node.get()).at(o.index).clone());
+        return outs;
+    } catch (...) {
+        for (std::size_t i = 0; i < held.size(); ++i) std::swap(mValues.at(gin[i].get())[0], held[i]);
+        throw;
+    }
+}
+
+void Scheduler::swapState(Scheduler& other) noexcept {
+    std::swap(mOptions.backend, other.mOptions.backend);
+    std::swap(mOptions.dataType, other.mOptions.dataType);
+    std::swap(mOptions.dims, other.mOptions.dims);
+    std::swap(mGraphVersion, other.mGraphVersion);
+    std::swap(mOperatorRevision, other.mOperatorRevision);
+    std::swap(mKernelsRevision, other.mKernelsRevision);
+    std::swap(mPlannedFloats, other.mPlannedFloats);
+    mValues.swap(other.mValues);
+    mShapes.swap(other.mShapes);
+    mSteps.swap(other.mSteps);
 }
 
 const Shape& Scheduler::outputShape(const Node& node, std::size_t index) const {
@@ -405,12 +450,15 @@ const Shape& Scheduler::outputShape(const Node& node, std::size_t index) const {
 }
 
 Scheduler& compile(GraphView& graph, CompileOptions options) {
+    GraphLock lock(graph.mutex());
+    // The previous scheduler stays attached until the new one is complete.
     auto s = std::make_shared<Scheduler>(graph, std::move(options));
     graph.setExecutor(s);
     return *s;
 }
 
 std::vector<Tensor> forward(GraphView& graph, const std::vector<Tensor>& inputs) {
+    GraphLock lock(graph.mutex());
     auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor());
     if (!s) throw std::invalid_argument("forward: graph '" + graph.name() + "' is not compiled; call compile(dims) first");
     return s->forward(inputs);

@@ -61,7 +61,7 @@ TEST_CASE("prepare selects ReLU, LeakyReLU and GELU by default and attaches attr
     CHECK(d.g.hooks().count(kFIBNLRHookKey) == 3);
     for (const NodePtr& n : prepared) {
         CHECK(get<NPR>(*n) == NPR{});
-        CHECK(get<NNPR>(*n).value == 0.0);
+        CHECK(std::isnan(get<NNPR>(*n).value));  // not computed yet
         CHECK(get<ActivityTracker>(*n).neurons.empty());
         CHECK(get<Group>(*n).id == 16);  // ImageSize: 4 × 4
     }
@@ -388,6 +388,32 @@ TEST_CASE("computeNNPR on a single-node group and on an all-equal group", "[reci
     CHECK(fibnlrComputeNNPR(d.g, norm(NormalizationMethod::None, Method::Strict)).at(d.gelu) == v);
 }
 
+TEST_CASE("prune before compute (NNPR not computed) throws naming the node and changes nothing",
+          "[recipes][fibnlr][prune]") {
+    DirectGraph d;
+    compile(d.g, {"cpu", DataType::Float32, {{1, 2, 3, 3}}});
+    fibnlrPrepare(d.g);
+    FIBNLRParameters p;
+    p.group = GroupMethod::None;
+    for (auto criteria : {AblationCriteria::Threshold, AblationCriteria::XLeastPerGroup}) {
+        p.ablationCriteria = criteria;
+        try {
+            fibnlrPrune(d.g, p);
+            FAIL("prune before compute did not throw");
+        } catch (const std::invalid_argument& e) {
+            CHECK_THAT(e.what(), Catch::Contains("'relu'") && Catch::Contains("fibnlr_compute"));
+        }
+    }
+    CHECK(d.g.getNode("relu")->type() == "ReLU");
+    CHECK(d.g.getNode("leaky")->type() == "LeakyReLU");
+    p.ablationCriteria = AblationCriteria::None;
+    CHECK(fibnlrPrune(d.g, p).empty());  // selecting nothing needs no NNPR
+    fibnlrCompute(d.g, fromList(batchesOf(2, {1, 2, 3, 3}, 4)), p);
+    CHECK(get<NNPR>(*d.relu).computed());
+    p.ablationCriteria = AblationCriteria::Threshold;
+    CHECK_NOTHROW(fibnlrPrune(d.g, p));
+}
+
 namespace {
 FIBNLRParameters pruneWith(AblationCriteria c, AblationMethod m, double t = 0.25, std::int64_t x = 1) {
     FIBNLRParameters p;
@@ -399,12 +425,12 @@ FIBNLRParameters pruneWith(AblationCriteria c, AblationMethod m, double t = 0.25
 }
 } // namespace
 
-TEST_CASE("prune selects by threshold or X least per group, never NaN", "[recipes][fibnlr][prune]") {
+TEST_CASE("prune selects by threshold or X least per group", "[recipes][fibnlr][prune]") {
     DirectGraph d;
     setValues(d, 1, 1, 1);
     set<NNPR>(*d.relu, NNPR{0.1});
     set<NNPR>(*d.leaky, NNPR{0.2});
-    set<NNPR>(*d.gelu, NNPR{std::nan("")});
+    set<NNPR>(*d.gelu, NNPR{2e9});  // above every threshold used below
     using AC = AblationCriteria;
     using AM = AblationMethod;
     CHECK(fibnlrPrune(d.g, pruneWith(AC::Threshold, AM::None, 0.25)) == std::set<NodePtr>{d.relu, d.leaky});

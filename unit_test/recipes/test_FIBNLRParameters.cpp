@@ -59,3 +59,33 @@ TEST_CASE("enum names print as the Python members", "[recipes][parameters]") {
     CHECK(p == FIBNLRParameters{p});
     CHECK_FALSE(p == FIBNLRParameters{});
 }
+
+TEST_CASE("validate rejects enum values out of range, naming the field and the valid values",
+          "[recipes][parameters]") {
+    auto message = [](const FIBNLRParameters& p) {
+        try {
+            p.validate();
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    FIBNLRParameters p;
+    p.ablationMethod = static_cast<AblationMethod>(7);
+    CHECK_THAT(message(p), Catch::Contains("ablation_method is 7") && Catch::Contains("REMOVE (2)"));
+    p = FIBNLRParameters{};
+    p.method = static_cast<Method>(-1);
+    CHECK_THAT(message(p), Catch::Contains("method is -1"));
+    p = FIBNLRParameters{};
+    p.normalization = static_cast<NormalizationMethod>(4);
+    CHECK_THAT(message(p), Catch::Contains("normalization is 4"));
+    p = FIBNLRParameters{};
+    p.group = static_cast<GroupMethod>(3);
+    CHECK_THAT(message(p), Catch::Contains("group is 3"));
+    p = FIBNLRParameters{};
+    p.ablationCriteria = static_cast<AblationCriteria>(3);
+    CHECK_THAT(message(p), Catch::Contains("ablation_criteria is 3"));
+    p = FIBNLRParameters{};
+    p.ablationMethod = AblationMethod::Remove;
+    CHECK(message(p).empty());
+}

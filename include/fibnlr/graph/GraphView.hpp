@@ -1,5 +1,6 @@
 #pragma once
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -15,6 +16,10 @@ namespace fibnlr {
 class Executor {
 public:
     virtual ~Executor() = default;
+    /// Adds to `counts` the owning references (NodePtr) it holds per node, so
+    /// a language binding can tell whether a graph is the only owner of its
+    /// nodes (garbage-collector support for annotations that refer back to it).
+    virtual void countNodeReferences(std::unordered_map<const Node*, std::size_t>& counts) const { (void)counts; }
 };
 
 /// A set of nodes with ordered inputs and outputs.
@@ -80,10 +85,18 @@ public:
     Hooks& hooks() { return mHooks; }
     const Hooks& hooks() const { return mHooks; }
 
+    /// The graph's lock. forward, compile and the recipes hold it for their
+    /// whole call, so calls on one graph from several threads run one after
+    /// the other instead of sharing its compiled buffers. Recursive, because a
+    /// recipe runs forward. Code that edits nodes (parameters, annotations,
+    /// links) while other threads may run the graph holds it too.
+    std::recursive_mutex& mutex() const { return mMutex; }
+
     /// A name not used by any node of the graph, built from `base`.
     std::string uniqueName(const std::string& base) const;
 
 private:
+    friend class GraphSnapshot;
     void addOne(const NodePtr& node);
     void removeOne(const NodePtr& node);
 
@@ -96,7 +109,11 @@ private:
     std::size_t mVersion = 0;
     std::shared_ptr<Executor> mExecutor;
     Hooks mHooks;
+    mutable std::recursive_mutex mMutex;
 };
+
+/// Holds the lock of a graph for a scope (see GraphView::mutex).
+using GraphLock = std::lock_guard<std::recursive_mutex>;
 
 using GraphViewPtr = std::shared_ptr<GraphView>;
 

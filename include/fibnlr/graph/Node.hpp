@@ -62,6 +62,7 @@ public:
     void unlinkInput(std::size_t i);
 
 private:
+    friend class GraphSnapshot;
     Node(OperatorPtr op, std::string name);
     void pruneExpiredChildren();
 

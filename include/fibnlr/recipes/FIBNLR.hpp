@@ -24,8 +24,12 @@ constexpr const char* kFIBNLRHookKey = "fibnlr.measure";
 /// is exhausted.
 using BatchSource = std::function<bool(std::vector<Tensor>& batch)>;
 
+/// Every function here holds the graph's lock (GraphView::mutex) for its
+/// whole call. compute checks the stop check (scheduler/Cancellation.hpp)
+/// between batches; when it throws, compute restores the attributes.
+///
 /// Selects the nodes whose type is in params.nodeTypes, attaches NPR{0,0},
-/// NNPR{0}, ActivityTracker{} and Group, and installs one measuring hook per
+/// NNPR{NaN} (not computed yet), ActivityTracker{} and Group, and installs one measuring hook per
 /// node, inactive until compute runs (keyed: calling prepare again resets the attributes and does not add
 /// hooks; nodes no longer selected lose their attributes and hook, keep their
 /// Group). Groups: None → 0; ImageSize → H·W of the node's input (1 for a
@@ -64,8 +68,9 @@ std::map<NodePtr, double> fibnlrComputeNNPR(GraphView& graph, const FIBNLRParame
 
 /// Prunes by the stored NNPR the prepared nodes of the graph whose type is in
 /// params.nodeTypes. Threshold: NNPR < threshold; XLeastPerGroup: in each
-/// group the X lowest that are below the threshold; None: nothing. NaN is
-/// never selected. Identity: replaced by an Identity node of the same name
+/// group the X lowest that are below the threshold; None: nothing. Throws
+/// std::invalid_argument naming the node, graph unchanged, when a candidate's
+/// NNPR is NaN (not computed: prune before compute) and the criteria is not None. Identity: replaced by an Identity node of the same name
 /// (keeping the attributes); Remove: deleted and its consumers fed by its
 /// input; None: graph unchanged. Returns the selected nodes (the original
 /// node objects, which keep their attributes).

@@ -2,6 +2,8 @@
 // The per-node attributes of the FIBNLR recipe and their typed helpers. They
 // live in the node's annotations under namespaced keys ("fibnlr.npr", ...).
 #include <cfloat>
+#include <cmath>
+#include <limits>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -34,11 +36,14 @@ struct NPR {
     std::string repr() const;
 };
 
-/// NPR normalised within the node's group (see computeNNPR).
+/// NPR normalised within the node's group (see computeNNPR). NaN means "not
+/// computed yet": prepare attaches it so, and prune refuses to select by it.
 struct NNPR {
-    double value = 0.0;
+    double value = std::numeric_limits<double>::quiet_NaN();
     static constexpr const char* key = "fibnlr.nnpr";
-    bool operator==(const NNPR& o) const { return value == o.value; }
+    bool computed() const { return !std::isnan(value); }
+    /// Two NNPRs not computed yet are equal (NaN == NaN here).
+    bool operator==(const NNPR& o) const { return value == o.value || (!computed() && !o.computed()); }
     bool operator!=(const NNPR& o) const { return !(*this == o); }
     bool operator<(const NNPR& o) const { return value < o.value; }
     std::string repr() const;

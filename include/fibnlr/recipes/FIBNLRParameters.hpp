@@ -17,6 +17,11 @@ enum class AblationCriteria { None, XLeastPerGroup, Threshold };
 /// What happens to selected nodes: nothing, replaced by Identity, removed.
 enum class AblationMethod { None, Identity, Remove };
 
+/// Number of enumerators of each enum (values 0..count-1), for range checks
+/// of values that arrive as integers (bindings, files).
+constexpr int kMethodCount = 2, kNormalizationMethodCount = 4, kGroupMethodCount = 3, kAblationCriteriaCount = 3,
+              kAblationMethodCount = 3;
+
 std::string toString(Method m);
 std::string toString(NormalizationMethod m);
 std::string toString(GroupMethod m);
@@ -46,7 +51,7 @@ struct FIBNLRParameters {
     static FIBNLRParameters paper();
 
     /// Throws std::invalid_argument naming the field, the value and what was
-    /// expected (negative or NaN thresholds, x_least < 1 with XLeastPerGroup
+    /// expected (an enum value out of range, negative or NaN thresholds, x_least < 1 with XLeastPerGroup
     /// or < 0, max_iteration < 0, empty node_types).
     void validate() const;
     std::string repr() const;

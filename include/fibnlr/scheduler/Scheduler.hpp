@@ -39,6 +39,14 @@ struct CompileOptions {
 /// compiled one (a partial last batch) by re-planning; any other difference
 /// is an error. When the graph changed since compile (a recipe rewrote it),
 /// forward() compiles again with the same options.
+///
+/// Threads and failures: the constructor and forward() hold the graph's lock
+/// (GraphView::mutex), so one graph run from several threads runs one call at
+/// a time; different graphs run in parallel. forward() gives the strong
+/// guarantee: a new plan (new batch size, changed graph) is built and run
+/// aside and replaces the current one only when the run succeeded, so after
+/// any exception (std::bad_alloc, a stop check, a hook) the scheduler and its
+/// compiled dims are exactly as before and the call can be retried.
 class Scheduler : public Executor {
 public:
     Scheduler(GraphView& graph, CompileOptions options);
@@ -52,6 +60,7 @@ public:
     std::vector<std::string> describePlan() const;
     /// Floats held by the planned intermediate buffers (not weights, not inputs).
     std::size_t plannedFloats() const { return mPlannedFloats; }
+    void countNodeReferences(std::unordered_map<const Node*, std::size_t>& counts) const override;
 
 private:
     struct Step {
@@ -72,6 +81,11 @@ private:
         std::shared_ptr<std::unique_ptr<StepState>> state = std::make_shared<std::unique_ptr<StepState>>();
     };
     void plan();
+    /// Runs the current plan on `inputs` (already checked against it).
+    std::vector<Tensor> run(const std::vector<Tensor>& inputs);
+    /// Exchanges the compiled state (options, plan, buffers) with `other`, a
+    /// scheduler of the same graph. Cannot fail.
+    void swapState(Scheduler& other) noexcept;
     std::string effectiveBackend() const;
     void runStep(const Step& s, const Hooks& hooks) const;
     /// Sum of the revisions of every operator: changes when any attribute or parameter changed.
