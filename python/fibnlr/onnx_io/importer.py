@@ -9,6 +9,7 @@ import onnx
 from onnx import numpy_helper
 
 from .. import _core
+from .bias_map import fold_bias_maps
 from .converters import CONST_INPUTS, SUPPORTED_OPS, convert_node
 from .preprocess import normalize
 
@@ -92,10 +93,11 @@ def load_onnx(source, input_shapes: dict | None = None) -> _core.GraphView:
     """Loads an ONNX model (path, bytes or ModelProto) into a GraphView.
 
     The model is normalised first (opset upgrade, constant and shape-subgraph
-    folding, GELU fusion, unique node names). Node names are the ONNX node
+    folding, GELU fusion, unique node names); a Conv followed by Add of a
+    constant of its output shape becomes one Conv with a bias map (bias_map.py). Node names are the ONNX node
     names. ``input_shapes`` (name -> dims) pins input shapes while folding.
     """
-    model = normalize(read_model(source), input_shapes)
+    model = fold_bias_maps(normalize(read_model(source), input_shapes))
     graph = model.graph
     _check_supported(graph)
     ctx = _Context(model)
