@@ -330,9 +330,17 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
                     const Shape dims = chainInputDims(chain[i], shapes);
                     std::vector<NodePtr> layers;
                     for (std::size_t k = i; k <= j; ++k) layers.push_back(chain[k].node);
+                    // The layers as they are run in the graph already: a failure there propagates
+                    // (nothing is changed yet); a merged candidate that cannot be timed is not merged.
                     p.costBefore = 0;
-                    for (const NodePtr& n : layers) p.costBefore += segmentLatency({n}, layersInput(n, shapes), opt.timer, opt.timerName);
-                    p.costAfter = i == j ? p.costBefore : segmentLatency({geometryNode(chain, i, j, p, dims)}, dims, opt.timer, opt.timerName);
+                    for (const NodePtr& n : layers)
+                        p.costBefore += segmentLatency({n}, layersInput(n, shapes), opt.timer, opt.timerName);
+                    p.costAfter = p.costBefore;
+                    if (i != j) try {
+                            p.costAfter = segmentLatency({geometryNode(chain, i, j, p, dims)}, dims, opt.timer, opt.timerName);
+                        } catch (const std::exception& e) {
+                            p.problem = std::string("timing the merged layer failed: ") + e.what();
+                        }
                 }
             }
             return it->second;
