@@ -91,3 +91,21 @@ def test_merging_looks_through_identity_and_dropout_after_pruning():
     assert [n.type() for n in g.get_nodes() if n.type() not in ("Producer", "Input")] == ["Conv"]
     g.compile(dims=DIMS)
     assert_close(g.forward(x)[0], torch_chain(x, SPECS, params), 1e-5)
+
+
+def test_merge_convolutions_right_after_fibnlr_prune():
+    """MobileNetV2 exported with BatchNorm folded, every ReLU6 pruned to Identity:
+    merge_convolutions alone (no remove_identity) merges through the Identity nodes."""
+    from merge_chains import PRUNE_TYPES, prune_with_fibnlr
+    from models.export import export_zoo_model
+    proto, x = export_zoo_model("mobilenet_v2", opset=13, fold_bn=True)
+    g = fibnlr.load_onnx(proto)
+    pruned, total = prune_with_fibnlr(g, x.shape, PRUNE_TYPES["mobilenet_v2"], threshold=1e9)
+    assert pruned == total and not g.get_nodes_by_type("BatchNormalization")
+    identities = len(g.get_nodes_by_type("Identity"))
+    ref = g.forward(x)[0].copy()
+    res = merge_convolutions(g, dims=[list(x.shape)])
+    assert any(len(m.nodes) == 3 for m in res.merged)
+    assert len(g.get_nodes_by_type("Identity")) < identities - len(res.merged)
+    g.compile(dims=[list(x.shape)])
+    assert_close(g.forward(x)[0], ref, 1e-5)
