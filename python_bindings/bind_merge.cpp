@@ -18,9 +18,25 @@ py::module_ recipesModule(py::module_& m) {
     return m.def_submodule("recipes", "Graph rewrites: FIBNLR pruning and depth merging");
 }
 
-MergeOptions mergeOptions(const std::string& mode, double maxMacGrowth, std::vector<Shape> dims, std::uint32_t seed) {
+/// The onnxruntime timer of fibnlr.merge_latency (ValueError there when onnxruntime is not installed).
+LatencyTimer pythonTimer(const std::string& runtime) {
+    if (runtime == "fibnlr") return nullptr;
+    if (runtime != "onnxruntime")
+        throw std::invalid_argument("latency_runtime '" + runtime + "' is not valid; expected 'fibnlr' or 'onnxruntime'");
+    py::object timer = py::module_::import("fibnlr.merge_latency").attr("onnxruntime_timer")();
+    return [timer](GraphView& g, const Shape& dims) {
+        py::gil_scoped_acquire gil;
+        return timer(py::cast(&g, py::return_value_policy::reference), dims).cast<double>();
+    };
+}
+
+MergeOptions mergeOptions(const std::string& mode, double maxMacGrowth, std::vector<Shape> dims, std::uint32_t seed,
+                          const std::string& objective, const std::string& runtime) {
     MergeOptions o;
     o.mode = parseMergeMode(mode);
+    o.objective = parseMergeObjective(objective);
+    o.timer = pythonTimer(runtime);
+    o.timerName = runtime;
     if (!(maxMacGrowth > 0))
         throw std::invalid_argument("max_mac_growth " + std::to_string(maxMacGrowth) + " must be a number > 0 (inf: no limit)");
     o.maxMacGrowth = maxMacGrowth;
@@ -52,9 +68,14 @@ void bindMerge(py::module_& m) {
         .def_readonly("new_node", &MergeRecord::newNode)
         .def_readonly("macs_before", &MergeRecord::macsBefore)
         .def_readonly("macs_after", &MergeRecord::macsAfter)
+        .def_readonly("cost_before", &MergeRecord::costBefore,
+                      "the objective's cost of the merged layers: MACs, or seconds per forward (latency)")
+        .def_readonly("cost_after", &MergeRecord::costAfter, "the objective's cost of the merged layer")
         .def_readonly("macs_per_image", &MergeRecord::macsPerImage,
                       "True: MACs per image; False: per output position (no input dims known)")
         .def_readonly("exact", &MergeRecord::exact)
+        .def_readonly("bias_map", &MergeRecord::biasMap,
+                      "True: the merged conv's bias is the chain's f(0) per position (valid only at the merged input size)")
         .def_property_readonly("max_deviation", [](const MergeRecord& x) { return optionalDouble(x.maxDeviation); },
                                "approximate mode: max |merged - original| on a probe input; None in exact mode")
         .def("__repr__", [](const MergeRecord& x) {
@@ -115,24 +136,29 @@ void bindMerge(py::module_& m) {
           "Removes Identity and inference Dropout nodes and reconnects their consumers. Returns the removed names.");
     r.def(
         "merge_convolutions",
-        [](GraphView& g, const std::string& mode, double maxMacGrowth, std::vector<Shape> dims, std::uint32_t seed) {
-            return mergeConvolutions(g, mergeOptions(mode, maxMacGrowth, std::move(dims), seed));
+        [](GraphView& g, const std::string& mode, double maxMacGrowth, std::vector<Shape> dims, std::uint32_t seed,
+           const std::string& objective, const std::string& runtime) {
+            return mergeConvolutions(g, mergeOptions(mode, maxMacGrowth, std::move(dims), seed, objective, runtime));
         },
         py::arg("graph"), py::arg("mode") = "exact", py::arg("max_mac_growth") = 1.0, py::arg("dims") = std::vector<Shape>{},
-        py::arg("probe_seed") = 0,
+        py::arg("probe_seed") = 0, py::arg("objective") = "macs", py::arg("latency_runtime") = "fibnlr",
         "Merges back-to-back Conv (or Gemm) chains into one layer. mode 'exact' merges only where the result is "
         "exactly equal; 'approximate' also merges padded chains and reports each merge's max deviation on a probe "
         "input. Merges costing more than max_mac_growth times the MACs they replace are skipped. dims: graph input "
-        "shapes for per-image MACs (taken from compile() when omitted). Returns a MergeResult (merged, skipped).");
+        "shapes for per-image MACs (taken from compile() when omitted); with them, a padded conv after a bias merges "
+        "exactly, the merged conv carrying the chain's f(0) as a bias map valid at those dims only. "
+        "objective: what each chain's merge plan minimises: 'macs' (default), 'latency' (each candidate segment "
+        "timed at the dims on latency_runtime 'fibnlr' or 'onnxruntime', cached) or 'layers' (fewest layers). "
+        "Identity and Dropout between the layers are looked through. Returns a MergeResult (merged, skipped).");
     r.def("fold_residual", &foldResidual, py::arg("graph"),
           "Folds identity and 1x1-projection residual skips around a single conv into its kernel's centre tap. "
           "Returns the list of ResidualFold done.");
     r.def(
         "simplify",
         [](GraphView& g, const std::string& mode, double maxMacGrowth, std::vector<Shape> dims, bool foldBn,
-           bool removeId, bool foldRes, std::uint32_t seed) {
+           bool removeId, bool foldRes, std::uint32_t seed, const std::string& objective, const std::string& runtime) {
             SimplifyOptions o;
-            o.merge = mergeOptions(mode, maxMacGrowth, std::move(dims), seed);
+            o.merge = mergeOptions(mode, maxMacGrowth, std::move(dims), seed, objective, runtime);
             o.foldBatchNorm = foldBn;
             o.removeIdentity = removeId;
             o.foldResidual = foldRes;
@@ -140,9 +166,10 @@ void bindMerge(py::module_& m) {
         },
         py::arg("graph"), py::arg("mode") = "exact", py::arg("max_mac_growth") = 1.0, py::arg("dims") = std::vector<Shape>{},
         py::arg("fold_batchnorm") = true, py::arg("remove_identity") = true, py::arg("fold_residual") = true,
-        py::arg("probe_seed") = 0,
+        py::arg("probe_seed") = 0, py::arg("objective") = "macs", py::arg("latency_runtime") = "fibnlr",
         "After pruning: fold BatchNorm, remove Identity/Dropout, then merge convolutions and fold residual skips "
-        "until nothing changes. Returns a SimplifyResult with a per-layer cost table before and after.");
+        "until nothing changes; objective and latency_runtime as for merge_convolutions. Returns a SimplifyResult "
+        "with a per-layer cost table before and after.");
     r.def(
         "layer_costs", [](const GraphView& g, const std::vector<Shape>& dims) { return layerCosts(g, dims); },
         py::arg("graph"), py::arg("dims") = std::vector<Shape>{},

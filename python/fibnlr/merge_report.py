@@ -45,6 +45,11 @@ def format_simplify_report(result) -> str:
     lines.append(f"batchnorm folded: {len(result.batchnorm_folds)}, identities removed: {len(result.removed_identities)}, "
                  f"merges: {len(result.merged)}, residual folds: {len(result.residual_folds)}, "
                  f"layers removed: {len(result.layers_removed)}")
+    if result.merged:
+        lines.append("merges (the objective's cost before -> after):")
+        for m in result.merged:
+            lines.append(f"{' + '.join(m.nodes)} -> {m.new_node}: {m.cost_before:.4g} -> {m.cost_after:.4g}"
+                         + (" (bias map: valid at these dims only)" if m.bias_map else ""))
     if result.skipped:
         lines.append("skipped merges:")
         lines.append(format_skipped(result.skipped))

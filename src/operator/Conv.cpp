@@ -4,6 +4,15 @@
 
 namespace fibnlr {
 
+namespace {
+/// "16x16" for spatial dims {16, 16}.
+std::string spatialText(const Shape& s) {
+    std::string t;
+    for (std::size_t i = 0; i < s.size(); ++i) t += (i ? "x" : "") + std::to_string(s[i]);
+    return t;
+}
+} // namespace
+
 const std::vector<InputSpec>& ConvOp::inputSpecs() const {
     static const std::vector<InputSpec> specs{
         {"X", InputCategory::Data}, {"W", InputCategory::Param}, {"B", InputCategory::OptionalParam}};
@@ -41,11 +50,21 @@ std::vector<Shape> ConvOp::inferShapes(const std::vector<Shape>& in) const {
             same = static_cast<std::int64_t>(w[i]) == attrs.kernelShape[i - 2];
         require(same, "kernel_shape does not match weight W " + fibnlr::toString(w));
     }
-    if (in.size() > 2 && !in[2].empty())
-        require(in[2] == Shape{w[0]}, "bias B " + fibnlr::toString(in[2]) + " must be [" + std::to_string(w[0]) + "]");
     Window win = window(x, w);
     Shape out{x[0], w[0]};
     out.insert(out.end(), win.outDims.begin(), win.outDims.end());
+    if (in.size() > 2 && !in[2].empty()) {
+        const Shape& b = in[2];
+        const Shape map(out.begin() + 1, out.end());  // [M, *output spatial]
+        if (b.size() > 1 && b[0] == w[0] && b.size() == map.size() && b != map)
+            // A merged chain's f(0) holds only at the input size it was computed at.
+            require(false, "bias map B " + fibnlr::toString(b) + " was merged for output size " +
+                               spatialText(Shape(b.begin() + 1, b.end())) + ", but input X " + fibnlr::toString(x) +
+                               " gives output size " + spatialText(win.outDims) +
+                               "; compile at the size it was merged for, or merge again at this size");
+        require(b == Shape{w[0]} || b == map, "bias B " + fibnlr::toString(b) + " must be [" + std::to_string(w[0]) +
+                                                  "] (per channel) or the bias map " + fibnlr::toString(map));
+    }
     return {out};
 }
 

@@ -28,7 +28,8 @@ std::vector<Shape> FusedOp::inferShapes(const std::vector<Shape>& inputs) const 
 
 void epilogueAffine(const Operator& op, const std::vector<const Tensor*>& in, std::size_t M, float* buf,
                     const float*& scale, const float*& shift) {
-    const Tensor* bias = in.size() > 2 ? in[2] : nullptr;
+    // A bias map (rank > 1) is not per channel: the kernel adds it before scale/shift (ConvParams::biasMap).
+    const Tensor* bias = in.size() > 2 && in[2] && in[2]->nbDims() == 1 ? in[2] : nullptr;
     const auto* f = dynamic_cast<const FusedOp*>(&op);
     scale = nullptr;
     shift = bias ? bias->data<float>() : nullptr;

@@ -79,9 +79,12 @@ ConvLayer readConv(const Node& node) {
     const bool valid = a.autoPad == "VALID";
     l.padBegin = valid ? Shape(n, 0) : listOr(a.pads, n, 0, 0);
     l.padEnd = valid ? Shape(n, 0) : listOr(a.pads, n, 0, n);
-    if (!l.bias.empty() && l.bias.dims() != Shape{l.outChannels})
+    // A bias map [M, *S'] (a merged chain's f(0)) has the conv's output rank; its spatial size is checked at compile.
+    if (!l.bias.empty() && l.bias.dims() != Shape{l.outChannels} &&
+        !(l.bias.nbDims() == n + 1 && l.bias.dim(0) == l.outChannels))
         throw std::invalid_argument(describe(node) + ": bias B " + toString(l.bias.dims()) + " must be [" +
-                                    std::to_string(l.outChannels) + "]");
+                                    std::to_string(l.outChannels) + "] or a bias map [" +
+                                    std::to_string(l.outChannels) + ", *output size]");
     return l;
 }
 
@@ -185,7 +188,8 @@ ConvLayer composeConvs(const ConvLayer& f, const ConvLayer& s) {
     float* w = r.weight.data<float>();
     for (std::size_t i = 0; i < acc.size(); ++i) w[i] = static_cast<float>(acc[i]);
 
-    if (!f.bias.empty() || !s.bias.empty()) {
+    const bool anyMap = f.bias.nbDims() > 1 || s.bias.nbDims() > 1;  // f(0) is the caller's (chainBiasMap)
+    if (!anyMap && (!f.bias.empty() || !s.bias.empty())) {
         r.bias = Tensor({O});
         const float* b1 = f.bias.empty() ? nullptr : f.bias.data<float>();
         const float* b2 = s.bias.empty() ? nullptr : s.bias.data<float>();

@@ -47,8 +47,15 @@ NodePtr foldOne(const GraphView& graph, const NodePtr& layer, const NodePtr& bn,
         const std::size_t per = w->size() / C;
         for (std::size_t o = 0; o < C; ++o)
             for (std::size_t k = 0; k < per; ++k) dst[o * per + k] = static_cast<float>(src[o * per + k] * s[o]);
-        if (b && b->size() != C) return nullptr;
-        for (std::size_t o = 0; o < C; ++o) nb.data<float>()[o] = static_cast<float>((b ? b->data<float>()[o] : 0.0) * s[o] + shift[o]);
+        // B is [C], or a merged conv's bias map [C, *S'] (each position scaled like its channel).
+        const bool map = b && b->nbDims() > 1 && b->dim(0) == C;
+        if (b && b->size() != C && !map) return nullptr;
+        if (map) nb = Tensor(b->dims());
+        const std::size_t positions = map ? b->size() / C : 1;
+        for (std::size_t o = 0; o < C; ++o)
+            for (std::size_t i = 0; i < positions; ++i)
+                nb.data<float>()[o * positions + i] =
+                    static_cast<float>((b ? b->data<float>()[o * positions + i] : 0.0) * s[o] + shift[o]);
     } else {  // Gemm
         const auto& a = static_cast<const GemmOp&>(layer->getOperator()).attrs;
         if (w->nbDims() != 2) return nullptr;

@@ -72,8 +72,12 @@ NodePtr tryFold(const GraphView& graph, const NodePtr& add, const Port& main, co
         for (std::size_t o = 0; o < c.outChannels; ++o)
             for (std::size_t ci = 0; ci < c.inChannels; ++ci) w[(o * cpg + ci) * ks + off] += wp[o * c.inChannels + ci];
         if (!p.bias.empty()) {
+            if (p.bias.nbDims() > 1) return nullptr;  // a projection carrying a bias map: left as is
+            // c's bias may be a map [M, *S'] (a merged chain's f(0)): the projection's bias adds to every position.
             r.bias = c.bias.empty() ? Tensor({c.outChannels}) : c.bias.clone();
-            for (std::size_t o = 0; o < c.outChannels; ++o) r.bias.data<float>()[o] += p.bias.data<float>()[o];
+            const std::size_t per = r.bias.size() / c.outChannels;
+            for (std::size_t o = 0; o < c.outChannels; ++o)
+                for (std::size_t i = 0; i < per; ++i) r.bias.data<float>()[o * per + i] += p.bias.data<float>()[o];
         }
     }
     old = {conv, add};

@@ -9,6 +9,7 @@
 
 #include "fibnlr/graph/Builder.hpp"
 #include "fibnlr/operator/Producer.hpp"
+#include "fibnlr/recipes/BiasMap.hpp"
 #include "fibnlr/recipes/ConvMerge.hpp"
 #include "fibnlr/recipes/MergeUtils.hpp"
 #include "fibnlr/scheduler/Scheduler.hpp"
@@ -23,9 +24,45 @@ MergeMode parseMergeMode(const std::string& mode) {
 
 std::string toString(MergeMode mode) { return mode == MergeMode::Exact ? "exact" : "approximate"; }
 
+MergeObjective parseMergeObjective(const std::string& objective) {
+    if (objective == "macs") return MergeObjective::Macs;
+    if (objective == "latency") return MergeObjective::Latency;
+    if (objective == "layers") return MergeObjective::Layers;
+    throw std::invalid_argument("objective '" + objective + "' is not valid; expected 'macs', 'latency' or 'layers'");
+}
+
+std::string toString(MergeObjective objective) {
+    switch (objective) {
+    case MergeObjective::Macs: return "macs";
+    case MergeObjective::Latency: return "latency";
+    case MergeObjective::Layers: return "layers";
+    }
+    return "?";
+}
+
 namespace {
 
 bool isLinear(const NodePtr& n) { return n && (n->type() == "Conv" || n->type() == "Gemm"); }
+
+/// Identity and inference Dropout: the identity on input 0 at inference.
+bool isPassThrough(const NodePtr& n) {
+    return n && (n->type() == "Identity" || n->type() == "Dropout") && n->nbInputs() >= 1 && n->input(0).node &&
+           !n->producer(0);
+}
+
+/// The single consumer of output 0 of `n` when that is its only use and no other output is used; else null.
+Port onlyUse(const GraphView& graph, const NodePtr& n) {
+    for (std::size_t k = 1; k < n->nbOutputs(); ++k) {
+        for (const Port& c : n->outputConsumers(k))
+            if (graph.contains(c.node)) return Port{};
+        for (const Port& o : graph.outputs())
+            if (o.node == n && o.index == k) return Port{};
+    }
+    if (nbUses(graph, n) != 1) return Port{};
+    for (const Port& c : n->outputConsumers(0))
+        if (graph.contains(c.node)) return c;
+    return Port{};
+}
 
 std::string num(double v) {
     std::ostringstream s;
@@ -48,10 +85,20 @@ struct SegmentPlan {
     std::string problem;  ///< empty: mergeable
     double macsBefore = 0, macsAfter = 0;
     bool exact = true;
+    /// The merged bias is f(0) of the segment (BiasMap.hpp), not the composed
+    /// per-channel bias: a padded conv follows a bias, or a layer carries a map.
+    bool biasMap = false;
+    ConvLayer geometry;  ///< conv segments: the merged geometry (no weights)
+    /// The objective's cost of the layers as they are and merged (MACs in the
+    /// chain's unit, or seconds); equal for a single layer.
+    double costBefore = 0, costAfter = 0;
 };
 
-/// Checks whether layers [i, j] of `chain` can become one layer, without computing weights.
-SegmentPlan planSegment(const std::vector<ChainLayer>& chain, std::size_t i, std::size_t j, const MergeOptions& opt) {
+/// Checks whether layers [i, j] of `chain` can become one layer, without
+/// computing weights. `haveShapes`: the input size of the chain is known, so
+/// its constant part can be carried as a bias map.
+SegmentPlan planSegment(const std::vector<ChainLayer>& chain, std::size_t i, std::size_t j, const MergeOptions& opt,
+                        bool haveShapes) {
     SegmentPlan p;
     if (i == j) return p.macsBefore = p.macsAfter = chain[i].macs, p;  // a layer alone always stays
     for (std::size_t k = i; k <= j; ++k) {
@@ -62,10 +109,18 @@ SegmentPlan planSegment(const std::vector<ChainLayer>& chain, std::size_t i, std
     if (chain[i].isConv) {
         ConvLayer geo = chain[i].conv;
         bool anyBias = hasNonZero(geo.bias);
+        p.biasMap = isBiasMap(geo.bias);
         for (std::size_t k = i + 1; k <= j; ++k) {
             const ChainLayer& l = chain[k];
             const std::string pair = "'" + chain[k - 1].node->name() + "' -> '" + l.node->name() + "': ";
-            const std::string why = exactnessProblem(geo, anyBias, l.conv);
+            p.biasMap = p.biasMap || isBiasMap(l.conv.bias);
+            // The linear part first; the bias is exact either way once it is carried as f(0).
+            std::string why = exactnessProblem(geo, false, l.conv);
+            if (why.empty() && anyBias) {
+                why = exactnessProblem(geo, true, l.conv);
+                if (!why.empty() && haveShapes) p.biasMap = true, why.clear();
+                else if (!why.empty()) why += " (with the input dims, the merge would carry it as a bias map)";
+            }
             if (!why.empty()) {
                 p.exact = false;
                 if (opt.mode == MergeMode::Exact) return p.problem = pair + why, p;
@@ -78,6 +133,8 @@ SegmentPlan planSegment(const std::vector<ChainLayer>& chain, std::size_t i, std
             anyBias = anyBias || hasNonZero(l.conv.bias);
         }
         perOutput = geo.macsPerOutput();
+        geo.outChannels = chain[j].conv.outChannels;
+        p.geometry = geo;
     } else {
         GemmLayer g = chain[i].gemm;
         for (std::size_t k = i + 1; k <= j; ++k) {
@@ -99,33 +156,12 @@ SegmentPlan planSegment(const std::vector<ChainLayer>& chain, std::size_t i, std
     return p;
 }
 
-/// A copy of `nodes` (a chain) fed by a new Input, for probing.
-std::vector<Tensor> runChain(const std::vector<NodePtr>& nodes, const Shape& inDims, const Tensor& x) {
-    GraphView g("probe");
-    Port prev = out(addInput(g, "probe_input"));
-    std::size_t k = 0;
-    for (const NodePtr& n : nodes) {
-        NodePtr c = Node::create(n->getOperator().clone(), "probe_" + std::to_string(k++));
-        Node::link(prev.node, prev.index, c, 0);
-        for (std::size_t i = 1; i < n->nbInputs(); ++i)
-            if (NodePtr p = n->producer(i))
-                Node::link(makeProducer(static_cast<const ProducerOp&>(p->getOperator()).value(),
-                                        c->name() + "_p" + std::to_string(i)),
-                           0, c, i);
-        g.add(c);
-        prev = out(c);
-    }
-    g.setOutputs({prev});
-    compile(g, CompileOptions{"cpu", DataType::Float32, {inDims}});
-    return forward(g, {x});
-}
-
 double probeDeviation(const std::vector<NodePtr>& chain, const NodePtr& merged, const Shape& inDims, std::uint32_t seed) {
     Tensor x(inDims);
     std::mt19937 rng(seed);
     std::normal_distribution<float> dist(0.f, 1.f);
     for (std::size_t i = 0; i < x.size(); ++i) x.data<float>()[i] = dist(rng);
-    Tensor a = runChain(chain, inDims, x).at(0), b = runChain({merged}, inDims, x).at(0);
+    Tensor a = runLayers(chain, inDims, x), b = runLayers({merged}, inDims, x);
     if (a.dims() != b.dims())
         throw std::logic_error("merged layer output " + toString(b.dims()) + " differs from the chain's " + toString(a.dims()));
     double dev = 0;
@@ -149,6 +185,38 @@ Shape probeDims(const ChainLayer& first, const ConvLayer* merged, const std::map
     return d;
 }
 
+/// Input dims (with the graph's batch) of node `n`'s data input.
+Shape layersInput(const NodePtr& n, const std::map<const Node*, std::vector<Shape>>& shapes) {
+    const Port& in = n->input(0);
+    return shapes.at(in.node.get()).at(in.index);
+}
+Shape chainInputDims(const ChainLayer& first, const std::map<const Node*, std::vector<Shape>>& shapes) {
+    return layersInput(first.node, shapes);
+}
+
+/// A layer of the merged geometry of chain[i..j] for input dims `dims`, with
+/// zero weights (timing depends on shapes only) and a bias of the merged kind.
+NodePtr geometryNode(const std::vector<ChainLayer>& chain, std::size_t i, std::size_t j, const SegmentPlan& p,
+                     const Shape& dims) {
+    if (chain[i].isConv) {
+        ConvLayer l = p.geometry;
+        Shape wd{l.outChannels, l.inChannels / l.group};
+        wd.insert(wd.end(), l.kernel.begin(), l.kernel.end());
+        l.weight = Tensor(wd);
+        if (p.biasMap) {
+            const Shape o = makeConvNode(l, "segment")->getOperator().inferShapes({dims, wd}).at(0);
+            l.bias = Tensor(Shape(o.begin() + 1, o.end()));
+        } else
+            l.bias = Tensor({l.outChannels});
+        return makeConvNode(l, "segment");
+    }
+    GemmLayer g = chain[i].gemm;
+    g.outFeatures = chain[j].gemm.outFeatures;
+    g.weight = Tensor({g.inFeatures, g.outFeatures});
+    g.bias = Tensor({g.outFeatures});
+    return makeGemmNode(g, "segment");
+}
+
 } // namespace
 
 MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
@@ -160,11 +228,29 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
     if (!opt.inputDims.empty()) shapes = requireGraphShapes(graph, opt.inputDims);
     else if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor())) shapes = inferGraphShapes(graph, s->options().dims);
 
-    // Links of back-to-back linear layers of the same kind.
+    if (opt.objective == MergeObjective::Latency && shapes.empty())
+        throw std::invalid_argument("objective 'latency' times each candidate at the input dims: give dims or compile "
+                                    "graph '" + graph.name() + "' first");
+
+    // Links of back-to-back linear layers of the same kind, directly or through
+    // Identity / Dropout nodes used once (`between`, removed with the merge).
     const std::vector<NodePtr> order = graph.getNodes();
     std::map<const Node*, NodePtr> next, prev;
+    std::map<const Node*, std::vector<NodePtr>> between;
     for (const NodePtr& n : order) {
         if (!isLinear(n)) continue;
+        std::vector<NodePtr> through;
+        Port c = onlyUse(graph, n);
+        while (c.node && c.index == 0 && isPassThrough(c.node)) {
+            through.push_back(c.node);
+            c = onlyUse(graph, c.node);
+        }
+        if (!through.empty() && c.node && c.index == 0 && c.node->type() == n->type()) {
+            next[n.get()] = c.node;
+            prev[c.node.get()] = n;
+            between[n.get()] = through;
+            continue;
+        }
         std::vector<Port> linearConsumers;
         for (const Port& c : n->outputConsumers(0))
             if (graph.contains(c.node) && c.node->type() == n->type() && c.index == 0) linearConsumers.push_back(c);
@@ -186,6 +272,7 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
 
     struct Planned {
         std::vector<NodePtr> nodes;
+        std::vector<NodePtr> through;  ///< Identity / Dropout between them
         NodePtr merged;
         MergeRecord record;
     };
@@ -210,6 +297,10 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
         const std::size_t len = chain.size();
         bool haveShapes = !shapes.empty();
         for (const ChainLayer& l : chain) haveShapes = haveShapes && shapes.count(l.node.get());
+        for (ChainLayer& l : chain)
+            if (l.error.empty() && l.isConv && isBiasMap(l.conv.bias) && !haveShapes)
+                l.error = describe(*l.node) + " carries a bias map (f(0) of an earlier merge); merging it again needs "
+                                              "the input dims";
         // Output positions and MACs of each layer in one unit for the chain.
         for (std::size_t k = len; k-- > 0;) {
             ChainLayer& l = chain[k];
@@ -227,26 +318,51 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
                 l.macs = l.outUnits * (l.isConv ? l.conv.macsPerOutput()
                                                 : static_cast<double>(l.gemm.inFeatures) * l.gemm.outFeatures);
         }
-        // Fewest layers, then fewest MACs.
-        std::vector<std::size_t> bestLayers(len + 1, 0), from(len + 1, 0);
-        std::vector<double> bestMacs(len + 1, 0);
         std::map<std::pair<std::size_t, std::size_t>, SegmentPlan> segs;
-        auto seg = [&](std::size_t i, std::size_t j) -> const SegmentPlan& {
+        auto seg = [&](std::size_t i, std::size_t j) -> SegmentPlan& {
             auto key = std::make_pair(i, j);
             auto it = segs.find(key);
-            if (it == segs.end()) it = segs.emplace(key, planSegment(chain, i, j, opt)).first;
+            if (it == segs.end()) {
+                it = segs.emplace(key, planSegment(chain, i, j, opt, haveShapes)).first;
+                SegmentPlan& p = it->second;
+                p.costBefore = p.macsBefore, p.costAfter = p.macsAfter;
+                if (opt.objective == MergeObjective::Latency && p.problem.empty()) {
+                    const Shape dims = chainInputDims(chain[i], shapes);
+                    std::vector<NodePtr> layers;
+                    for (std::size_t k = i; k <= j; ++k) layers.push_back(chain[k].node);
+                    // The layers as they are run in the graph already: a failure there propagates
+                    // (nothing is changed yet); a merged candidate that cannot be timed is not merged.
+                    p.costBefore = 0;
+                    for (const NodePtr& n : layers)
+                        p.costBefore += segmentLatency({n}, layersInput(n, shapes), opt.timer, opt.timerName);
+                    p.costAfter = p.costBefore;
+                    if (i != j) try {
+                            p.costAfter = segmentLatency({geometryNode(chain, i, j, p, dims)}, dims, opt.timer, opt.timerName);
+                        } catch (const std::exception& e) {
+                            p.problem = std::string("timing the merged layer failed: ") + e.what();
+                        }
+                }
+            }
             return it->second;
         };
+        // Least total cost; ties (within 1e-9 relative) go to fewer layers.
+        // For the layers objective: fewest layers, then least MACs.
+        std::vector<std::size_t> bestLayers(len + 1, 0), from(len + 1, 0);
+        std::vector<double> bestCost(len + 1, 0);
+        const bool byLayers = opt.objective == MergeObjective::Layers;
         for (std::size_t j = 1; j <= len; ++j) {
             bool found = false;
             for (std::size_t i = 0; i < j; ++i) {
                 const SegmentPlan& p = seg(i, j - 1);
                 if (!p.problem.empty()) continue;
                 const std::size_t layers = bestLayers[i] + 1;
-                const double macs = bestMacs[i] + p.macsAfter;
-                if (!found || layers < bestLayers[j] || (layers == bestLayers[j] && macs < bestMacs[j])) {
+                const double cost = bestCost[i] + p.costAfter;
+                const double tol = 1e-9 * std::max(std::abs(cost), std::abs(bestCost[j]));
+                const bool better = byLayers ? (layers < bestLayers[j] || (layers == bestLayers[j] && cost < bestCost[j]))
+                                             : (cost < bestCost[j] - tol || (cost <= bestCost[j] + tol && layers < bestLayers[j]));
+                if (!found || better) {
                     bestLayers[j] = layers;
-                    bestMacs[j] = macs;
+                    bestCost[j] = cost;
                     from[j] = i;
                     found = true;
                 }
@@ -254,10 +370,16 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
         }
         std::vector<std::pair<std::size_t, std::size_t>> parts;
         for (std::size_t j = len; j > 0; j = from[j]) parts.insert(parts.begin(), {from[j], j - 1});
+        const std::string unit = opt.objective == MergeObjective::Latency ? " s" : " MACs";
         for (std::size_t p = 0; p + 1 < parts.size(); ++p) {
             const SegmentPlan& joined = seg(parts[p].first, parts[p + 1].second);
-            result.skipped.push_back({{chain[parts[p].second].node->name(), chain[parts[p + 1].first].node->name()},
-                                      joined.problem.empty() ? "kept apart by the chain's best partition" : joined.problem});
+            const SegmentPlan& a = seg(parts[p].first, parts[p].second);
+            const SegmentPlan& b = seg(parts[p + 1].first, parts[p + 1].second);
+            std::string why = joined.problem;
+            if (why.empty())
+                why = "kept apart by the chain's least-" + toString(opt.objective) + " partition (apart " +
+                      num(a.costAfter + b.costAfter) + unit + ", merged " + num(joined.costAfter) + unit + ")";
+            result.skipped.push_back({{chain[parts[p].second].node->name(), chain[parts[p + 1].first].node->name()}, why});
         }
         for (const auto& part : parts) {
             if (part.first == part.second) continue;
@@ -267,6 +389,8 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
             const NodePtr& first = pl.nodes.front();
             const NodePtr& last = pl.nodes.back();
             std::vector<NodePtr> leaving = pl.nodes;
+            for (std::size_t k = part.first; k < part.second; ++k)
+                for (const NodePtr& t : between[chain[k].node.get()]) pl.through.push_back(t), leaving.push_back(t);
             for (const NodePtr& n : pl.nodes)
                 for (const NodePtr& q : privateProducers(graph, n)) leaving.push_back(q);
             std::string name = freeName(graph, first->name() + "+" + last->name(), leaving);
@@ -277,7 +401,22 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
             if (chain[part.first].isConv) {
                 mergedConv = chain[part.first].conv;
                 for (std::size_t k = part.first + 1; k <= part.second; ++k) mergedConv = composeConvs(mergedConv, chain[k].conv);
-                pl.merged = makeConvNode(mergedConv, name, wName, bName);
+                if (sp.biasMap) {
+                    // f(x) = L(x) + f(0): the merged weights give L, the chain on zeros gives f(0).
+                    const Shape inDims = probeDims(chain[part.first], &mergedConv, shapes);
+                    try {
+                        mergedConv.bias = compactBias(chainBiasMap(pl.nodes, inDims));
+                        const Shape w = mergedConv.weight.dims();
+                        pl.merged = makeConvNode(mergedConv, name, wName, bName);
+                        // Throws when the merged conv's output size differs from the chain's (the map's).
+                        pl.merged->getOperator().inferShapes({inDims, w, mergedConv.bias.dims()});
+                    } catch (const std::exception& e) {
+                        result.skipped.push_back({{first->name(), last->name()},
+                                                  std::string("the bias map of the merged layer failed: ") + e.what()});
+                        continue;
+                    }
+                } else
+                    pl.merged = makeConvNode(mergedConv, name, wName, bName);
             } else {
                 GemmLayer g = chain[part.first].gemm;
                 for (std::size_t k = part.first + 1; k <= part.second; ++k) g = composeGemms(g, chain[k].gemm);
@@ -291,7 +430,10 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
             r.macsBefore = sp.macsBefore / unit;
             r.macsAfter = sp.macsAfter / unit;
             r.macsPerImage = haveShapes;
+            r.costBefore = opt.objective == MergeObjective::Latency ? sp.costBefore : r.macsBefore;
+            r.costAfter = opt.objective == MergeObjective::Latency ? sp.costAfter : r.macsAfter;
             r.exact = sp.exact;
+            r.biasMap = isBiasMap(mergedConv.bias);
             if (opt.mode == MergeMode::Approximate) {
                 try {
                     r.maxDeviation = probeDeviation(pl.nodes, pl.merged, probeDims(chain[part.first], &mergedConv, shapes),
@@ -310,6 +452,7 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
     // Everything is computed: rewire. Each replace has one input source and one used output.
     for (Planned& pl : plans) {
         std::vector<NodePtr> old = pl.nodes;
+        old.insert(old.end(), pl.through.begin(), pl.through.end());
         for (const NodePtr& n : pl.nodes)
             for (const NodePtr& q : privateProducers(graph, n)) old.push_back(q);
         graph.replace(old, {pl.merged});

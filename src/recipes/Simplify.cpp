@@ -52,6 +52,9 @@ SimplifyResult simplify(GraphView& graph, const SimplifyOptions& options) {
         if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor()))
             if (!inferGraphShapes(graph, s->options().dims).empty()) mo.inputDims = s->options().dims;
     r.before = layerCosts(graph, mo.inputDims, &r.macsKnown);  // throws for dims that do not fit: nothing changed yet
+    if (mo.objective == MergeObjective::Latency && mo.inputDims.empty())
+        throw std::invalid_argument("objective 'latency' times each candidate at the input dims: give dims or compile "
+                                    "graph '" + graph.name() + "' first");
     if (options.foldBatchNorm) r.batchNormFolds = foldBatchNorm(graph);
     if (options.removeIdentity) r.removedIdentities = removeIdentity(graph);
     for (std::size_t round = 0; round < options.maxRounds; ++round) {

@@ -64,7 +64,7 @@ def check_exact_merge(chain):
     ref = torch_chain(x, specs, params)
 
     g = build_chain(specs, params)
-    res = merge_convolutions(g, mode="exact", max_mac_growth=math.inf)
+    res = merge_convolutions(g, mode="exact", max_mac_growth=math.inf, objective="layers")
     g.compile(dims=[list(x.shape)])
     assert_close(g.forward(x)[0], ref, 1e-5)
 

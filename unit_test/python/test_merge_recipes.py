@@ -33,14 +33,14 @@ def test_exact_chain_merges_into_one_conv(rng):
     x = rng.normal(size=(2, 3, 17, 15)).astype(np.float32)
     ref = torch_chain(x, specs, params)
     assert_close(run(g, x), ref, EXACT)
-    res = merge_convolutions(g, mode="exact", max_mac_growth=math.inf)
+    res = merge_convolutions(g, mode="exact", max_mac_growth=math.inf, objective="layers")
     assert [m.nodes for m in res.merged] == [["c0", "c1", "c2"]]
     assert res.merged[0].new_node == "c0+c2" and res.merged[0].exact
     assert res.merged[0].max_deviation is None
     assert res.skipped == []
     assert [n.name() for n in convs(g)] == ["c0+c2"]
     assert_close(run(g, x), ref, EXACT)
-    again = merge_convolutions(g, mode="exact", max_mac_growth=math.inf)
+    again = merge_convolutions(g, mode="exact", max_mac_growth=math.inf, objective="layers")
     assert again.merged == [] and again.skipped == []
 
 
@@ -51,7 +51,7 @@ def test_padded_chain_exact_refuses_approximate_reports_deviation(rng):
     ref = torch_chain(x, specs, params)
 
     g = build_chain(specs, params)
-    res = merge_convolutions(g, mode="exact", max_mac_growth=math.inf)
+    res = merge_convolutions(g, mode="exact", max_mac_growth=math.inf, objective="layers")
     assert res.merged == []
     (nodes, reason), = res.skipped
     assert nodes == ["c0", "c1"] and "not exact" in reason
@@ -59,7 +59,7 @@ def test_padded_chain_exact_refuses_approximate_reports_deviation(rng):
     assert_close(run(g, x), ref, EXACT)
 
     g = build_chain(specs, params)
-    res = merge_convolutions(g, mode="approximate", max_mac_growth=math.inf, dims=[list(x.shape)])
+    res = merge_convolutions(g, mode="approximate", max_mac_growth=math.inf, objective="layers", dims=[list(x.shape)])
     (m,) = res.merged
     assert not m.exact and m.max_deviation > 0
     got = run(g, x)
@@ -77,7 +77,7 @@ def test_mac_growth_limit_and_reason(rng):
     assert res.merged == []
     (nodes, reason), = res.skipped
     assert "MAC growth 2x" in reason and "max_mac_growth 1" in reason
-    res = merge_convolutions(g, max_mac_growth=2.0)
+    res = merge_convolutions(g, max_mac_growth=2.0, objective="layers")
     assert len(res.merged) == 1 and res.merged[0].macs_after == pytest.approx(2 * res.merged[0].macs_before)
 
 
@@ -149,7 +149,7 @@ def test_dims_that_do_not_fit_raise_before_any_change(rng):
     with pytest.raises(ValueError, match="do not fit"):
         simplify(g, dims=[[1, 5, 8, 8]])
     with pytest.raises(ValueError, match="do not fit"):
-        merge_convolutions(g, max_mac_growth=math.inf, dims=[[1, 5, 8, 8]])
+        merge_convolutions(g, max_mac_growth=math.inf, objective="layers", dims=[[1, 5, 8, 8]])
     assert [n.name() for n in convs(g)] == ["c0", "c1"]
 
 

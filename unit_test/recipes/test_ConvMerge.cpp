@@ -23,7 +23,7 @@ ConvLayer geometry(std::size_t in, std::size_t out, Shape k, Shape s, Shape pb, 
 }
 } // namespace
 
-TEST_CASE("composeGeometry follows DESIGN section 5", "[recipes][ConvMerge]") {
+TEST_CASE("composeGeometry follows docs/merging.md", "[recipes][ConvMerge]") {
     SECTION("3x3 then 3x3 is 5x5, stride 1, pad 2") {
         auto a = geometry(4, 4, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1});
         ConvLayer r = composeGeometry(a, a);

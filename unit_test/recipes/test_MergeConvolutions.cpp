@@ -2,6 +2,7 @@
 
 #include "MergeTestUtils.hpp"
 #include "fibnlr/operator/Conv.hpp"
+#include "fibnlr/operator/Producer.hpp"
 #include "fibnlr/recipes/MergeConvolutions.hpp"
 
 using namespace fibnlr;
@@ -34,6 +35,7 @@ TEST_CASE("merge_convolutions merges an exact chain into one conv", "[recipes][M
     Tensor ref = run(g, x);
     MergeOptions o;
     o.maxMacGrowth = INFINITY;  // an 11x11 kernel: more MACs, fewer layers
+    o.objective = MergeObjective::Layers;  // fewest layers: merges that add MACs
     MergeResult r = mergeConvolutions(g, o);
     REQUIRE(r.merged.size() == 1);
     CHECK(r.merged[0].nodes == std::vector<std::string>{"c0", "c1", "c2"});
@@ -61,6 +63,7 @@ TEST_CASE("merge_convolutions: depthwise then depthwise stays depthwise; 1-D cha
         Tensor ref = run(g, x);
         MergeOptions o;
         o.maxMacGrowth = INFINITY;
+        o.objective = MergeObjective::Layers;  // fewest layers: merges that add MACs
         REQUIRE(mergeConvolutions(g, o).merged.size() == 1);
         NodePtr m = g.getNodesByType("Conv").at(0);
         CHECK(static_cast<const ConvOp&>(m->getOperator()).attrs.group == 6);
@@ -73,6 +76,7 @@ TEST_CASE("merge_convolutions: depthwise then depthwise stays depthwise; 1-D cha
         Tensor ref = run(g, x);
         MergeOptions o;
         o.maxMacGrowth = INFINITY;
+        o.objective = MergeObjective::Layers;  // fewest layers: merges that add MACs
         REQUIRE(mergeConvolutions(g, o).merged.size() == 1);
         CHECK(closeExact(run(g, x), ref));
     }
@@ -103,6 +107,7 @@ TEST_CASE("merge_convolutions: padded chain", "[recipes][MergeConvolutions]") {
     Tensor ref = run(g, x);
     MergeOptions o;
     o.maxMacGrowth = INFINITY;
+    o.objective = MergeObjective::Layers;  // fewest layers: merges that add MACs
 
     SECTION("exact mode refuses and says why, graph unchanged") {
         const std::size_t v = g.version();
@@ -167,6 +172,7 @@ TEST_CASE("merge_convolutions: must not fire", "[recipes][MergeConvolutions]") {
         CHECK_THAT(r.skipped[0].reason, Catch::Contains("MAC growth 2x"));
         MergeOptions o;
         o.maxMacGrowth = 2.5;
+        o.objective = MergeObjective::Layers;  // fewest layers: merges that add MACs
         CHECK(mergeConvolutions(g, o).merged.size() == 1);
     }
 }
@@ -234,5 +240,112 @@ TEST_CASE("merge_convolutions: bad input is skipped with a reason or rejected", 
         o.inputDims = {{1, 5, 8, 8}};  // 5 channels, the first conv expects 3
         CHECK_THROWS_WITH(mergeConvolutions(g, o), Catch::Contains("do not fit") && Catch::Contains("'c0'"));
         CHECK(g.version() == v);
+    }
+}
+
+TEST_CASE("merge_convolutions: the objective picks the partition of least cost", "[recipes][MergeConvolutions]") {
+    // 3x3 then 3x3 (no padding): merged 5x5 costs 25·C² MACs per pixel against 18·C² apart.
+    std::mt19937 rng(31);
+    auto build = [&](GraphView& g) { chain(g, 4, {{4, {3, 3}}, {4, {3, 3}}}, rng); };
+    SECTION("macs keeps the pair apart and says what each side costs; layers merges it") {
+        GraphView g;
+        build(g);
+        MergeOptions o;
+        o.maxMacGrowth = INFINITY;
+        MergeResult r = mergeConvolutions(g, o);
+        CHECK(r.merged.empty());
+        REQUIRE(r.skipped.size() == 1);
+        CHECK_THAT(r.skipped[0].reason, Catch::Contains("least-macs partition") && Catch::Contains("apart 288") &&
+                                            Catch::Contains("merged 400"));  // per output pixel: 2·4·4·9 and 4·4·25
+        o.objective = MergeObjective::Layers;
+        REQUIRE(mergeConvolutions(g, o).merged.size() == 1);
+    }
+    SECTION("latency: the fastest partition by the timer, timings cached per shape") {
+        int calls = 0;
+        MergeOptions o;
+        o.maxMacGrowth = INFINITY;
+        o.objective = MergeObjective::Latency;
+        o.timerName = "test-latency-dp";
+        o.inputDims = {{1, 4, 12, 12}};
+        // A fake runtime where a 5x5 kernel is fast: 1 per 3x3 layer, 0.5 for the merged layer.
+        o.timer = [&](GraphView& g, const Shape&) {
+            ++calls;
+            double t = 0;
+            for (const NodePtr& n : g.getNodesByType("Conv"))
+                t += static_cast<const ProducerOp&>(n->producer(1)->getOperator()).value().dim(2) == 5 ? 0.5 : 1.0;
+            return t;
+        };
+        GraphView g;
+        build(g);
+        Tensor x = randomTensor({1, 4, 12, 12}, rng);
+        const Tensor ref = run(g, x);
+        MergeResult r = mergeConvolutions(g, o);
+        REQUIRE(r.merged.size() == 1);
+        CHECK(r.merged[0].costBefore == Approx(2.0));
+        CHECK(r.merged[0].costAfter == Approx(0.5));
+        CHECK(calls == 3);  // each 3x3 layer at its input size, and the 5x5
+        CHECK(closeExact(run(g, x), ref));
+        GraphView g2;
+        build(g2);
+        mergeConvolutions(g2, o);
+        CHECK(calls == 3);  // the same shapes again: cached
+        // and where the merged layer is slower, the pair stays apart, with both costs in the reason
+        o.timerName = "test-latency-dp-slow";
+        o.timer = [&](GraphView& g, const Shape&) {  // 1 per 3x3 layer, 3 for the merged 5x5
+            double t = 0;
+            for (const NodePtr& n : g.getNodesByType("Conv"))
+                t += static_cast<const ProducerOp&>(n->producer(1)->getOperator()).value().dim(2) == 5 ? 3.0 : 1.0;
+            return t;
+        };
+        GraphView g3;
+        build(g3);
+        MergeResult slow = mergeConvolutions(g3, o);
+        CHECK(slow.merged.empty());
+        REQUIRE(slow.skipped.size() == 1);
+        CHECK_THAT(slow.skipped[0].reason, Catch::Contains("least-latency partition") && Catch::Contains("apart 2 s") &&
+                                               Catch::Contains("merged 3 s"));
+    }
+    SECTION("latency without dims, and unknown objectives, are rejected before anything changes") {
+        GraphView g;
+        build(g);
+        const std::size_t v = g.version();
+        MergeOptions o;
+        o.objective = MergeObjective::Latency;
+        CHECK_THROWS_WITH(mergeConvolutions(g, o), Catch::Contains("objective 'latency'") && Catch::Contains("dims"));
+        CHECK(g.version() == v);
+        CHECK_THROWS_WITH(parseMergeObjective("speed"), Catch::Contains("objective 'speed'"));
+        CHECK(parseMergeObjective("latency") == MergeObjective::Latency);
+    }
+}
+
+TEST_CASE("merge_convolutions looks through Identity and Dropout", "[recipes][MergeConvolutions]") {
+    std::mt19937 rng(32);
+    GraphView g;
+    NodePtr x = addInput(g, "x");
+    NodePtr a = addConv(g, out(x), "a", 4, {16, {1, 1}}, rng);
+    NodePtr id = addNode(g, "Identity", "pruned", {out(a)});
+    NodePtr b = addConv(g, out(id), "b", 16, {16, {1, 1}}, rng);
+    NodePtr d = addNode(g, "Dropout", "drop", {out(b)});
+    NodePtr c = addConv(g, out(d), "c", 16, {4, {1, 1}}, rng);
+    g.setOutputs({out(c)});
+    Tensor xin = randomTensor({2, 4, 5, 5}, rng);
+    const Tensor ref = run(g, xin);
+    MergeResult r = mergeConvolutions(g);
+    REQUIRE(r.merged.size() == 1);
+    CHECK(r.merged[0].nodes == std::vector<std::string>{"a", "b", "c"});
+    CHECK(!g.getNode("pruned"));
+    CHECK(!g.getNode("drop"));
+    CHECK(g.getNodes().size() == 4);  // input, merged conv, W, B
+    CHECK(closeExact(run(g, xin), ref));
+
+    SECTION("an Identity whose output is also used elsewhere is not looked through") {
+        GraphView h;
+        NodePtr hx = addInput(h, "x");
+        NodePtr ha = addConv(h, out(hx), "a", 4, {4, {1, 1}}, rng);
+        NodePtr hid = addNode(h, "Identity", "id", {out(ha)});
+        NodePtr hb = addConv(h, out(hid), "b", 4, {4, {1, 1}}, rng);
+        h.setOutputs({out(hb), out(hid)});
+        CHECK(mergeConvolutions(h).merged.empty());
+        CHECK(countType(h, "Conv") == 2);
     }
 }

@@ -21,6 +21,9 @@ struct ConvAttrs {
 };
 
 /// N-d convolution (1-D and 2-D in practice): X [N, C, *S], W [M, C/group, *K], B [M].
+/// B may also be a bias map [M, *S'] (S' the output spatial dims): the
+/// constant output f(0) of a merged chain of convs, added per position
+/// (docs/merging.md). A map fixes the input size: other sizes fail the shape rule.
 class ConvOp : public OperatorWithAttrs<ConvOp, ConvAttrs> {
 public:
     using OperatorWithAttrs::OperatorWithAttrs;

@@ -93,7 +93,8 @@ private:
 
 /// Per-channel epilogue of a FusedOp conv: scale (null when there is no
 /// BatchNorm) and shift (the conv bias, or the BatchNorm-folded shift; null
-/// when neither). Written into `buf` (2·M floats) from the live tensors.
+/// when neither). Written into `buf` (2·M floats) from the live tensors. A
+/// bias map (B of rank > 1) is left out: the kernel adds it per position first.
 void epilogueAffine(const Operator& op, const std::vector<const Tensor*>& in, std::size_t M, float* buf,
                     const float*& scale, const float*& shift);
 

@@ -1,6 +1,6 @@
 #pragma once
 // Convolution helpers of the FIBNLR recipe library (as upstream), with the
-// exact composition geometry of DESIGN section 5.
+// exact composition geometry of docs/merging.md.
 #include <array>
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
 // Geometry and weights of two linear layers applied one after the other,
-// as one layer (DESIGN section 5). Pure maths on tensors: no graph rewiring.
+// as one layer (docs/merging.md). Pure maths on tensors: no graph rewiring.
 #include <string>
 #include <vector>
 
@@ -14,7 +14,7 @@ struct ConvLayer {
     std::size_t inChannels = 0, outChannels = 0, group = 1;
     Shape kernel, strides, dilations, padBegin, padEnd;
     Tensor weight;  ///< [outChannels, inChannels / group, *kernel]
-    Tensor bias;    ///< [outChannels], or empty for no bias
+    Tensor bias;    ///< [outChannels], a bias map [outChannels, *output size], or empty for no bias
 
     std::size_t nbSpatial() const { return kernel.size(); }
     /// (k - 1)·d + 1 on axis `a`.
@@ -48,12 +48,17 @@ GemmLayer readGemm(const Node& gemm);
 /// is kept when both layers have the same group count, else 1 (dense).
 ConvLayer composeGeometry(const ConvLayer& first, const ConvLayer& second);
 /// Merged geometry and weights: W[o, c, a·d2·s1 + i·d1] += Σ_m W2[o, m, a]·W1[m, c, i],
-/// B = b2 + Σ_{m, taps} W2·b1 (accumulated in double).
+/// B = b2 + Σ_{m, taps} W2·b1 (accumulated in double). That bias is right
+/// only where exactnessProblem finds no bias problem; when either layer
+/// carries a bias map the result has no bias: f(0) of the chain
+/// (chainBiasMap, BiasMap.hpp) is the merged bias then.
 ConvLayer composeConvs(const ConvLayer& first, const ConvLayer& second);
 /// Empty when `second` after `first` equals the merged conv on every input;
 /// otherwise why not. Exact iff on every axis where `second` pads, `first`
 /// has extent 1 and `first` has no (or an all-zero) bias: then the values
 /// the merged conv sees in the padded band are exactly the zeros `second` pads with.
+/// With the bias test off (firstHasBias false) this is the test for the
+/// linear part L alone, which is what a merge carrying f(0) as a bias map needs.
 std::string exactnessProblem(const ConvLayer& first, const ConvLayer& second);
 /// The same test from the geometry of `first` and whether its bias has a non-zero value.
 std::string exactnessProblem(const ConvLayer& first, bool firstHasBias, const ConvLayer& second);

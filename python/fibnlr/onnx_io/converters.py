@@ -16,6 +16,8 @@ import math
 import numpy as np
 from onnx import helper
 
+from .bias_map import bias_map_of, export_conv_with_map
+
 # fibnlr type for the ONNX ops whose attributes carry over unchanged (minus the
 # ones listed as ignored, which have no effect at inference).
 RENAMED = {
@@ -168,6 +170,9 @@ def export_node(ctx, node) -> None:
             attrs = {"keepdims": attrs["keepdims"], **({"axes": axes} if axes else {})}
     elif t == "GELU" and ctx.opset < 20:
         ctx.add_gelu_erf_form(name, inputs[0], outputs[0])
+        return
+    if t == "Conv" and bias_map_of(node) is not None:  # a merged conv's f(0): Conv + Add of the map
+        export_conv_with_map(ctx, node, inputs, outputs, attrs)
         return
     if t not in ONNX_OP:
         raise ValueError(f"node '{name}' ({t}) has no ONNX export")

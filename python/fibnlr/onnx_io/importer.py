@@ -9,6 +9,7 @@ import onnx
 from onnx import numpy_helper
 
 from .. import _core
+from .bias_map import fold_bias_maps
 from .converters import CONST_INPUTS, SUPPORTED_OPS, convert_node
 from .external_data import embed_external_data
 from .preprocess import normalize
@@ -101,13 +102,14 @@ def load_onnx(source, input_shapes: dict | None = None, external_data_dir=None) 
     """Loads an ONNX model (path, bytes or ModelProto) into a GraphView.
 
     The model is normalised first (opset upgrade, constant and shape-subgraph
-    folding, GELU fusion, unique node names). Node names are the ONNX node
-    names. ``input_shapes`` (name -> dims) pins input shapes while folding.
+    folding, GELU fusion, unique node names); a Conv followed by Add of a
+    constant of its output shape becomes one Conv with a bias map
+    (bias_map.py). Node names are the ONNX node names. ``input_shapes`` (name -> dims) pins input shapes while folding.
     Weights stored outside the model file (external data) are read from the
     model file's folder, never the working directory; ``external_data_dir``
     names that folder when ``source`` is bytes or a ModelProto.
     """
-    model = normalize(read_model(source, external_data_dir), input_shapes)
+    model = fold_bias_maps(normalize(read_model(source, external_data_dir), input_shapes))
     graph = model.graph
     _check_supported(graph)
     ctx = _Context(model)

@@ -102,6 +102,8 @@ class GraphModule(nn.Module):
                 out = self.nodes[key](*[fetch(r) for r in refs])
             except RuntimeError as e:  # torch's shape errors do not say which node
                 raise RuntimeError(f"node '{name}' ({self.nodes[key]}): {e}") from e
+            except ValueError as e:  # e.g. a merged conv's bias map at another input size
+                raise ValueError(f"node '{name}': {e}") from e
             outs = out if isinstance(out, tuple) else (out,)
             for k in range(nb_outputs):
                 values[(name, k)] = outs[k]

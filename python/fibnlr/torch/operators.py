@@ -53,7 +53,14 @@ def _conv(a):
         padding = win.pad_begin
         if win.pad_begin != win.pad_end:  # torch pads symmetrically: pad explicitly
             x, padding = F.pad(x, _torch_pads(win.pad_begin, win.pad_end)), 0
-        return _CONV[nd](x, w, b, win.strides, padding, win.dilations, a["group"])
+        bias_map = b is not None and b.dim() > 1  # a merged chain's f(0) [M, *S'], added per position
+        y = _CONV[nd](x, w, None if bias_map else b, win.strides, padding, win.dilations, a["group"])
+        if bias_map:
+            if tuple(b.shape) != tuple(y.shape[1:]):
+                raise ValueError(f"Conv bias map {list(b.shape)} was merged for output size "
+                                 f"{'x'.join(map(str, b.shape[1:]))}, but this input gives {list(y.shape[1:])}")
+            y = y + b
+        return y
     return conv
 
 

@@ -188,6 +188,10 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
                 const std::size_t oc = gi * Mg + m;
                 float* dst = y + ((n0 + i) * p.outChannels + oc) * P + oy0 * g.OW;
                 const float* src = direct ? dst : out + m * ldo + i * bp;
+                if (p.biasMap) {  // a merged conv's f(0), per position, before the per-channel affine
+                    mk.binary(0, src, 1, p.biasMap + oc * P + oy0 * g.OW, 1, dst, bp, Activation{});
+                    src = dst;
+                }
                 const float sc = scale ? scale[oc] : 1.f, sh = shift ? shift[oc] : 0.f;
                 if (!stats) {
                     mk.scaleShiftAct(src, dst, bp, sc, sh, act);
@@ -249,6 +253,7 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
                     }
                 }
             }
+            if (p.biasMap) mk.binary(0, yp, 1, p.biasMap + c * P, 1, yp, P, Activation{});
             // Epilogue over the whole plane (still in L1/L2): rows are too short
             // (7 to 112 floats in MobileNets) for the per-call costs of counting.
             if (!stats) {
@@ -280,7 +285,8 @@ void launchConvKernel(const Operator& op, const std::vector<const Tensor*>& in, 
                       ConvKernelFn kernel) {
     Activation act;
     const auto& conv = static_cast<const ConvOp&>(unfuse(op, act));
-    const ConvParams p = convParams(conv, in[0]->dims(), in[1]->dims());
+    ConvParams p = convParams(conv, in[0]->dims(), in[1]->dims());
+    if (in.size() > 2 && in[2] && in[2]->nbDims() > 1) p.biasMap = in[2]->data<float>();  // shape checked at compile
     const float *scale, *shift;
     epilogueAffine(op, in, p.outChannels, scratch(2, 2 * p.outChannels), scale, shift);
     kernel(p, in[0]->data<float>(), in[1]->data<float>(), scale, shift, out[0]->data<float>(), act, epilogueStats(op));

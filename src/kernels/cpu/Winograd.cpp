@@ -235,8 +235,12 @@ bool winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
                     for (std::size_t ty = ty0; ty < ty1; ++ty) {
                         tf.out(Mp + o * Tp + (i * nr + ty - ty0) * tw, Ms, tw, outRows);
                         if (!allFinite(out, m * m * tw)) overflow.store(true, std::memory_order_relaxed);
-                        for (std::size_t k = 0; k < m && m * ty + k < OH; ++k)
+                        for (std::size_t k = 0; k < m && m * ty + k < OH; ++k) {
+                            if (p.biasMap)  // a merged conv's f(0), per position, before the per-channel affine
+                                mk.binary(0, outRows[k], 1, p.biasMap + (o * OH + m * ty + k) * OW, 1, outRows[k], OW,
+                                          Activation{});
                             mk.scaleShiftAct(outRows[k], yo + (m * ty + k) * OW, OW, sc, sh, stats ? Activation{} : act);
+                        }
                     }
                     // Counted over the block's rows at once: single rows are short (4 to 32 floats in ResNets).
                     if (stats) {

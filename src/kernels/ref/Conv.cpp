@@ -18,7 +18,7 @@ void conv_f32_ref(const ConvParams& p, const float* x, const float* w, const flo
             float* yp = y + (n * p.outChannels + m) * outSize;
             for (std::size_t oi = 0; oi < outSize; ++oi) {
                 unravel(oi, p.outDims, o);
-                double acc = b ? b[m] : 0.0;
+                double acc = (b ? b[m] : 0.0) + (p.biasMap ? p.biasMap[m * outSize + oi] : 0.0);
                 for (std::size_t c = 0; c < cpg; ++c) {
                     const float* xp = x + (n * p.inChannels + g * cpg + c) * inSize;
                     const float* wp = w + (m * cpg + c) * kSize;
@@ -58,8 +58,11 @@ ConvParams convParams(const ConvOp& op, const Shape& x, const Shape& w) {
 
 void launchConvRef(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
     const auto& conv = static_cast<const ConvOp&>(op);
-    const ConvParams p = convParams(conv, in[0]->dims(), in[1]->dims());
-    conv_f32_ref(p, in[0]->data<float>(), in[1]->data<float>(), in.size() > 2 && in[2] ? in[2]->data<float>() : nullptr,
+    ConvParams p = convParams(conv, in[0]->dims(), in[1]->dims());
+    const Tensor* b = in.size() > 2 ? in[2] : nullptr;
+    const bool map = b && b->nbDims() > 1;  // a bias map [M, *out] (shape checked at compile)
+    if (map) p.biasMap = b->data<float>();
+    conv_f32_ref(p, in[0]->data<float>(), in[1]->data<float>(), b && !map ? b->data<float>() : nullptr,
                  out[0]->data<float>());
 }
 

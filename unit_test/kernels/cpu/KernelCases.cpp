@@ -106,8 +106,16 @@ std::vector<KernelCase> convCases() {
         cases.push_back({"Conv x" + toString(s.x) + " w" + toString(s.w) + " g" + std::to_string(s.group), op,
                          {rnd(s.x), rnd(s.w, -0.5f, 0.5f, 1), s.bias ? rnd({s.w[0]}, -1.f, 1.f, 2) : Tensor()}});
     }
+    // The same geometries with a bias map B [M, *out] (a merged chain's f(0), added per position): every kernel variant.
+    for (std::size_t i = 0, n = cases.size(); i < n; ++i) {
+        const KernelCase& c = cases[i];
+        const Shape y = c.op->inferShapes({c.inputs[0].dims(), c.inputs[1].dims()}).at(0);
+        cases.push_back({c.label + " bias map", c.op,
+                         {c.inputs[0], c.inputs[1], rnd(Shape(y.begin() + 1, y.end()), -1.f, 1.f, 3 + static_cast<unsigned>(i))}});
+    }
     // 1-D conv.
     cases.push_back({"Conv 1-D", makeOperator("Conv", {{"pads", Ints{1, 1}}}), {rnd({2, 5, 20}), rnd({4, 5, 3}), Tensor()}});
+    cases.push_back({"Conv 1-D bias map", makeOperator("Conv", {{"pads", Ints{1, 1}}}), {rnd({2, 5, 20}), rnd({4, 5, 3}), rnd({4, 20})}});
     return cases;
 }
 

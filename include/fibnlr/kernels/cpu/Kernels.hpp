@@ -33,7 +33,9 @@ void paddedRow(const float* row, std::size_t W, std::size_t pad, float* dst, std
 using ConvKernelFn = void (*)(const ConvParams& p, const float* x, const float* w, const float* scale,
                               const float* shift, float* y, const Activation& act, EpilogueStats* stats);
 /// Unwraps a (Fused)Conv, computes its epilogue scale/shift (bias, folded
-/// BatchNorm) and calls `kernel` on the tensors.
+/// BatchNorm) and calls `kernel` on the tensors. A bias map (B of rank > 1)
+/// goes in ConvParams::biasMap: every kernel adds it per output position in
+/// its epilogue, before scale/shift, while the output block is in cache.
 void launchConvKernel(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
                       ConvKernelFn kernel);
 
