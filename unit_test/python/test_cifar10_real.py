@@ -60,7 +60,8 @@ def keras_cnn_onnx():
 
     x = "input"
     for i in range(6):
-        conv, bn = ("conv2d" if i == 0 else f"conv2d_{i}"), ("batch_normalization" if i == 0 else f"batch_normalization_{i}")
+        suffix = "" if i == 0 else f"_{i}"
+        conv, bn = "conv2d" + suffix, "batch_normalization" + suffix
         kernel = w(conv, "kernel").transpose(3, 2, 0, 1)  # HWIO -> OIHW
         nodes.append(helper.make_node("Conv", [x, const(conv + ".W", kernel), const(conv + ".B", w(conv, "bias"))],
                                       [conv], name=conv, kernel_shape=[3, 3]))
