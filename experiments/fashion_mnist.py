@@ -174,7 +174,7 @@ def format_table(results):
     return "\n".join(lines)
 
 
-def format_text(results, runs):
+def format_text(results, runs, combined_by=None):
     """The table and, above it, the command(s) and settings of the run(s) that measured it."""
     lines = []
     for run in runs:
@@ -183,6 +183,8 @@ def format_text(results, runs):
                      f"fine-tuning images, Adam lr {run['lr']}, {run['test']} test images, max_mac_growth "
                      f"{run['growth'][0]} exact / {run['growth'][1]} approximate): "
                      f"{', '.join(run['models'])}")
+    if combined_by:
+        lines.append(f"- then `{combined_by}`")
     return "Produced by\n\n" + "\n".join(lines) + "\n\n" + format_table(results)
 
 
@@ -233,7 +235,8 @@ def main(argv=None):
                 saved = json.load(f)
             results += [(m, _int_keys(r)) for m, r in saved["results"]]
             runs.append(saved["run"])
-        text = format_text(results, runs)
+        command = "python experiments/fashion_mnist.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        text = format_text(results, runs, combined_by=command)
         print(text)
         if args.readme:
             write_readme(args.readme, text)

@@ -97,7 +97,7 @@ def test_fashion_mnist_script_quick_run_writes_the_table(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{script.START}\nold table\n{script.END}\nrest\n")
     results = script.main(["--data", "demo", "--quick", "--models", "resnet", "--configs", "default",
-                           "--readme", str(readme)])
+                           "--readme", str(readme), "--json", str(tmp_path / "run.json")])
     (model, r), = results
     assert model == "resnet" and r["total"] == 13
     exact, approximate = r["rows"]
@@ -110,3 +110,9 @@ def test_fashion_mnist_script_quick_run_writes_the_table(tmp_path):
     assert text.startswith("intro\n") and text.endswith("rest\n") and "old table" not in text
     table = [line for line in text.splitlines() if line.startswith("| resnet |")]
     assert len(table) == 3 and "python experiments/fashion_mnist.py --data demo --quick" in text
+    # runs saved separately combine into the same table
+    combined = tmp_path / "combined.md"
+    combined.write_text(f"{script.START}\n{script.END}\n")
+    script.main(["--combine", str(tmp_path / "run.json"), "--readme", str(combined)])
+    assert [line for line in combined.read_text().splitlines() if line.startswith("| resnet |")] == table
+    assert "then `python experiments/fashion_mnist.py --combine" in combined.read_text()
