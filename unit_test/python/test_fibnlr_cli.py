@@ -11,7 +11,7 @@ import onnxruntime as ort
 import pytest
 
 import fibnlr
-from fibnlr import cli
+from fibnlr import cli, demo_data
 from fibnlr import recipes as R
 from fibnlr_testlib import zoo_bytes
 
@@ -20,21 +20,46 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD_ENV = {"PYTHONPATH": str(Path(fibnlr.__file__).resolve().parents[1]), "PATH": "/usr/bin:/bin"}
 
 
-def test_demo_writes_a_pruned_model_and_prints_the_table(tmp_path, capsys):
+def _demo_rows(text):
+    return [line for line in text.splitlines() if line.split() and line.split()[-1] in ("yes", "no")]
+
+
+def test_demo_prunes_the_shipped_model_and_reports_real_accuracy(tmp_path, capsys):
     out = tmp_path / "demo.onnx"
     assert cli.main(["prune", "--demo", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    rows = [line for line in text.splitlines() if line.split() and line.split()[-1] in ("yes", "no")]
-    assert len(rows) == 5  # 4 ReLU + 1 LeakyReLU in the demo model
-    assert "dead/channels" in text and f"wrote {out}" in text
+    rows = _demo_rows(text)
+    assert len(rows) == 13  # the shipped ResNet: stem + 2 per basic block x 6 blocks
+    assert "dead/channels" in text and f"wrote {out}" in text and "2000 real test images" in text
     model = onnx.load(str(out))
     onnx.checker.check_model(model)
     n_pruned = sum(row.split()[-1] == "yes" for row in rows)
+    assert n_pruned > 0
     assert sum(n.op_type == "Identity" for n in model.graph.node) == n_pruned
+    # the accuracies it prints are those of the models it wrote, on the shipped test images
+    accuracy = [line for line in text.splitlines() if line.startswith("top-1 on 2000")]
+    assert len(accuracy) == 1
+    printed = [float(w) for w in accuracy[0].replace("%", " ").replace(",", " ").split() if w.count(".") == 1
+               and w.replace(".", "").isdigit()]
+    _, _, test_x, test_y = demo_data.load_subset()
+    x = demo_data.to_input(test_x)
+    sess = ort.InferenceSession(demo_data.model_path("resnet"), providers=["CPUExecutionProvider"])
+    original = 100 * np.mean(sess.run(None, {"input": x})[0].argmax(1) == test_y)
+    sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    pruned = 100 * np.mean(sess.run(None, {"input": x})[0].argmax(1) == test_y)
+    assert printed[0] == pytest.approx(original, abs=0.051) and original > 80  # a trained model on real data
+    assert printed[1] == pytest.approx(pruned, abs=0.051)
+    assert printed[2] == pytest.approx(pruned, abs=0.11)  # exact simplify: the same function (to float rounding)
     # the demo is deterministic: the same model and data give the same decisions
     assert cli.main(["prune", "--demo", "--out", str(tmp_path / "again.onnx")]) == 0
-    again = [line for line in capsys.readouterr().out.splitlines() if line.split() and line.split()[-1] in ("yes", "no")]
-    assert again == rows
+    assert _demo_rows(capsys.readouterr().out) == rows
+
+
+def test_demo_on_mobilenetv2_prepares_its_relu6(tmp_path, capsys):
+    assert cli.main(["prune", "--demo", "--demo-model", "mobilenetv2", "--out", str(tmp_path / "m.onnx")]) == 0
+    rows = _demo_rows(capsys.readouterr().out)
+    clips = sum(n.op_type == "Clip" for n in onnx.load(demo_data.model_path("mobilenetv2")).graph.node)
+    assert clips > 0 and len(rows) == clips
 
 
 def test_prune_model_file_matches_the_python_recipe_and_runs_in_onnxruntime(tmp_path, capsys):
