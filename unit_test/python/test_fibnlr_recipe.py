@@ -1,4 +1,4 @@
-"""FIBNLR recipe semantics from Python (DESIGN section 4): parameters, enums,
+"""FIBNLR recipe semantics from Python: parameters, enums,
 prepare, compute and its stopping rules, NNPR for every normalisation and
 method, prune for every criterion and ablation method, bad input."""
 

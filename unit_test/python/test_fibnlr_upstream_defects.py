@@ -1,4 +1,4 @@
-"""Regression tests, one per upstream defect listed in DESIGN section 4, plus
+"""Regression tests, one per defect of the upstream implementation, plus
 the fixes (dead layer, hooks after compute, rank-2 activity, MinMax edge
 cases are covered in test_fibnlr_recipe.py)."""
 

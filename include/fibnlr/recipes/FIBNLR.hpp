@@ -1,6 +1,6 @@
 #pragma once
 // FIBNLR: measure, select and prune the non-linearities of a CNN
-// (DESIGN section 4). prepare() attaches attributes and measuring hooks,
+// (the upstream recipe's semantics, defects fixed). prepare() attaches attributes and measuring hooks,
 // compute() runs calibration batches and accumulates NPR, computeNNPR()
 // normalises within groups, prune() replaces or removes the selected nodes.
 #include <functional>
