@@ -1,5 +1,7 @@
 #include "Convert.hpp"
 
+#include "fibnlr/data/CheckedMath.hpp"
+
 namespace fibnlr::bindings {
 
 namespace py = pybind11;
@@ -26,6 +28,11 @@ void bindData(py::module_& m) {
         .def_property_readonly("dtype", &Tensor::dataType)
         .def("numpy", &py_convert::toNumpy, "A numpy view sharing this tensor's memory")
         .def("__repr__", [](const Tensor& t) { return "Tensor(" + toString(t.dims()) + ", " + toString(t.dataType()) + ")"; });
+
+    m.def("memory_limit", &memoryLimit,
+          "Bytes no tensor and no compiled memory plan may exceed (compile raises ValueError naming the node)");
+    m.def("set_memory_limit", &setMemoryLimit, py::arg("nbytes"),
+          "Sets the memory limit in bytes (default: half the physical memory)");
 }
 
 } // namespace fibnlr::bindings

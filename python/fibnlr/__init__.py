@@ -33,7 +33,8 @@ def _load_openblas():
 _load_openblas()
 
 from ._core import (DataProvider, Database, GraphView, Node, Operator, Tensor, TensorDatabase, dtype, get_kernels,
-                    get_num_threads, make_operator, operator_types, recipes, set_kernels, set_num_threads, simd_path)
+                    get_num_threads, make_operator, memory_limit, operator_types, recipes, set_kernels,
+                    set_memory_limit, set_num_threads, simd_path)
 from .evaluation import evaluate
 from .finetuning import finetune
 from .merge_report import count_layers, format_simplify_report
@@ -85,10 +86,12 @@ __all__ = [
     "get_num_threads",
     "load_onnx",
     "make_operator",
+    "memory_limit",
     "operator_types",
     "recipes",
     "save_onnx",
     "set_kernels",
+    "set_memory_limit",
     "set_num_threads",
     "simd_path",
     "to_onnx",

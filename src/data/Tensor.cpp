@@ -6,12 +6,12 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "fibnlr/data/CheckedMath.hpp"
+
 namespace fibnlr {
 
 std::size_t numElements(const Shape& dims) {
-    std::size_t n = 1;
-    for (std::size_t d : dims) n *= d;
-    return n;
+    return checkedProduct(dims, "element count");
 }
 
 std::string toString(const Shape& dims) {
@@ -24,7 +24,7 @@ std::string toString(const Shape& dims) {
 }
 
 Tensor::Tensor(Shape dims, DataType type) : mDims(std::move(dims)), mType(type) {
-    mOwner = allocateAligned(nbBytes());
+    mOwner = allocateAligned(checkedTensorBytes(mDims, sizeOf(mType), "Tensor"));
     mData = mOwner.get();
 }
 
@@ -56,9 +56,9 @@ void Tensor::resize(const Shape& dims) {
         mDims = dims;
         return;
     }
-    // Allocate before changing anything: on std::bad_alloc the tensor is unchanged.
+    // Allocate before changing anything: on std::bad_alloc or a size over the limit the tensor is unchanged.
     Shape newDims = dims;
-    std::shared_ptr<void> owner = allocateAligned(numElements(newDims) * sizeOf(mType));
+    std::shared_ptr<void> owner = allocateAligned(checkedTensorBytes(newDims, sizeOf(mType), "Tensor::resize"));
     mDims = std::move(newDims);
     mOwner = std::move(owner);
     mData = mOwner.get();

@@ -12,18 +12,30 @@ namespace {
 bool isProducer(const NodePtr& n) { return n && n->type() == "Producer"; }
 } // namespace
 
+void GraphView::refreshNameIndex() {
+    if (nameIndexFresh()) return;
+    mByNameAt = Node::renameCount();
+    mByNameStale = false;
+    mByName.clear();
+    mNameClash = false;
+    for (const NodePtr& n : mNodes) mNameClash = !mByName.emplace(n->name(), n).second || mNameClash;
+}
+
 void GraphView::addOne(const NodePtr& node) {
     if (contains(node)) return;
+    refreshNameIndex();
     NodePtr same = getNode(node->name());
     if (same)
         throw std::invalid_argument("GraphView '" + mName + "': a node named '" + node->name() +
                                     "' already exists (" + same->type() + "); node names must be unique");
     mIndex[node.get()] = mNextKey++;
     mNodes.push_back(node);
+    mByName.emplace(node->name(), node);
 }
 
 void GraphView::add(const NodePtr& node) {
     if (!node) throw std::invalid_argument("GraphView::add: null node");
+    refreshNameIndex();
     for (std::size_t i = 0; i < node->nbInputs(); ++i) {
         NodePtr p = node->producer(i);
         if (p && !contains(p) && getNode(p->name()))
@@ -42,6 +54,13 @@ void GraphView::removeOne(const NodePtr& node) {
         for (const Port& c : node->outputConsumers(o)) c.node->unlinkInput(c.index);
     mHooks.remove(node.get());
     mIndex.erase(node.get());
+    if (nameIndexFresh()) {
+        auto it = mByName.find(node->name());
+        if (it != mByName.end() && it->second == node) {
+            mByName.erase(it);
+            mByNameStale = mNameClash;  // another node may carry the same name: rebuild before the next use
+        }
+    }
     mNodes.erase(std::find(mNodes.begin(), mNodes.end(), node));
     mInputs.erase(std::remove(mInputs.begin(), mInputs.end(), node), mInputs.end());
     mOutputs.erase(std::remove_if(mOutputs.begin(), mOutputs.end(), [&](const Port& p) { return p.node == node; }),
@@ -94,6 +113,10 @@ std::vector<NodePtr> GraphView::getNodes() const {
 }
 
 NodePtr GraphView::getNode(const std::string& name) const {
+    if (nameIndexFresh()) {
+        auto it = mByName.find(name);
+        return it == mByName.end() ? nullptr : it->second;
+    }
     for (const NodePtr& n : mNodes)
         if (n->name() == name) return n;
     return nullptr;

@@ -1,9 +1,21 @@
 #include "fibnlr/graph/Node.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 
 namespace fibnlr {
+
+namespace {
+std::atomic<std::size_t> gRenames{0};
+} // namespace
+
+void Node::setName(std::string name) {
+    mName = std::move(name);
+    gRenames.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::size_t Node::renameCount() { return gRenames.load(std::memory_order_relaxed); }
 
 Node::Node(OperatorPtr op, std::string name)
     : mName(std::move(name)), mOperator(std::move(op)), mParents(mOperator->nbInputs()),

@@ -1,9 +1,14 @@
 #include "fibnlr/operator/Concat.hpp"
 
 #include "fibnlr/operator/Elementwise.hpp"
+#include "fibnlr/data/CheckedMath.hpp"
 #include "fibnlr/operator/ShapeCheck.hpp"
 
 namespace fibnlr {
+
+namespace {
+constexpr std::int64_t kMaxSplitOutputs = 65536;
+} // namespace
 
 void ConcatOp::setNbInputs(std::size_t n) {
     require(n >= 1, "Concat needs at least one input");
@@ -18,7 +23,7 @@ std::vector<Shape> ConcatOp::inferShapes(const std::vector<Shape>& in) const {
         for (std::size_t d = 0; ok && d < out.size(); ++d) ok = d == axis || in[i][d] == out[d];
         require(ok, "input " + std::to_string(i) + " " + fibnlr::toString(in[i]) + " does not match input 0 " +
                         fibnlr::toString(in[0]) + " outside axis " + std::to_string(axis));
-        out[axis] += in[i][axis];
+        out[axis] = checkedAdd(out[axis], in[i][axis], "Concat axis size");
     }
     return {out};
 }
@@ -34,6 +39,9 @@ void SplitOp::validate() const {
             "split has " + std::to_string(attrs.split.size()) + " sizes for " + std::to_string(attrs.numOutputs) +
                 " outputs");
     for (auto s : attrs.split) require(s >= 0, "split sizes must be >= 0");
+    // One output shape is built per output: a count from a corrupt model must not exhaust memory.
+    require(attrs.numOutputs <= kMaxSplitOutputs, "num_outputs " + std::to_string(attrs.numOutputs) +
+                                                      " is more than " + std::to_string(kMaxSplitOutputs));
 }
 
 std::vector<std::size_t> SplitOp::parts(std::size_t dim) const {
@@ -41,7 +49,8 @@ std::vector<std::size_t> SplitOp::parts(std::size_t dim) const {
     std::vector<std::size_t> out;
     if (!attrs.split.empty()) {
         std::size_t total = 0;
-        for (auto s : attrs.split) out.push_back(static_cast<std::size_t>(s)), total += out.back();
+        for (auto s : attrs.split)
+            out.push_back(static_cast<std::size_t>(s)), total = checkedAdd(total, out.back(), "sum of split sizes");
         require(total == dim, "split sizes add up to " + std::to_string(total) + " but the axis has " +
                                   std::to_string(dim));
         return out;

@@ -42,7 +42,9 @@ std::vector<Shape> ConvOp::inferShapes(const std::vector<Shape>& in) const {
     const auto g = static_cast<std::size_t>(attrs.group);
     require(x[1] % g == 0 && w[0] % g == 0, "group " + std::to_string(g) + " must divide input channels " +
                                                 std::to_string(x[1]) + " and output channels " + std::to_string(w[0]));
-    require(w[1] * g == x[1], "weight W " + fibnlr::toString(w) + " expects " + std::to_string(w[1] * g) +
+    // Compared as w[1] == x[1] / g (g divides x[1]): w[1] * g could wrap around to x[1].
+    require(w[1] == x[1] / g, "weight W " + fibnlr::toString(w) + " expects " + std::to_string(w[1]) + " * " +
+                                  std::to_string(g) +
                                   " input channels, X " + fibnlr::toString(x) + " has " + std::to_string(x[1]));
     if (!attrs.kernelShape.empty()) {
         bool same = attrs.kernelShape.size() == w.size() - 2;

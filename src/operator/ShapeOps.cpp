@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "fibnlr/data/CheckedMath.hpp"
 #include "fibnlr/operator/ShapeCheck.hpp"
 
 namespace fibnlr {
@@ -13,7 +14,8 @@ std::vector<Shape> FlattenOp::inferShapes(const std::vector<Shape>& in) const {
             "axis " + std::to_string(attrs.axis) + " is out of range for input " + fibnlr::toString(x));
     const std::size_t axis = static_cast<std::size_t>(attrs.axis < 0 ? attrs.axis + r : attrs.axis);
     std::size_t outer = 1, inner = 1;
-    for (std::size_t i = 0; i < x.size(); ++i) (i < axis ? outer : inner) *= x[i];
+    for (std::size_t i = 0; i < x.size(); ++i)
+        (i < axis ? outer : inner) = checkedMul(i < axis ? outer : inner, x[i], "Flatten size");
     return {{outer, inner}};
 }
 
@@ -31,11 +33,11 @@ std::vector<Shape> ReshapeOp::inferShapes(const std::vector<Shape>& in) const {
         } else if (s == 0 && !attrs.allowzero) {
             require(i < x.size(), "shape has 0 at position " + std::to_string(i) + " beyond the rank of input " + fibnlr::toString(x));
             out.push_back(x[i]);
-            known *= x[i];
+            known = checkedMul(known, x[i], "Reshape element count");
         } else {
             require(s >= 0, "shape value " + std::to_string(s) + " must be >= -1");
             out.push_back(static_cast<std::size_t>(s));
-            known *= static_cast<std::size_t>(s);
+            known = checkedMul(known, static_cast<std::size_t>(s), "Reshape element count");
         }
     }
     const std::size_t total = numElements(x);

@@ -1,12 +1,17 @@
 #include "fibnlr/operator/Slice.hpp"
 
 #include <algorithm>
+#include <limits>
 
+#include "fibnlr/data/CheckedMath.hpp"
 #include "fibnlr/operator/ShapeCheck.hpp"
 
 namespace fibnlr {
 
 namespace {
+// Dims are converted to int64 to meet signed starts, ends and pads.
+constexpr auto kMaxDim = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+
 const std::vector<InputSpec>& oneData() {
     static const std::vector<InputSpec> specs{{"data", InputCategory::Data}};
     return specs;
@@ -29,7 +34,8 @@ SliceRange SliceOp::resolve(const Shape& x) const {
         const std::size_t a = normalizeAxis(attrs.axes.empty() ? static_cast<std::int64_t>(i) : attrs.axes[i], x.size(), "Slice");
         require(!seen[a], "Slice repeats axis " + std::to_string(a));
         seen[a] = true;
-        const std::int64_t dim = static_cast<std::int64_t>(x[a]);
+        require(x[a] <= kMaxDim, "axis " + std::to_string(a) + " of " + fibnlr::toString(x) + " is too large");
+        const auto dim = static_cast<std::int64_t>(x[a]);
         const std::int64_t step = attrs.steps.empty() ? 1 : attrs.steps[i];
         require(step != 0, "steps must not be 0");
         std::int64_t s = attrs.starts[i], e = attrs.ends[i];
@@ -45,7 +51,10 @@ SliceRange SliceOp::resolve(const Shape& x) const {
             s = e = 0;  // an empty axis stays empty ([0, -1] would be one element)
         }
         // Written so that huge steps cannot overflow.
-        const std::int64_t len = step > 0 ? (e > s ? (e - s - 1) / step + 1 : 0) : (s > e ? (s - e - 1) / -step + 1 : 0);
+        // -step is computed as -(step + 1) + 1 in unsigned: step may be INT64_MIN.
+        const std::uint64_t back = static_cast<std::uint64_t>(-(step + 1)) + 1;
+        const std::int64_t len = step > 0 ? (e > s ? (e - s - 1) / step + 1 : 0)
+                                          : (s > e ? static_cast<std::int64_t>(static_cast<std::uint64_t>(s - e - 1) / back) + 1 : 0);
         r.start[a] = s;
         r.step[a] = step;
         r.outDims[a] = static_cast<std::size_t>(len);
@@ -71,8 +80,11 @@ std::vector<Shape> PadOp::inferShapes(const std::vector<Shape>& in) const {
     for (std::size_t i = 0; i < x.size(); ++i) {
         // Negative pads crop first; positive pads then extend what is left (len).
         const std::int64_t pb = attrs.pads[i], pe = attrs.pads[i + x.size()];
-        const std::int64_t len =
-            static_cast<std::int64_t>(x[i]) + std::min<std::int64_t>(pb, 0) + std::min<std::int64_t>(pe, 0);
+        // Pads are int64s from the model: sums are checked so 2^62-sized pads cannot wrap.
+        require(x[i] <= kMaxDim, "axis " + std::to_string(i) + " of " + fibnlr::toString(x) + " is too large");
+        const auto dim = static_cast<std::int64_t>(x[i]);
+        const std::int64_t len = checkedAdd64(checkedAdd64(dim, std::min<std::int64_t>(pb, 0), "Pad cropped size"),
+                                              std::min<std::int64_t>(pe, 0), "Pad cropped size");
         require(len >= 0, "pads " + std::to_string(pb) + ", " + std::to_string(pe) + " crop axis " + std::to_string(i) +
                               " of " + fibnlr::toString(x) + " below zero");
         for (std::int64_t p : {pb, pe}) {
@@ -82,7 +94,10 @@ std::vector<Shape> PadOp::inferShapes(const std::vector<Shape>& in) const {
             require(p <= 0 || attrs.mode != "edge" || len > 0,
                     "edge pad " + std::to_string(p) + " needs a non-empty axis " + std::to_string(i));
         }
-        out.push_back(static_cast<std::size_t>(static_cast<std::int64_t>(x[i]) + pb + pe));
+        const std::int64_t size = checkedAdd64(checkedAdd64(dim, pb, "Pad output size"), pe, "Pad output size");
+        require(size >= 0, "pads " + std::to_string(pb) + ", " + std::to_string(pe) + " give axis " +
+                               std::to_string(i) + " a negative size");
+        out.push_back(static_cast<std::size_t>(size));
     }
     return {out};
 }

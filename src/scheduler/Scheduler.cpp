@@ -6,6 +6,7 @@
 #include <new>
 
 #include "fibnlr/data/Allocation.hpp"
+#include "fibnlr/data/CheckedMath.hpp"
 #include "fibnlr/kernels/cpu/Micro.hpp"
 #include "fibnlr/scheduler/Cancellation.hpp"
 #include "fibnlr/operator/BatchNorm.hpp"
@@ -28,11 +29,13 @@ void checkOptions(const GraphView& g, const CompileOptions& o) {
     if (o.dims.size() != g.inputs().size())
         throw std::invalid_argument("compile: graph '" + g.name() + "' has " + std::to_string(g.inputs().size()) +
                                     " inputs but dims has " + std::to_string(o.dims.size()) + " shapes");
-    for (std::size_t i = 0; i < o.dims.size(); ++i)
+    for (std::size_t i = 0; i < o.dims.size(); ++i) {
         for (std::size_t d : o.dims[i])
             if (d == 0)
                 throw std::invalid_argument("compile: dims " + toString(o.dims[i]) + " for input '" +
                                             g.inputs()[i]->name() + "' must be positive");
+        checkedTensorBytes(o.dims[i], sizeof(float), "compile: input '" + g.inputs()[i]->name() + "'");
+    }
 }
 } // namespace
 
@@ -95,6 +98,7 @@ void Scheduler::plan() {
             if (values[node.get()][0].empty())
                 throw std::invalid_argument("compile: " + describe(*node) + " holds no tensor");
             shapes[node.get()] = {values[node.get()][0].dims()};
+            checkedTensorBytes(shapes[node.get()][0], sizeof(float), "compile: " + describe(*node));
             continue;
         }
         std::vector<Shape> inShapes;
@@ -124,6 +128,9 @@ void Scheduler::plan() {
             for (const Shape& sh : inShapes) list += (list.empty() ? "" : ", ") + toString(sh);
             throw std::invalid_argument("compile: " + describe(*node) + " with input shapes " + list + ": " + e.what());
         }
+        // Every output gets a buffer: refuse sizes that overflow or exceed the memory limit here,
+        // naming the node, rather than in the allocator.
+        for (const Shape& sh : shapes[node.get()]) checkedTensorBytes(sh, sizeof(float), "compile: " + describe(*node));
         compute.push_back(node);
     }
 
@@ -234,6 +241,14 @@ void Scheduler::plan() {
     const MemoryPlan mp = planMemory(mem);
     std::vector<std::shared_ptr<void>> slots;
     std::size_t planned = 0;
+    std::size_t planBytes = 0;
+    for (std::size_t f : mp.slotFloats)
+        planBytes = checkedAdd(planBytes, checkedMul(std::max<std::size_t>(f, 1), sizeof(float), "memory plan"),
+                               "memory plan");
+    if (planBytes > memoryLimit())
+        throw std::invalid_argument("compile: graph '" + mGraph.name() + "' needs " + std::to_string(planBytes) +
+                                    " bytes of activations, more than the memory limit of " +
+                                    std::to_string(memoryLimit()) + " bytes (fibnlr.set_memory_limit)");
     for (std::size_t f : mp.slotFloats) {
         slots.push_back(allocateAligned(f * sizeof(float)));
         planned += f;

@@ -99,11 +99,22 @@ private:
     friend class GraphSnapshot;
     void addOne(const NodePtr& node);
     void removeOne(const NodePtr& node);
+    /// Rebuilds mByName when a node was renamed since it was built (O(n), once per rename).
+    void refreshNameIndex();
+    bool nameIndexFresh() const { return !mByNameStale && mByNameAt == Node::renameCount(); }
 
     std::string mName;
     std::vector<NodePtr> mNodes;
     std::unordered_map<const Node*, std::size_t> mIndex;  // node -> insertion order key
     std::size_t mNextKey = 0;
+    // name -> first node (insertion order) with that name, so adding a node checks
+    // its name in O(1) and building a graph is linear. Valid while mByNameAt equals
+    // Node::renameCount(); getNode falls back to a scan otherwise (it is const and
+    // must not mutate the index).
+    std::unordered_map<std::string, NodePtr> mByName;
+    std::size_t mByNameAt = 0;
+    bool mByNameStale = false;
+    bool mNameClash = false;  // some name is shared (possible only through renames)
     std::vector<NodePtr> mInputs;
     std::vector<Port> mOutputs;
     std::size_t mVersion = 0;

@@ -28,7 +28,10 @@ public:
     static NodePtr create(OperatorPtr op, std::string name);
 
     const std::string& name() const { return mName; }
-    void setName(std::string name) { mName = std::move(name); }
+    void setName(std::string name);
+    /// Number of setName calls on any node so far: graphs index their nodes by
+    /// name and rebuild that index when this changed.
+    static std::size_t renameCount();
     std::string type() const { return mOperator->type(); }
     Operator& getOperator() const { return *mOperator; }
     const OperatorPtr& getOperatorPtr() const { return mOperator; }

@@ -12,7 +12,7 @@ from .. import _core
 from .bias_map import fold_bias_maps
 from .converters import CONST_INPUTS, SUPPORTED_OPS, convert_node
 from .external_data import embed_external_data
-from .preprocess import normalize
+from .preprocess import DEFAULT_MAX_CONSTANT_BYTES, normalize
 
 # Annotation keys the importer sets and the exporter reads.
 OUTPUT_NAMES = "onnx.output_names"
@@ -56,7 +56,12 @@ class _Context:
 
     def __init__(self, model: onnx.ModelProto):
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
-        self.constants = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+        self.constants = {}
+        for t in model.graph.initializer:
+            try:
+                self.constants[t.name] = numpy_helper.to_array(t)
+            except (ValueError, TypeError) as e:
+                raise ValueError(f"initializer '{t.name}' cannot be read: {e}") from None
         self.ranks = {}
         for vi in list(model.graph.input) + list(model.graph.value_info) + list(model.graph.output):
             if vi.type.tensor_type.HasField("shape"):
@@ -98,7 +103,8 @@ def _as_float32(array, what):
     raise ValueError(f"{what} has dtype {array.dtype}, expected a numeric tensor")
 
 
-def load_onnx(source, input_shapes: dict | None = None, external_data_dir=None) -> _core.GraphView:
+def load_onnx(source, input_shapes: dict | None = None, external_data_dir=None,
+              max_constant_bytes: int = DEFAULT_MAX_CONSTANT_BYTES) -> _core.GraphView:
     """Loads an ONNX model (path, bytes or ModelProto) into a GraphView.
 
     The model is normalised first (opset upgrade, constant and shape-subgraph
@@ -108,8 +114,11 @@ def load_onnx(source, input_shapes: dict | None = None, external_data_dir=None) 
     Weights stored outside the model file (external data) are read from the
     model file's folder, never the working directory; ``external_data_dir``
     names that folder when ``source`` is bytes or a ModelProto.
+    Constant folding refuses (ValueError) to create a tensor larger than
+    ``max_constant_bytes`` (default 256 MiB). A malformed model raises
+    ValueError naming the node and field.
     """
-    model = fold_bias_maps(normalize(read_model(source, external_data_dir), input_shapes))
+    model = fold_bias_maps(normalize(read_model(source, external_data_dir), input_shapes, max_constant_bytes))
     graph = model.graph
     _check_supported(graph)
     ctx = _Context(model)
@@ -138,7 +147,12 @@ def load_onnx(source, input_shapes: dict | None = None, external_data_dir=None) 
                          "and is not an initializer or graph input")
 
     for onode in graph.node:
-        op_type, attrs = convert_node(ctx, onode)
+        try:
+            op_type, attrs = convert_node(ctx, onode)
+        except (KeyError, IndexError, TypeError, OverflowError, AttributeError) as e:
+            # A converter met a field it cannot use (wrong type, missing entry, a float too large for int).
+            raise ValueError(f"node '{onode.name}' ({onode.op_type}): bad attribute or constant input: "
+                             f"{type(e).__name__}: {e}") from None
         skip = CONST_INPUTS.get(onode.op_type, set())
         linked = [(i, name) for i, name in enumerate(onode.input) if name and i not in skip]
         nb_inputs = len(linked) if op_type in ("Sum", "Concat") else 0

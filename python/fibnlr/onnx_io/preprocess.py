@@ -61,9 +61,13 @@ from collections import defaultdict
 
 import numpy as np
 import onnx
+import onnx.checker
+import onnx.defs
 from onnx import helper, numpy_helper, shape_inference, version_converter
 
-__all__ = ["NATIVE_OPSETS", "normalize"]
+from .validate import check_fields
+
+__all__ = ["DEFAULT_MAX_CONSTANT_BYTES", "NATIVE_OPSETS", "normalize"]
 
 NATIVE_OPSETS = range(13, 22)
 _MIN_CONVERTIBLE_OPSET = 6
@@ -72,30 +76,44 @@ _DEFAULT_DOMAINS = ("", "ai.onnx")
 # inference (shape values need it); larger ones are declared as inputs so
 # weights are not copied on every folding pass.
 _MAX_INFERENCE_CONST = 1024
+# Largest value constant folding may create.  A 200-byte ConstantOfShape or
+# Expand can ask for gigabytes; folding refuses instead of materialising it.
+DEFAULT_MAX_CONSTANT_BYTES = 256 << 20
 
 
 def normalize(model: onnx.ModelProto,
-              input_shapes: dict[str, list[int]] | None = None
+              input_shapes: dict[str, list[int]] | None = None,
+              max_constant_bytes: int = DEFAULT_MAX_CONSTANT_BYTES
               ) -> onnx.ModelProto:
     """Return a normalised copy of `model`; `model` itself is not modified.
 
     `input_shapes` maps graph-input names to concrete shapes used for shape
-    inference; dims must be positive ints.  Raises `ValueError` for
-    unsupported opsets or domains, missing tensors, cycles and bad shapes.
+    inference; dims must be positive ints.  Constant folding refuses to
+    create a value of more than `max_constant_bytes` bytes.  Raises
+    `ValueError` for malformed fields, unsupported opsets or domains,
+    missing tensors, cycles, bad shapes and values over that limit.
     """
+    if (not isinstance(max_constant_bytes, numbers.Integral)
+            or isinstance(max_constant_bytes, bool) or max_constant_bytes <= 0):
+        raise ValueError(f"max_constant_bytes must be a positive int, got "
+                         f"{max_constant_bytes!r}")
+    check_fields(model)
     result = onnx.ModelProto()
     result.CopyFrom(model)
     input_shapes = dict(input_shapes or {})
     _name_nodes(result.graph)
     _check_structure(result.graph)
     _check_domains(result.graph)
+    _check_arity(result.graph, _default_opset(result))
     result = _upgrade_opset(result)
     graph = result.graph
+    _check_arity(graph, _default_opset(result))
     _name_nodes(graph)
     _drop_initializer_inputs(graph)
     _check_input_shapes(graph, input_shapes)
-    _constants_to_initializers(graph)
-    specialized = _fold_constants(result, input_shapes)
+    limit = _SizeLimit(int(max_constant_bytes))
+    _constants_to_initializers(graph, limit)
+    specialized = _fold_constants(result, input_shapes, limit)
     _fuse_gelu(graph)
     _remove_dead(graph)
     _prune_value_info(graph)
@@ -290,6 +308,29 @@ def _check_domains(graph):
                          "supported: " + ", ".join(foreign))
 
 
+def _check_arity(graph, opset):
+    """Input and output counts within the op's ONNX schema, so later passes
+    can index them.  Ops ONNX does not define at this opset (Gelu before 20,
+    which fibnlr reads anyway) are left to the importer."""
+    for node in graph.node:
+        try:
+            schema = onnx.defs.get_schema(node.op_type, opset, node.domain)
+        except onnx.defs.SchemaError:
+            continue
+        for field, low, high in (("inputs", schema.min_input,
+                                  schema.max_input),
+                                 ("outputs", schema.min_output,
+                                  schema.max_output)):
+            count = len(getattr(node, field[:-1]))
+            if not low <= count <= high:
+                raise ValueError(
+                    f"node '{node.name}' ({node.op_type}): {count} {field}, "
+                    f"expected {low}..{high} at opset {opset}")
+        if not node.output or not node.output[0]:
+            raise ValueError(f"node '{node.name}' ({node.op_type}): its "
+                             "first output has no name")
+
+
 def _default_opset(model):
     for opset in model.opset_import:
         if opset.domain in _DEFAULT_DOMAINS:
@@ -310,7 +351,9 @@ def _upgrade_opset(model):
     try:
         upgraded = version_converter.convert_version(model,
                                                      NATIVE_OPSETS.start)
-    except version_converter.ConvertError as exc:
+    except (version_converter.ConvertError, shape_inference.InferenceError,
+            onnx.checker.ValidationError, RuntimeError) as exc:
+        # RuntimeError: the converter's own assertions (no adapter for an op).
         raise ValueError(f"cannot upgrade opset {opset} to "
                          f"{NATIVE_OPSETS.start}: {exc}") from exc
     # Dropping initializers from the inputs later needs IR >= 4.
@@ -375,36 +418,75 @@ def _pin_input_shapes(graph, input_shapes, keep_dynamic_batch):
 # Constant nodes
 
 
-def _constants_to_initializers(graph):
+def _constants_to_initializers(graph, limit):
     for node in graph.node:
         if node.op_type == "Constant":
+            if len(node.output) != 1 or not node.output[0]:
+                raise ValueError(f"node '{node.name}' (Constant) must have "
+                                 f"one output, has {list(node.output)}")
+            try:
+                value = _constant_value(node, limit)
+            except (ValueError, TypeError, IndexError, KeyError,
+                    OverflowError) as exc:
+                raise ValueError(f"node '{node.name}' (Constant): bad value "
+                                 f"attribute: {exc}") from None
             graph.initializer.append(
-                numpy_helper.from_array(_constant_value(node), node.output[0]))
+                numpy_helper.from_array(value, node.output[0]))
     _retain(graph.node, lambda node: node.op_type != "Constant")
 
 
-def _constant_value(node):
+_CONSTANT_DTYPES = {"value_float": np.float32, "value_floats": np.float32,
+                    "value_int": np.int64, "value_ints": np.int64,
+                    "value_string": object, "value_strings": object}
+
+
+def _constant_value(node, limit):
+    if len(node.attribute) != 1:
+        raise ValueError(f"expected exactly one attribute, got "
+                         f"{[a.name for a in node.attribute]}")
     attr = node.attribute[0]
     value = helper.get_attribute_value(attr)
     if attr.name == "value":
         return numpy_helper.to_array(value)
     if attr.name == "sparse_value":
-        return _densify(value)
-    dtypes = {"value_float": np.float32, "value_floats": np.float32,
-              "value_int": np.int64, "value_ints": np.int64,
-              "value_string": object, "value_strings": object}
-    return np.array(value, dtype=dtypes[attr.name])
+        return _densify(value, node, limit)
+    if attr.name not in _CONSTANT_DTYPES:
+        raise ValueError(f"unknown attribute '{attr.name}'")
+    return np.array(value, dtype=_CONSTANT_DTYPES[attr.name])
 
 
-def _densify(sparse):
+def _densify(sparse, node, limit):
     values = numpy_helper.to_array(sparse.values)
     indices = numpy_helper.to_array(sparse.indices)
     dims = tuple(sparse.dims)
+    limit.check(node, dims, values.dtype)
     if indices.ndim == 2:  # [NNZ, rank] coordinates rather than flat offsets
         indices = np.ravel_multi_index(tuple(indices.T), dims)
     dense = np.zeros(math.prod(dims), dtype=values.dtype)
     dense[indices] = values
     return dense.reshape(dims)
+
+
+class _SizeLimit:
+    """The bound on values constant folding creates (max_constant_bytes)."""
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+
+    def check(self, node, dims, dtype):
+        """Raise ValueError, naming `node`, if an array of `dims` and `dtype`
+        would be larger than the limit (or has a negative dim)."""
+        dims = [int(d) for d in dims]
+        if any(d < 0 for d in dims):
+            raise ValueError(f"node '{node.name}' ({node.op_type}): shape "
+                             f"{dims} has a negative dimension")
+        nbytes = math.prod(dims) * np.dtype(dtype).itemsize
+        if nbytes > self.max_bytes:
+            raise ValueError(
+                f"node '{node.name}' ({node.op_type}): constant folding would "
+                f"create a tensor of shape {dims} ({nbytes} bytes), more than "
+                f"max_constant_bytes={self.max_bytes}; pass a larger "
+                "max_constant_bytes to load_onnx if this is intended")
 
 
 # --------------------------------------------------------------------------
@@ -583,6 +665,43 @@ _FOLD_OPS = {
 }
 
 
+def _output_size(op, inputs, attrs, num):
+    """(dims, dtype) of the value a fold op would create, for the ops whose
+    output can be much larger than their inputs; (None, None) for the others
+    (their output is no larger than an input).  Checked before evaluating."""
+    if op == "ConstantOfShape":
+        fill = attrs.get("value")
+        dtype = (helper.tensor_dtype_to_np_dtype(fill.data_type)
+                 if fill is not None else np.float32)
+        return _ints(num, inputs[0]), dtype
+    if op == "Expand":
+        shape = _ints(num, inputs[1])
+        if any(d < 0 for d in shape):
+            raise ValueError(f"shape {shape} has a negative dimension")
+        return np.broadcast_shapes(inputs[0].shape, tuple(shape)), \
+            inputs[0].dtype
+    if op == "Range":
+        start, limit, delta = (num(v).item() for v in inputs)
+        if delta == 0:
+            raise ValueError("delta is 0")
+        count = math.ceil((limit - start) / delta)
+        return [max(count, 0)], np.int64
+    if op == "Gather":
+        data, indices = inputs
+        axis = attrs.get("axis", 0)
+        if not -data.ndim <= axis < data.ndim:
+            raise ValueError(f"axis {axis} is out of range for rank "
+                             f"{data.ndim}")
+        axis %= data.ndim
+        return (list(data.shape[:axis]) + list(indices.shape)
+                + list(data.shape[axis + 1:])), data.dtype
+    if op in ("Mul", "Add", "Sub", "Div", "Equal", "Where"):
+        return np.broadcast_shapes(*(v.shape for v in inputs)), np.int64
+    if op == "Concat":
+        return [sum(v.size for v in inputs)], inputs[0].dtype
+    return None, None
+
+
 class _ShapeInfo:
     """Dims of every tensor from ONNX shape inference.
 
@@ -654,7 +773,11 @@ def _infer_dims(model, input_dims):
         else:
             graph.input.append(helper.make_tensor_value_info(
                 tensor.name, tensor.data_type, tensor.dims))
-    inferred = shape_inference.infer_shapes(light, data_prop=True).graph
+    try:
+        inferred = shape_inference.infer_shapes(light, data_prop=True).graph
+    except (shape_inference.InferenceError, RuntimeError) as exc:
+        raise ValueError(f"ONNX shape inference rejects the model: {exc}") \
+            from None
     dims = {}
     for value_info in [*inferred.input, *inferred.value_info,
                        *inferred.output]:
@@ -674,7 +797,8 @@ class _FoldPass:
     falls back to concrete values.
     """
 
-    def __init__(self, model, input_shapes, final, state):
+    def __init__(self, model, input_shapes, final, state, limit):
+        self.limit = limit
         self.model = model
         self.graph = model.graph
         self.input_shapes = input_shapes
@@ -750,11 +874,20 @@ class _FoldPass:
             else:
                 inputs = [self._constant(n) if n else None
                           for n in node.input]
-                value = _FOLD_OPS[node.op_type](inputs, _attributes(node),
-                                                self._numeric)
+                attrs = _attributes(node)
+                dims, dtype = _output_size(node.op_type, inputs, attrs,
+                                           self._numeric)
+                if dims is not None:
+                    self.limit.check(node, dims, dtype)
+                value = _FOLD_OPS[node.op_type](inputs, attrs, self._numeric)
         except _Unfoldable:
             return
-        except (ValueError, IndexError) as exc:
+        except (ValueError, IndexError, TypeError, KeyError, OverflowError,
+                ZeroDivisionError, AttributeError, RuntimeError) as exc:
+            # Malformed operands reach numpy as None, wrong ranks (numpy
+            # raises RuntimeError beyond 32 dims) or out-of-range values.
+            if str(exc).startswith(f"node '{node.name}'"):
+                raise
             raise ValueError(f"node '{node.name}' ({node.op_type}): cannot "
                              f"evaluate its constant inputs: {exc}") from exc
         self.values[node.output[0]] = _as_value(value)
@@ -839,13 +972,13 @@ def _copies_dim(value, position, data_dims):
             and data_dims[position] == value.symbol)
 
 
-def _fold_constants(model, input_shapes):
+def _fold_constants(model, input_shapes, limit):
     """Fold until stable; return whether the batch size got baked in."""
     state = _FoldState()
     final = False
     while True:
         _remove_dead(model.graph)
-        fold_pass = _FoldPass(model, input_shapes, final, state)
+        fold_pass = _FoldPass(model, input_shapes, final, state, limit)
         changed = fold_pass.run()
         if final and not changed:
             fold_pass.check_no_symbolic_shape_left()
