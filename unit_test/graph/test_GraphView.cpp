@@ -145,3 +145,37 @@ TEST_CASE("remove unlinks a node and its exclusive producers", "[graph][GraphVie
     REQUIRE(r.relu->getParent(0) == nullptr);
     REQUIRE(r.x->getChildren() == std::vector<NodePtr>{r.add});
 }
+
+TEST_CASE("GraphView finds nodes by name after renames and removals", "[graph][GraphView]") {
+    // The name index must follow Node::setName (which the graph does not see) and removals.
+    Residual r;
+    r.relu->setName("act");
+    REQUIRE(r.g.getNode("act") == r.relu);
+    REQUIRE(r.g.getNode("relu") == nullptr);
+    REQUIRE_THROWS_WITH(r.g.add(Node::create(makeOperator("ReLU"), "act")), Catch::Contains("'act' already exists"));
+    auto fresh = Node::create(makeOperator("ReLU"), "relu");  // the old name is free again
+    r.g.add(fresh);
+    REQUIRE(r.g.getNode("relu") == fresh);
+    // Two nodes renamed to one name: lookups give the first added; removing it exposes the other.
+    r.add->setName("twin");
+    fresh->setName("twin");
+    r.g.add(Node::create(makeOperator("ReLU"), "other"));  // rebuilds the index, which now has a clash
+    REQUIRE(r.g.getNode("twin") == r.add);
+    r.g.remove(r.add);
+    REQUIRE(r.g.getNode("twin") == fresh);
+    r.g.remove(fresh);
+    REQUIRE(r.g.getNode("twin") == nullptr);
+    REQUIRE(r.g.uniqueName("conv") == "conv_1");
+}
+
+TEST_CASE("GraphView builds a long chain and looks every node up", "[graph][GraphView]") {
+    // 20k nodes: a quadratic name check would make this test crawl (timed in benchmarks/).
+    GraphView g("chain");
+    NodePtr prev = addInput(g, "x");
+    const std::size_t n = 20000;
+    for (std::size_t i = 0; i < n; ++i) prev = addNode(g, "ReLU", "r" + std::to_string(i), {out(prev)});
+    g.setOutputs({out(prev)});
+    REQUIRE(g.size() == n + 1);
+    for (std::size_t i = 0; i < n; i += 997) REQUIRE(g.getNode("r" + std::to_string(i))->name() == "r" + std::to_string(i));
+    REQUIRE(g.getNodes().back() == prev);
+}

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "fibnlr/operator/Concat.hpp"
 #include "fibnlr/operator/OperatorList.hpp"
@@ -60,4 +61,21 @@ TEST_CASE("SplitOp: bad attributes", "[operator][Concat]") {
     op.attrs.numOutputs = 2;
     op.attrs.axis = 2;
     REQUIRE_THROWS_AS(op.inferShapes({{4, 4}}), std::invalid_argument);
+}
+
+TEST_CASE("ConcatOp and SplitOp: sums that wrap are refused", "[operator][Concat]") {
+    const std::size_t p63 = std::size_t(1) << 63;
+    ConcatOp op(2);
+    op.attrs.axis = 0;
+    REQUIRE_THROWS_WITH(op.inferShapes({{p63}, {p63}}), Catch::Contains("overflows"));
+    SplitOp split;
+    split.attrs.axis = 0;
+    split.attrs.numOutputs = 3;
+    // 3 (2^63 - 1) = 2^64 + 2^63 - 3 wraps.
+    const std::int64_t big = std::numeric_limits<std::int64_t>::max();
+    split.attrs.split = {big, big, big};
+    REQUIRE_THROWS_WITH(split.inferShapes({{1}}), Catch::Contains("overflows"));
+    SplitOp many;
+    many.attrs.numOutputs = std::int64_t(1) << 62;
+    REQUIRE_THROWS_WITH(many.inferShapes({{0}}), Catch::Contains("num_outputs"));
 }

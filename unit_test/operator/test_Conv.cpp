@@ -102,3 +102,11 @@ TEST_CASE("ConvOp: attributes round-trip and input specs", "[operator][Conv]") {
     CHECK(op.inputSpecs()[2].category == InputCategory::OptionalParam);
     REQUIRE_THROWS_WITH(op.setAttribute("group", 2.5f), Catch::Contains("group"));
 }
+
+TEST_CASE("ConvOp: a channel product that wraps does not match", "[operator][Conv]") {
+    // w[1] * group = (2^62 + 1) * 4 wraps to 4 = x[1]: compared as w[1] == x[1] / group instead.
+    ConvOp op = conv({}, {}, {}, 4);
+    const std::size_t p62 = std::size_t(1) << 62;
+    REQUIRE_THROWS_WITH(convShape(op, {1, 4, 8, 8}, {4, p62 + 1, 1, 1}), Catch::Contains("input channels"));
+    CHECK(convShape(op, {1, 4, 8, 8}, {4, 1, 1, 1}) == Shape{1, 4, 8, 8});
+}

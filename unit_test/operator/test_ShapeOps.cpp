@@ -73,3 +73,17 @@ TEST_CASE("SqueezeOp / UnsqueezeOp", "[operator][ShapeOps]") {
     un.attrs.axes = {4};
     REQUIRE_THROWS_AS(shapeOf(un, {13, 5}), std::invalid_argument);
 }
+
+TEST_CASE("ReshapeOp and FlattenOp: element counts that wrap are refused", "[operator][ShapeOps]") {
+    ReshapeOp op;
+    // (2^62 + 192) * 4 = 2^64 + 768: without checks, accepted as a view of 768 elements.
+    op.attrs.shape = {(std::int64_t(1) << 62) + 192, 4};
+    REQUIRE_THROWS_WITH(shapeOf(op, {1, 3, 16, 16}), Catch::Contains("overflows"));
+    op.attrs.shape = {std::int64_t(1) << 32, std::int64_t(1) << 32, -1};
+    REQUIRE_THROWS_WITH(shapeOf(op, {1, 3, 16, 16}), Catch::Contains("overflows"));
+    op.attrs.shape = {3, 256};
+    CHECK(shapeOf(op, {1, 3, 16, 16}) == Shape{3, 256});
+    FlattenOp flat;
+    const std::size_t p32 = std::size_t(1) << 32;
+    REQUIRE_THROWS_WITH(shapeOf(flat, {1, p32, p32}), Catch::Contains("overflows"));
+}

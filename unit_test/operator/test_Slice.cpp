@@ -68,3 +68,14 @@ TEST_CASE("PadOp: bad attributes", "[operator][Slice]") {
     REQUIRE_THROWS_WITH(pad({1, 0}, "edge").inferShapes({{0}}), Catch::Contains("edge pad 1"));
     REQUIRE_THROWS_WITH(makeOperator("Pad", {{"mode", std::string("wrap")}}), Catch::Contains("mode 'wrap'"));
 }
+
+TEST_CASE("PadOp and SliceOp: int64 extremes neither wrap nor overflow", "[operator][Slice]") {
+    const std::int64_t p62 = std::int64_t(1) << 62;
+    // 2 + 2^62 + 2^62 fits int64 but 2 + 2 * (2^63 - 1) does not.
+    CHECK(pad({p62, p62}).inferShapes({{2}}).at(0) == Shape{std::size_t(2) + 2 * static_cast<std::size_t>(p62)});
+    REQUIRE_THROWS_WITH(pad({kMax, kMax}).inferShapes({{2}}), Catch::Contains("overflows"));
+    REQUIRE_THROWS_WITH(pad({kMin, 0}).inferShapes({{2}}), Catch::Contains("crop axis 0"));
+    REQUIRE_THROWS_WITH(pad({0, 0}).inferShapes({{std::size_t(1) << 63}}), Catch::Contains("too large"));
+    // step = INT64_MIN: -step is not representable; the length is still exact.
+    CHECK(slice({kMax}, {kMin}, {0}, {kMin}).inferShapes({{13}}).at(0) == Shape{1});
+}

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "fibnlr/operator/Window.hpp"
 
@@ -53,4 +54,21 @@ TEST_CASE("resolveWindow / validateWindowAttrs: errors", "[operator][Window]") {
     CHECK_NOTHROW(validateWindowAttrs(0, {}, {2, 2}, {1, 1, 1, 1}, {1, 1}, "NOTSET"));
     REQUIRE_THROWS_AS(validateWindowAttrs(0, {}, {2, 2}, {1, 1}, {}, "NOTSET"), std::invalid_argument);
     REQUIRE_THROWS_WITH(validateWindowAttrs(0, {}, {}, {}, {-1}, "NOTSET"), Catch::Contains("dilations [-1]"));
+}
+
+TEST_CASE("resolveWindow: sizes near 2^63 are refused, not wrapped", "[operator][Window]") {
+    const std::int64_t big = std::numeric_limits<std::int64_t>::max(), p62 = std::int64_t(1) << 62;
+    // (k - 1) * d = 2^62 * 4 wraps to 0: an extent of 1 that a kernel would loop 2^62 times over.
+    REQUIRE_THROWS_WITH(resolveWindow({8}, {p62 + 1}, {}, {}, {4}, "NOTSET"), Catch::Contains("overflows"));
+    // in + pads = 16 + 2 (2^63 - 1) wraps to 14.
+    REQUIRE_THROWS_WITH(resolveWindow({16}, {3}, {}, {big, big}, {}, "NOTSET"), Catch::Contains("padded size overflows"));
+    // SAME padding with a huge stride: (out - 1) * s stays exact.
+    CHECK(resolveWindow({7}, {3}, {big}, {}, {}, "SAME_UPPER").outDims == Shape{1});
+    // ceil mode with a huge stride.
+    CHECK(resolveWindow({7}, {3}, {big}, {}, {}, "NOTSET", true).outDims == Shape{1});
+    // No overflow, but the padded plane is larger than any tensor may be.
+    REQUIRE_THROWS_WITH(resolveWindow({8, 8}, {1, 1}, {}, {p62, 0, 0, 0}, {}, "NOTSET"),
+                        Catch::Contains("padded spatial size"));
+    // Large but sane pads still resolve.
+    CHECK(resolveWindow({8}, {3}, {}, {1000, 1000}, {}, "NOTSET").outDims == Shape{2006});
 }

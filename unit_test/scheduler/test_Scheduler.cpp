@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "fibnlr/data/CheckedMath.hpp"
 #include "fibnlr/graph/Builder.hpp"
 #include "fibnlr/operator/OperatorList.hpp"
 #include "fibnlr/operator/Producer.hpp"
@@ -92,4 +93,31 @@ TEST_CASE("input hooks see each node's input and can be removed by key", "[sched
     n.g.hooks().removeAll("test");
     forward(n.g, {ones({2, 3, 4, 4})});
     REQUIRE(seen.size() == 1);
+}
+
+TEST_CASE("compile refuses sizes that overflow or exceed the memory limit, naming the input or node", "[scheduler]") {
+    Net n;
+    const std::size_t p62 = std::size_t(1) << 62, p32 = std::size_t(1) << 32;
+    REQUIRE_THROWS_WITH(compile(n.g, CompileOptions{"cpu", DataType::Float32, {{p62, 3, 32, 32}}}),
+                        Catch::Contains("input 'x'") && Catch::Contains("more than 2^64"));
+    // 2^32 * 2^32 wraps to 0: it must not pass as an empty tensor.
+    REQUIRE_THROWS_WITH(compile(n.g, CompileOptions{"cpu", DataType::Float32, {{p32, p32, 1, 1}}}),
+                        Catch::Contains("input 'x'"));
+    // A node whose output exceeds the memory limit although its input fits: named with its size.
+    GraphView g("cat");
+    NodePtr x = addInput(g, "x");
+    NodePtr cat = addNode(g, "Concat", "cat", {out(x), out(x)}, {}, {{"axis", std::int64_t(1)}});
+    g.setOutputs({out(cat)});
+    const std::size_t saved = memoryLimit();
+    setMemoryLimit(10000);
+    CHECK_NOTHROW(compile(g, CompileOptions{"cpu", DataType::Float32, {{1, 1, 30, 40}}}));  // 4800 -> 9600 bytes
+    REQUIRE_THROWS_WITH(compile(g, CompileOptions{"cpu", DataType::Float32, {{1, 1, 40, 40}}}),  // 6400 -> 12800
+                        Catch::Contains("'cat'") && Catch::Contains("[1, 2, 40, 40] needs 12800 bytes") &&
+                            Catch::Contains("memory limit of 10000"));
+    // Each tensor fits, but cat (6400 bytes) and cat2 (9600 bytes) are alive together.
+    NodePtr cat2 = addNode(g, "Concat", "cat2", {out(cat), out(x)}, {}, {{"axis", std::int64_t(1)}});
+    g.setOutputs({out(cat2)});
+    REQUIRE_THROWS_WITH(compile(g, CompileOptions{"cpu", DataType::Float32, {{1, 1, 20, 40}}}),
+                        Catch::Contains("16000 bytes of activations") && Catch::Contains("memory limit of 10000"));
+    setMemoryLimit(saved);
 }

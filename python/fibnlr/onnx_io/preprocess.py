@@ -126,6 +126,8 @@ def normalize(model: onnx.ModelProto,
 
 
 def _subgraphs(node):
+    if not node.attribute:
+        return
     for attr in node.attribute:
         if attr.type == onnx.AttributeProto.GRAPH:
             yield attr.g
@@ -313,9 +315,8 @@ def _check_arity(graph, opset):
     can index them.  Ops ONNX does not define at this opset (Gelu before 20,
     which fibnlr reads anyway) are left to the importer."""
     for node in graph.node:
-        try:
-            schema = onnx.defs.get_schema(node.op_type, opset, node.domain)
-        except onnx.defs.SchemaError:
+        schema = _schema(node.op_type, opset, node.domain)
+        if schema is None:
             continue
         for field, low, high in (("inputs", schema.min_input,
                                   schema.max_input),
@@ -329,6 +330,14 @@ def _check_arity(graph, opset):
         if not node.output or not node.output[0]:
             raise ValueError(f"node '{node.name}' ({node.op_type}): its "
                              "first output has no name")
+
+
+@functools.lru_cache(maxsize=None)
+def _schema(op_type, opset, domain):
+    try:
+        return onnx.defs.get_schema(op_type, opset, domain)
+    except onnx.defs.SchemaError:
+        return None
 
 
 def _default_opset(model):
