@@ -130,7 +130,14 @@ void Scheduler::plan() {
         }
         // Every output gets a buffer: refuse sizes that overflow or exceed the memory limit here,
         // naming the node, rather than in the allocator.
-        for (const Shape& sh : shapes[node.get()]) checkedTensorBytes(sh, sizeof(float), "compile: " + describe(*node));
+        for (const Shape& sh : shapes[node.get()]) {
+            checkedTensorBytes(sh, sizeof(float), "compile: " + describe(*node));
+            // Kernels divide by dims (rows = size / width, ...); an empty tensor would divide by zero.
+            // Like an empty graph input, it is refused.
+            if (std::find(sh.begin(), sh.end(), std::size_t(0)) != sh.end())
+                throw std::invalid_argument("compile: " + describe(*node) + " produces the empty tensor " +
+                                            toString(sh) + "; fibnlr does not run tensors with a 0 dimension");
+        }
         compute.push_back(node);
     }
 

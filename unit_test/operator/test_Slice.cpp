@@ -71,8 +71,9 @@ TEST_CASE("PadOp: bad attributes", "[operator][Slice]") {
 
 TEST_CASE("PadOp and SliceOp: int64 extremes neither wrap nor overflow", "[operator][Slice]") {
     const std::int64_t p62 = std::int64_t(1) << 62;
-    // 2 + 2^62 + 2^62 fits int64 but 2 + 2 * (2^63 - 1) does not.
-    CHECK(pad({p62, p62}).inferShapes({{2}}).at(0) == Shape{std::size_t(2) + 2 * static_cast<std::size_t>(p62)});
+    // 2 + 2^62 + (2^62 - 3) = 2^63 - 1 fits int64 exactly; one more overflows.
+    CHECK(pad({p62, p62 - 3}).inferShapes({{2}}).at(0) == Shape{static_cast<std::size_t>(kMax)});
+    REQUIRE_THROWS_WITH(pad({p62, p62 - 2}).inferShapes({{2}}), Catch::Contains("overflows"));
     REQUIRE_THROWS_WITH(pad({kMax, kMax}).inferShapes({{2}}), Catch::Contains("overflows"));
     REQUIRE_THROWS_WITH(pad({kMin, 0}).inferShapes({{2}}), Catch::Contains("crop axis 0"));
     REQUIRE_THROWS_WITH(pad({0, 0}).inferShapes({{std::size_t(1) << 63}}), Catch::Contains("too large"));

@@ -131,6 +131,13 @@ def relu_without_input():
     return _model([helper.make_node("Relu", [], ["y"], name="the_relu")], [], [1, 4])
 
 
+def empty_slice_then_add():
+    # Found by fuzzing: an empty tensor reached the Add kernel, which divided by zero (SIGFPE).
+    return _model([helper.make_node("Slice", ["x", "starts", "ends"], ["s"], name="the_slice"),
+                   helper.make_node("Add", ["s", "s"], ["y"], name="add")],
+                  [_i("starts", [2]), _i("ends", [8])], [1, 4, 6, 6])
+
+
 # name -> (model builder, compile dims, substrings the ValueError must contain)
 CASES = {
     "pad_near_2_62": (pad_near_2_62, [[1, 1, 2, 2]], ["the_pad", "overflows"]),
@@ -148,6 +155,7 @@ CASES = {
     "attribute_without_type": (attribute_without_type, [[1, 4]], ["the_leaky", "'alpha'", "no type"]),
     "constant_without_value": (constant_without_value, [[1, 4]], ["the_constant"]),
     "relu_without_input": (relu_without_input, [[1, 4]], ["the_relu", "0 inputs"]),
+    "empty_slice_then_add": (empty_slice_then_add, [[1, 4, 6, 6]], ["the_slice", "empty tensor [0, 4, 6, 6]"]),
 }
 
 CHILD = textwrap.dedent("""

@@ -121,3 +121,16 @@ TEST_CASE("compile refuses sizes that overflow or exceed the memory limit, namin
                         Catch::Contains("16000 bytes of activations") && Catch::Contains("memory limit of 10000"));
     setMemoryLimit(saved);
 }
+
+TEST_CASE("compile refuses a node that produces an empty tensor", "[scheduler]") {
+    // Slice [2, 8) of a batch of 1 is empty; an Add on it divided by zero in the kernel (SIGFPE).
+    GraphView g("empty");
+    NodePtr x = addInput(g, "x");
+    NodePtr s = addNode(g, "Slice", "slice", {out(x)}, {},
+                        {{"starts", std::vector<std::int64_t>{2}}, {"ends", std::vector<std::int64_t>{8}}});
+    NodePtr add = addNode(g, "Add", "add", {out(s), out(s)});
+    g.setOutputs({out(add)});
+    REQUIRE_THROWS_WITH(compile(g, CompileOptions{"cpu", DataType::Float32, {{1, 4, 6, 6}}}),
+                        Catch::Contains("'slice'") && Catch::Contains("empty tensor [0, 4, 6, 6]"));
+    CHECK_NOTHROW(compile(g, CompileOptions{"cpu", DataType::Float32, {{3, 4, 6, 6}}}));
+}
