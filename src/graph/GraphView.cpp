@@ -54,12 +54,11 @@ void GraphView::removeOne(const NodePtr& node) {
         for (const Port& c : node->outputConsumers(o)) c.node->unlinkInput(c.index);
     mHooks.remove(node.get());
     mIndex.erase(node.get());
-    if (nameIndexFresh()) {
-        auto it = mByName.find(node->name());
-        if (it != mByName.end() && it->second == node) {
-            mByName.erase(it);
-            mByNameStale = mNameClash;  // another node may carry the same name: rebuild before the next use
-        }
+    if (!nameIndexFresh()) {
+        mByName.clear();  // rebuilt before its next use; holds no removed node meanwhile
+    } else if (auto it = mByName.find(node->name()); it != mByName.end() && it->second == node) {
+        mByName.erase(it);
+        mByNameStale = mNameClash;  // another node may carry the same name: rebuild before the next use
     }
     mNodes.erase(std::find(mNodes.begin(), mNodes.end(), node));
     mInputs.erase(std::remove(mInputs.begin(), mInputs.end(), node), mInputs.end());
