@@ -5,6 +5,7 @@ import io
 import math
 import pathlib
 import sys
+import types
 import warnings
 
 import numpy as np
@@ -18,14 +19,19 @@ from onnx import TensorProto, helper, numpy_helper
 
 def _load_preprocess():
     # Loaded by path so the test needs neither the compiled fibnlr core
-    # (imported by fibnlr/__init__.py) nor an installed package.
-    path = (pathlib.Path(__file__).resolve().parents[2] / "python" / "fibnlr"
-            / "onnx_io" / "preprocess.py")
-    spec = importlib.util.spec_from_file_location("fibnlr_onnx_preprocess",
-                                                  path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    # (imported by fibnlr/__init__.py) nor an installed package.  A stand-in
+    # parent package lets preprocess.py import its sibling validate.py.
+    folder = (pathlib.Path(__file__).resolve().parents[2] / "python" / "fibnlr"
+              / "onnx_io")
+    package = types.ModuleType("fibnlr_onnx_io")
+    package.__path__ = [str(folder)]
+    sys.modules[package.__name__] = package
+    for name in ("validate", "preprocess"):
+        spec = importlib.util.spec_from_file_location(
+            f"{package.__name__}.{name}", folder / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
     return module
 
 
