@@ -21,6 +21,21 @@ Node::Node(OperatorPtr op, std::string name)
     : mName(std::move(name)), mOperator(std::move(op)), mParents(mOperator->nbInputs()),
       mChildren(mOperator->nbOutputs()) {}
 
+Node::~Node() {
+    std::vector<NodePtr> pending;
+    for (Port& p : mParents)
+        if (p.node) pending.push_back(std::move(p.node));
+    while (!pending.empty()) {
+        NodePtr n = std::move(pending.back());
+        pending.pop_back();
+        // Sole owner: n dies at the end of this iteration, so take its parents first
+        // (its own destructor then finds none and does not recurse).
+        if (n.use_count() == 1)
+            for (Port& p : n->mParents)
+                if (p.node) pending.push_back(std::move(p.node));
+    }
+}
+
 NodePtr Node::create(OperatorPtr op, std::string name) {
     if (!op) throw std::invalid_argument("Node::create: node '" + name + "' has no operator");
     return NodePtr(new Node(std::move(op), std::move(name)));

@@ -26,6 +26,10 @@ struct Port {
 class Node : public std::enable_shared_from_this<Node> {
 public:
     static NodePtr create(OperatorPtr op, std::string name);
+    /// Releases the parents iteratively: each node holds its parents, so dropping the
+    /// last reference to the end of a long chain would otherwise recurse once per node
+    /// and overflow the stack.
+    ~Node();
 
     const std::string& name() const { return mName; }
     void setName(std::string name);
