@@ -55,8 +55,10 @@ SimplifyResult simplify(GraphView& graph, const SimplifyOptions& options) {
     if (mo.objective == MergeObjective::Latency && mo.inputDims.empty())
         throw std::invalid_argument("objective 'latency' times each candidate at the input dims: give dims or compile "
                                     "graph '" + graph.name() + "' first");
-    if (options.foldBatchNorm) r.batchNormFolds = foldBatchNorm(graph);
+    // Identity first: a pruned activation between a conv and its BatchNorm
+    // (conv -> ReLU -> BN) would otherwise keep the BatchNorm unfolded.
     if (options.removeIdentity) r.removedIdentities = removeIdentity(graph);
+    if (options.foldBatchNorm) r.batchNormFolds = foldBatchNorm(graph);
     for (std::size_t round = 0; round < options.maxRounds; ++round) {
         MergeResult m = mergeConvolutions(graph, mo);
         r.merged.insert(r.merged.end(), m.merged.begin(), m.merged.end());

@@ -86,6 +86,26 @@ TEST_CASE("simplify: a kept activation keeps the skip and both convs", "[recipes
     CHECK(closeExact(run(g, x), ref));
 }
 
+TEST_CASE("simplify folds a BatchNorm that a pruned activation separated from its conv", "[recipes][Simplify]") {
+    // conv -> ReLU -> BN (Keras order) with the ReLU pruned to Identity: the
+    // BatchNorm only becomes foldable once the Identity is gone.
+    std::mt19937 rng(54);
+    GraphView g;
+    NodePtr x = addInput(g, "x");
+    NodePtr c = addConv(g, out(x), "c", 3, {4, {3, 3}}, rng);
+    NodePtr id = addNode(g, "Identity", "relu_pruned", {out(c)});
+    NodePtr bn = addBN(g, out(id), "bn", 4, rng);
+    NodePtr r = addNode(g, "ReLU", "relu2", {out(bn)});
+    g.setOutputs({out(r)});
+    Tensor xin = randomTensor({2, 3, 7, 7}, rng);
+    Tensor ref = run(g, xin);
+    SimplifyResult res = simplify(g);
+    CHECK(res.removedIdentities == std::vector<std::string>{"relu_pruned"});
+    CHECK(res.batchNormFolds.size() == 1);
+    CHECK(countType(g, "BatchNormalization") == 0);
+    CHECK(closeExact(run(g, xin), ref));
+}
+
 TEST_CASE("simplify rejects invalid options before changing anything", "[recipes][Simplify]") {
     std::mt19937 rng(53);
     GraphView g;
