@@ -59,6 +59,8 @@ void GraphSnapshot::restore() noexcept {
     const std::size_t version = std::max(mVersion, mGraph.mVersion) + 1;
     std::swap(mGraph.mNodes, mNodes);
     std::swap(mGraph.mIndex, mIndex);
+    mGraph.mByName.clear();  // names of the restored node set: rebuilt before its next use
+    mGraph.mByNameStale = true;
     mGraph.mNextKey = std::max(mGraph.mNextKey, mNextKey);
     std::swap(mGraph.mInputs, mInputs);
     std::swap(mGraph.mOutputs, mOutputs);

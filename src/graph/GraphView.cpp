@@ -18,7 +18,7 @@ void GraphView::refreshNameIndex() {
     mByNameStale = false;
     mByName.clear();
     mNameClash = false;
-    for (const NodePtr& n : mNodes) mNameClash = !mByName.emplace(n->name(), n).second || mNameClash;
+    for (const NodePtr& n : mNodes) mNameClash = !mByName.emplace(n->name(), n.get()).second || mNameClash;
 }
 
 void GraphView::addOne(const NodePtr& node) {
@@ -30,7 +30,7 @@ void GraphView::addOne(const NodePtr& node) {
                                     "' already exists (" + same->type() + "); node names must be unique");
     mIndex[node.get()] = mNextKey++;
     mNodes.push_back(node);
-    mByName.emplace(node->name(), node);
+    mByName.emplace(node->name(), node.get());
 }
 
 void GraphView::add(const NodePtr& node) {
@@ -56,7 +56,7 @@ void GraphView::removeOne(const NodePtr& node) {
     mIndex.erase(node.get());
     if (!nameIndexFresh()) {
         mByName.clear();  // rebuilt before its next use; holds no removed node meanwhile
-    } else if (auto it = mByName.find(node->name()); it != mByName.end() && it->second == node) {
+    } else if (auto it = mByName.find(node->name()); it != mByName.end() && it->second == node.get()) {
         mByName.erase(it);
         mByNameStale = mNameClash;  // another node may carry the same name: rebuild before the next use
     }
@@ -114,7 +114,7 @@ std::vector<NodePtr> GraphView::getNodes() const {
 NodePtr GraphView::getNode(const std::string& name) const {
     if (nameIndexFresh()) {
         auto it = mByName.find(name);
-        return it == mByName.end() ? nullptr : it->second;
+        return it == mByName.end() ? nullptr : it->second->shared_from_this();
     }
     for (const NodePtr& n : mNodes)
         if (n->name() == name) return n;

@@ -40,3 +40,18 @@ TEST_CASE("GraphSnapshot::restore undoes structural, annotation, attribute and p
     const Tensor after = forward(r.g, {x})[0];
     CHECK(after.toVector<float>() == before.toVector<float>());
 }
+
+TEST_CASE("GraphSnapshot::restore leaves the name index matching the restored nodes", "[graph][snapshot]") {
+    ResidualGraph r;
+    GraphSnapshot snap(r.g);
+    // No rename: the graph's name index stays in use across the rewrite.
+    r.g.replace({r.relu1}, {Node::create(std::make_shared<IdentityOp>(), "relu1")});
+    r.g.add(Node::create(std::make_shared<IdentityOp>(), "added_then_undone"));
+    snap.restore();
+
+    CHECK(r.g.getNode("relu1") == r.relu1);
+    CHECK(r.g.getNode("added_then_undone") == nullptr);
+    // The names the undone rewrite used are free again, the restored ones are taken.
+    CHECK_NOTHROW(r.g.add(Node::create(std::make_shared<IdentityOp>(), "added_then_undone")));
+    CHECK_THROWS_AS(r.g.add(Node::create(std::make_shared<IdentityOp>(), "relu2")), std::invalid_argument);
+}

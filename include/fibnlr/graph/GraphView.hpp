@@ -110,8 +110,10 @@ private:
     // name -> first node (insertion order) with that name, so adding a node checks
     // its name in O(1) and building a graph is linear. Valid while mByNameAt equals
     // Node::renameCount(); getNode falls back to a scan otherwise (it is const and
-    // must not mutate the index).
-    std::unordered_map<std::string, NodePtr> mByName;
+    // must not mutate the index). Plain pointers: mNodes owns the nodes, and an
+    // owning index would hide from the garbage collector's ownership count
+    // (python_bindings/AnnotationGc.cpp) that only the graph holds them.
+    std::unordered_map<std::string, Node*> mByName;
     std::size_t mByNameAt = 0;
     bool mByNameStale = false;
     bool mNameClash = false;  // some name is shared (possible only through renames)
