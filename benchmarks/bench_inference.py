@@ -90,7 +90,7 @@ def run_measuring(proto, x, threads, reps):
     g.compile(dims=[list(x.shape)])
     g.forward(x)
     params = fibnlr.fibnlr_Parameters(convergence_threshold=0.0, max_iteration=reps,
-                                      node_types=["ReLU", "LeakyReLU", "GELU", "Clip"])
+                                      node_types=["ReLU", "ReLU6", "LeakyReLU", "GELU"])
     R.fibnlr_prepare(g, params)
     forward_t, compute_t = float("inf"), float("inf")
     for _ in range(3):  # alternate, keep the best of each: same machine state for both

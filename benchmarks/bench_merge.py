@@ -5,7 +5,7 @@ backend and on onnxruntime in the same run, with MACs and layer counts.
 
 Models come from the test zoo (unit_test/python/models, built in code,
 randomised BatchNorm). "pruned" runs the FIBNLR recipe (3 random calibration
-batches of 8, Identity method, --threshold on NNPR, ReLU6 = Clip measured on
+batches of 8, Identity method, --threshold on NNPR, ReLU6 measured on
 MobileNetV2); "merged" runs fibnlr.recipes.simplify on the pruned model. The
 deviation column is max |y - y_pruned| / max |y_pruned|, the next one max |y - y_pruned|.
 

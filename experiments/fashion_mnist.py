@@ -46,7 +46,7 @@ from fibnlr import recipes as R
 HERE = os.path.dirname(os.path.abspath(__file__))
 START, END = "<!-- fashion-mnist-table:start -->", "<!-- fashion-mnist-table:end -->"
 DIMS = [1, 1, 28, 28]
-NODE_TYPES = ["ReLU", "Clip"]  # ReLU6 is exported as Clip(0, 6)
+NODE_TYPES = ["ReLU", "ReLU6"]  # a Clip(0, 6) imports as ReLU6
 
 
 def _params(**fields):

@@ -1,4 +1,5 @@
 #include "Convert.hpp"
+#include "fibnlr/operator/Activation.hpp"
 #include "fibnlr/operator/OperatorList.hpp"
 #include "fibnlr/operator/Producer.hpp"
 
@@ -69,6 +70,8 @@ void bindOperator(py::module_& m) {
         .def("__repr__", &Operator::toString);
 
     m.def("operator_types", &operatorTypes, "Every operator type the core knows");
+    m.def("activation_types", &activationTypes,
+          "The element-wise activation types (operator/Activation.hpp), in list order; FIBNLR can measure each");
     m.def(
         "make_operator",
         [](const std::string& type, const py::dict& attrs, std::size_t nbInputs) {

@@ -214,8 +214,9 @@ void bindRecipes(py::module_& core) {
 
     using P = FIBNLRParameters;
     py::class_<P>(m, "fibnlr_Parameters",
-                  "FIBNLR parameters (defaults as upstream). node_types: the operator types prepare selects "
-                  "(assign a new list, e.g. p.node_types = p.node_types + ['Clip']; in-place list methods act on a copy).")
+                  "FIBNLR parameters (defaults as upstream, except node_types: every rectifier-like activation). "
+                  "node_types: the operator types prepare selects, in any case ('Relu' is 'ReLU') "
+                  "(assign a new list, e.g. p.node_types = p.node_types + ['Tanh']; in-place list methods act on a copy).")
         .def(py::init([](Method method, NormalizationMethod normalization, GroupMethod group,
                          AblationCriteria criteria, AblationMethod ablation, double threshold, std::int64_t xLeast,
                          std::int64_t maxIteration, double convergence,
@@ -251,7 +252,7 @@ void bindRecipes(py::module_& core) {
         .def_readwrite("max_iteration", &P::maxIteration, "Batches at most; 0 = no limit")
         .def_readwrite("convergence_threshold", &P::convergenceThreshold)
         .def_readwrite("group_assignments", &P::groupAssignments, "node name -> group id (GroupMethod.MANUAL)")
-        .def_readwrite("node_types", &P::nodeTypes, "Operator types prepare selects (default ReLU, LeakyReLU, GELU)")
+        .def_readwrite("node_types", &P::nodeTypes, "Operator types prepare selects (default ReLU, ReLU6, LeakyReLU, ELU, SELU, CELU, GELU, SiLU, Mish, Softplus)")
         .def_static("paper", &P::paper,
                     "Loose, Average, Manual, criteria NONE, Identity (as upstream). With criteria NONE nothing is "
                     "selected, so on its own it prunes nothing: set ablation_criteria (and group_assignments).")

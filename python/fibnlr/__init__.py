@@ -34,7 +34,7 @@ _load_openblas()
 
 from ._core import (DataProvider, Database, GraphView, Node, Operator, Tensor, TensorDatabase, dtype, get_kernels,
                     get_num_threads, make_operator, memory_limit, operator_types, recipes, set_kernels,
-                    set_memory_limit, set_num_threads, simd_path)
+                    set_memory_limit, activation_types, set_num_threads, simd_path)
 from .evaluation import evaluate
 from .finetuning import finetune
 from .merge_report import count_layers, format_simplify_report
@@ -88,6 +88,7 @@ __all__ = [
     "make_operator",
     "memory_limit",
     "operator_types",
+    "activation_types",
     "recipes",
     "save_onnx",
     "set_kernels",

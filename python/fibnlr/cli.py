@@ -11,14 +11,16 @@ DATA.npz holds the calibration inputs: the array named ``x`` or ``input``, or
 else the first array, shaped [N, *model input dims] (float; converted to
 float32). PARAMS.json sets recipe parameters by their Python names, enums by
 member name, e.g. ``{"method": "LOOSE", "normalization": "AVERAGE",
-"ablation_threshold": 0.3, "node_types": ["ReLU", "Clip"]}``.
+"ablation_threshold": 0.3, "node_types": ["ReLU", "ReLU6"]}``. The default
+``node_types`` is every rectifier-like activation (a ``Clip`` to [0, 6] is
+imported as ``ReLU6``).
 
 ``--demo`` runs on real data shipped in the package (``fibnlr.demo_data``):
-a small ResNet (or, with ``--demo-model mobilenetv2``, a MobileNetV2 whose
-ReLU6 are Clip nodes) trained on Fashion-MNIST, 640 of its training images
+a small ResNet (or, with ``--demo-model mobilenetv2``, a MobileNetV2 with
+ReLU6) trained on Fashion-MNIST, 640 of its training images
 for calibration, and prints the top-1 accuracy on 2,000 real test images
 before pruning, after pruning, and after an exact ``simplify`` (no download,
-no extra install). The demo also prepares Clip (ReLU6) nodes.
+no extra install).
 """
 import argparse
 import json
@@ -142,8 +144,6 @@ def cmd_prune(args):
         with open(args.params) as f:
             values = json.load(f)
         params = parameters_from_dict(values)
-    if args.demo and "node_types" not in values:
-        params.node_types = list(params.node_types) + ["Clip"]  # MobileNetV2's ReLU6
     if x.ndim < 2 or len(x) == 0:
         raise ValueError(f"calibration data has shape {x.shape}, expected [N, *input dims] with N >= 1")
     if args.batch_size < 1:

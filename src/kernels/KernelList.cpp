@@ -1,25 +1,19 @@
 #include "fibnlr/kernels/Kernel.hpp"
 #include "fibnlr/kernels/cpu/Kernels.hpp"
 #include "fibnlr/kernels/ref/Launchers.hpp"
+#include "fibnlr/operator/Activation.hpp"
+
+#include <cctype>
 
 namespace fibnlr {
 
 const std::vector<KernelEntry>& kernelList() {
-    static const std::vector<KernelEntry> list{
+    static const std::vector<KernelEntry> list = [] {
+        std::vector<KernelEntry> l{
         {"Conv", "ref", launchConvRef},
         {"Gemm", "ref", launchGemmRef},
         {"MatMul", "ref", launchMatMulRef},
         {"BatchNormalization", "ref", launchBatchNormRef},
-        {"ReLU", "ref", launchUnaryRef},
-        {"LeakyReLU", "ref", launchUnaryRef},
-        {"GELU", "ref", launchUnaryRef},
-        {"Clip", "ref", launchUnaryRef},
-        {"Sigmoid", "ref", launchUnaryRef},
-        {"HardSigmoid", "ref", launchUnaryRef},
-        {"HardSwish", "ref", launchUnaryRef},
-        {"Tanh", "ref", launchUnaryRef},
-        {"Identity", "ref", launchUnaryRef},
-        {"Dropout", "ref", launchUnaryRef},
         {"Add", "ref", launchBinaryRef},
         {"Sub", "ref", launchBinaryRef},
         {"Mul", "ref", launchBinaryRef},
@@ -66,14 +60,6 @@ const std::vector<KernelEntry>& kernelList() {
         {"MatMul", "cpu", launchMatMulCpu, "matmul_f32_sgemm"},
         {"BatchNormalization", "cpu", launchBatchNormCpu, "batchnorm_f32_affine"},
         {"FusedBatchNormalization", "cpu", launchBatchNormCpu, "batchnorm_f32_affine_act"},
-        {"ReLU", "cpu", launchUnaryCpu, "relu_f32_simd"},
-        {"LeakyReLU", "cpu", launchUnaryCpu, "leakyrelu_f32_simd"},
-        {"GELU", "cpu", launchUnaryCpu, "gelu_f32_simd"},
-        {"Clip", "cpu", launchUnaryCpu, "clip_f32_simd"},
-        {"Sigmoid", "cpu", launchUnaryCpu, "sigmoid_f32_simd"},
-        {"HardSigmoid", "cpu", launchUnaryCpu, "hardsigmoid_f32_simd"},
-        {"HardSwish", "cpu", launchUnaryCpu, "hardswish_f32_simd"},
-        {"Tanh", "cpu", launchUnaryCpu, "tanh_f32_simd"},
         {"Add", "cpu", launchBinaryCpu, "add_f32_bcast"},
         {"Sub", "cpu", launchBinaryCpu, "sub_f32_bcast"},
         {"Mul", "cpu", launchBinaryCpu, "mul_f32_bcast"},
@@ -89,7 +75,19 @@ const std::vector<KernelEntry>& kernelList() {
         {"GlobalAveragePool", "cpu", launchGlobalAveragePoolCpu, "globalavgpool_f32_simd"},
         {"Concat", "cpu", launchConcatCpu, "concat_f32_memcpy"},
         {"Softmax", "cpu", launchSoftmaxCpu, "softmax_f32_lastaxis", supportsSoftmaxLastAxis},
-    };
+        };
+        // Every activation of the list (operator/Activation.hpp): the ref formula, and the
+        // fast one of the SIMD tables ("relu_f32_simd", ...). Identity and Dropout copy
+        // (the scheduler runs them in place, which costs nothing).
+        for (const std::string& type : activationTypes()) {
+            l.push_back({type, "ref", launchUnaryRef});
+            if (type == "Identity" || type == "Dropout") continue;
+            std::string name;
+            for (char c : type) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            l.push_back({type, "cpu", launchUnaryCpu, name + "_f32_simd"});
+        }
+        return l;
+    }();
     return list;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -18,7 +19,26 @@ namespace {
 constexpr const char* kMeasuringKey = "fibnlr.measuring";
 
 bool isSelectedType(const Node& n, const FIBNLRParameters& p) {
-    return std::find(p.nodeTypes.begin(), p.nodeTypes.end(), n.type()) != p.nodeTypes.end();
+    return std::any_of(p.nodeTypes.begin(), p.nodeTypes.end(), [&](const std::string& t) { return sameNodeType(t, n.type()); });
+}
+
+/// Why nothing is prepared, for a user who may never have called prepare:
+/// the activation types the graph holds (with counts) and whether node_types selects them.
+std::string nothingPreparedHint(const GraphView& graph, const FIBNLRParameters& p) {
+    std::map<std::string, std::size_t> held;
+    Activation act;
+    for (const NodePtr& n : graph.getNodes())
+        if (activationOf(n->getOperator(), act) && act.kind != ActKind::None) ++held[n->type()];
+    if (held.empty()) return "; the graph holds no non-linearity that FIBNLR can measure";
+    std::string types, missing;
+    for (const auto& [t, count] : held) {
+        types += (types.empty() ? "" : ", ") + t + " (" + std::to_string(count) + ")";
+        const bool selected = std::any_of(p.nodeTypes.begin(), p.nodeTypes.end(), [&](const std::string& s) { return sameNodeType(s, t); });
+        if (!selected) missing += (missing.empty() ? "'" : ", '") + t + "'";
+    }
+    std::string hint = "; call fibnlr_prepare first. The graph's non-linearities are " + types;
+    if (!missing.empty()) hint += "; add " + missing + " to node_types to measure them";
+    return hint;
 }
 
 /// The measuring hook: counts the node's input when compute has switched measuring on.
@@ -208,8 +228,8 @@ std::vector<double> fibnlrCompute(GraphView& graph, const BatchSource& source, c
         throw std::invalid_argument("fibnlr_compute: graph '" + graph.name() + "' is not compiled; call compile first");
     const std::vector<NodePtr> nodes = fibnlrPreparedNodes(graph);
     if (nodes.empty())
-        throw std::invalid_argument("fibnlr_compute: no node of graph '" + graph.name() +
-                                    "' is prepared; call fibnlr_prepare first");
+        throw std::invalid_argument("fibnlr_compute: no node of graph '" + graph.name() + "' is prepared" +
+                                    nothingPreparedHint(graph, params));
     std::vector<Snapshot> saved;
     for (const NodePtr& n : nodes) {
         if (!has<ActivityTracker>(*n)) add<ActivityTracker>(*n);

@@ -1,5 +1,10 @@
 #include "fibnlr/recipes/FIBNLRParameters.hpp"
 
+#include "fibnlr/operator/Activation.hpp"
+#include "fibnlr/operator/OperatorList.hpp"
+
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -105,6 +110,20 @@ void FIBNLRParameters::validate() const {
                                     ", expected >= 0 (0 = no limit)");
     if (nodeTypes.empty())
         throw std::invalid_argument("FIBNLR parameters: node_types is empty, expected at least one operator type");
+    for (const std::string& t : nodeTypes) {
+        const auto& known = operatorTypes();
+        if (std::any_of(known.begin(), known.end(), [&](const std::string& k) { return sameNodeType(k, t); })) continue;
+        std::string acts;
+        for (const std::string& a : activationTypes()) acts += (acts.empty() ? "" : ", ") + a;
+        throw std::invalid_argument("FIBNLR parameters: node_types holds '" + t +
+                                    "', which is no operator type; expected one of the activations " + acts);
+    }
+}
+
+bool sameNodeType(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
 }
 
 std::string FIBNLRParameters::repr() const {

@@ -62,14 +62,19 @@ struct Proto {
 
 
 const char* const kEpilogueProducers[] = {"Conv", "Gemm", "BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum"};
-const char* const kInPlaceTypes[] = {"ReLU", "LeakyReLU", "GELU", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
-                                     "Identity", "Dropout", "BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum"};
+// Ops whose output may overwrite their first input, besides every activation (operator/Activation.hpp).
+const char* const kInPlaceTypes[] = {"BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum"};
 const char* const kViewTypes[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze"};
 
 template <std::size_t N> bool oneOf(const std::string& t, const char* const (&list)[N]) {
     for (const char* s : list)
         if (t == s) return true;
     return false;
+}
+
+bool runsInPlace(const Node& n) {
+    Activation act;
+    return oneOf(n.type(), kInPlaceTypes) || activationOf(n.getOperator(), act);
 }
 
 } // namespace
@@ -190,7 +195,7 @@ void Scheduler::plan() {
         if (fuse && (oneOf(node->type(), kEpilogueProducers))) {
             NodePtr a = soleConsumer(cur);
             Activation act;
-            if (a && oneOf(a->type(), kInPlaceTypes) && a->nbInputs() == 1 && activationOf(a->getOperator(), act) &&
+            if (a && a->nbInputs() == 1 && activationOf(a->getOperator(), act) &&
                 act.kind != ActKind::None) {
                 pr.op = std::make_shared<FusedOp>(node->getOperatorPtr(), act, withBn, bnEps);
                 pr.chain.push_back(a);
@@ -231,7 +236,7 @@ void Scheduler::plan() {
     for (std::size_t k = 0; k < protos.size(); ++k) {
         const Proto& pr = protos[k];
         const std::string t = pr.chain.front()->type();
-        const bool view = oneOf(t, kViewTypes), inPlace = oneOf(t, kInPlaceTypes);
+        const bool view = oneOf(t, kViewTypes), inPlace = runsInPlace(*pr.chain.front());
         if (!view && !inPlace) continue;
         const std::size_t out = firstValue.at(pr.chain.back().get());
         const std::size_t candidates = view || t == "Sum" || t == "BatchNormalization" || pr.inputs.size() == 1 ? 1 : 2;

@@ -42,6 +42,16 @@ TEST_CASE("every cpu kernel has a ref kernel and test cases", "[kernels]") {
     }
 }
 
+TEST_CASE("every op type with a cpu kernel is checked against ref in exactly one test area", "[kernels]") {
+    for (const KernelEntry& k : kernelList()) {
+        if (k.backend != "cpu") continue;
+        int areas = 0;
+        for (const auto& [area, types] : test::cpuTestAreas()) areas += static_cast<int>(std::count(types.begin(), types.end(), k.opType));
+        INFO(k.opType << " / " << k.name);
+        CHECK(areas == 1);
+    }
+}
+
 TEST_CASE("selectKernel picks the first supporting variant, then falls back to ref", "[kernels]") {
     OperatorPtr dw = makeOperator("Conv", {{"group", std::int64_t(8)}});
     const KernelEntry* k = selectKernel(*dw, {{1, 8, 5, 5}, {8, 1, 3, 3}, {}}, "cpu");

@@ -7,8 +7,7 @@
 using namespace fibnlr;
 
 TEST_CASE("Unary operators keep the input shape", "[operator][Activation]") {
-    for (const char* type : {"ReLU", "LeakyReLU", "GELU", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Identity",
-                             "Dropout"}) {
+    for (const std::string& type : activationTypes()) {
         INFO(type);
         const OperatorPtr op = makeOperator(type);
         CHECK(op->type() == type);
@@ -28,6 +27,11 @@ TEST_CASE("Unary operators: attribute defaults and checks", "[operator][Activati
     REQUIRE_THROWS_WITH(makeOperator("Clip", {{"min", 6.f}, {"max", 0.f}}), Catch::Contains("min 6"));
     REQUIRE_THROWS_WITH(makeOperator("Dropout", {{"ratio", 1.f}}), Catch::Contains("ratio 1"));
     REQUIRE_THROWS_AS(makeOperator("HardSigmoid", {{"beta", INFINITY}}), std::invalid_argument);
+    REQUIRE_THROWS_WITH(makeOperator("CELU", {{"alpha", 0.f}}), Catch::Contains("alpha 0"));
+    REQUIRE_THROWS_WITH(makeOperator("ELU", {{"alpha", INFINITY}}), Catch::Contains("alpha inf"));
+    REQUIRE_THROWS_WITH(makeOperator("SELU", {{"gamma", NAN}}), Catch::Contains("gamma"));
+    CHECK(SELUOp().attrs.alpha == Approx(1.6732632));
+    CHECK(SELUOp().attrs.gamma == Approx(1.0507010));
     // validate() runs in setAttribute (which then keeps the old value) and in inferShapes
     ClipOp clip;
     clip.setAttribute("min", std::int64_t{3});
@@ -47,4 +51,21 @@ TEST_CASE("Unary operators: attributes round-trip", "[operator][Activation]") {
     CHECK(b.toString() == "Clip(min=0, max=6)");
     CHECK_FALSE(ReLUOp().hasAttribute("alpha"));
     CHECK(ReLUOp().attributes().empty());
+}
+
+TEST_CASE("Every activation says what it computes, and other operators are not activations", "[operator][Activation]") {
+    Activation act;
+    for (const std::string& type : activationTypes()) {
+        INFO(type);
+        REQUIRE(activationOf(*makeOperator(type), act));
+        CHECK(toString(act).rfind(toString(act.kind), 0) == 0);
+    }
+    REQUIRE(activationOf(*makeOperator("ReLU6"), act));
+    CHECK((act.kind == ActKind::Clip && act.a == 0.f && act.b == 6.f));
+    REQUIRE(activationOf(*makeOperator("GELU", {{"approximate", std::string("tanh")}}), act));
+    CHECK(act.kind == ActKind::GELUTanh);
+    REQUIRE(activationOf(*makeOperator("Dropout"), act));
+    CHECK(act.kind == ActKind::None);
+    CHECK_FALSE(activationOf(*makeOperator("Add"), act));
+    CHECK_FALSE(activationOf(*makeOperator("Conv"), act));
 }

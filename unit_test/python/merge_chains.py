@@ -77,7 +77,7 @@ def chain_fits(spatial, specs):
 
 
 # The activation types FIBNLR measures per zoo model (MobileNetV2's ReLU6 is Clip).
-PRUNE_TYPES = {"mobilenet_v2": ["Clip"], "resnet18_cifar": ["ReLU"]}
+PRUNE_TYPES = {"mobilenet_v2": ["ReLU6"], "resnet18_cifar": ["ReLU"]}
 
 
 def prune_with_fibnlr(g, input_shape, types, threshold=0.25, batches=3, batch=8, seed=0):

@@ -58,7 +58,8 @@ def test_parameter_defaults_presets_and_repr():
     assert p.ablation_method == R.AblationMethod.IDENTITY
     assert p.ablation_threshold == 0.25 and p.ablation_x_least == 1
     assert p.max_iteration == 100 and p.convergence_threshold == 1e-5
-    assert p.group_assignments == {} and p.node_types == ["ReLU", "LeakyReLU", "GELU"]
+    assert p.group_assignments == {} and p.node_types == ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU",
+                                                           "GELU", "SiLU", "Mish", "Softplus"]
     n = fibnlr.fibnlr_Parameters.none()
     assert (n.method, n.normalization, n.group, n.ablation_criteria, n.ablation_method) == (
         R.Method.STRICT, R.NormalizationMethod.NONE, R.GroupMethod.NONE, R.AblationCriteria.NONE,
@@ -135,9 +136,9 @@ def test_prepare_selects_default_types_and_node_types_is_configurable():
 
 def test_clip_relu6_and_hardswish_models_can_be_selected():
     g = zoo_graph("mobilenet_v2", 2)
-    assert R.fibnlr_prepare(g) == set()  # ReLU6 is Clip: not selected by default
-    clips = R.fibnlr_prepare(g, params(node_types=["Clip"]))
-    assert clips and all(n.type() == "Clip" for n in clips)
+    relu6 = R.fibnlr_prepare(g)  # a Clip(0, 6) imports as ReLU6, selected by default
+    assert len(relu6) == 35 and all(n.type() == "ReLU6" for n in relu6)
+    assert R.fibnlr_prepare(g, params(node_types=["Clip"])) == set()  # no other clip in it
     h = zoo_graph("mobilenet_v3_small", 2, opset=17)
     hs = R.fibnlr_prepare(h, params(node_types=["HardSwish"]))
     assert hs and all(n.type() == "HardSwish" for n in hs)

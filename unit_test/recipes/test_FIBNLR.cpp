@@ -77,6 +77,21 @@ TEST_CASE("prepare selects ReLU, LeakyReLU and GELU by default and attaches attr
     CHECK(d.g.hooks().count(kFIBNLRHookKey) == 1);
     CHECK_FALSE(has<NPR>(*d.gelu));  // no longer prepared
     CHECK(has<Group>(*d.gelu));      // but keeps its group
+    FIBNLRParameters onnxSpelling;
+    onnxSpelling.nodeTypes = {"Relu", "LeakyRelu"};
+    CHECK(fibnlrPrepare(d.g, onnxSpelling) == std::set<NodePtr>{d.relu, d.leaky});
+}
+
+TEST_CASE("compute with nothing prepared names the graph's non-linearities and the node_types that select them",
+          "[recipes][fibnlr]") {
+    DirectGraph d;
+    compile(d.g, {"cpu", DataType::Float32, {{2, 3, 4, 4}}});
+    FIBNLRParameters onlyTanh;
+    onlyTanh.nodeTypes = {"Tanh"};
+    CHECK(fibnlrPrepare(d.g, onlyTanh).empty());
+    CHECK_THROWS_WITH(fibnlrCompute(d.g, fromList(batchesOf(1, {2, 3, 4, 4}, 3)), onlyTanh),
+                      Catch::Contains("no node of graph") && Catch::Contains("Clip (1)") &&
+                          Catch::Contains("ReLU (1)") && Catch::Contains("add 'Clip', 'GELU', 'LeakyReLU', 'ReLU' to node_types"));
 }
 
 TEST_CASE("compute accumulates NPR over batches exactly (partial last batch included)", "[recipes][fibnlr]") {

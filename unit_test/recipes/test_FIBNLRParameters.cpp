@@ -18,7 +18,8 @@ TEST_CASE("parameter validation and preset values", "[recipes][parameters]") {
     CHECK(p.maxIteration == 100);
     CHECK(p.convergenceThreshold == 1e-5);
     CHECK(p.groupAssignments.empty());
-    CHECK(p.nodeTypes == std::vector<std::string>{"ReLU", "LeakyReLU", "GELU"});
+    CHECK(p.nodeTypes == std::vector<std::string>{"ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU",
+                                                  "Mish", "Softplus"});
     const auto none = FIBNLRParameters::none();
     CHECK((none.method == Method::Strict && none.normalization == NormalizationMethod::None &&
            none.group == GroupMethod::None && none.ablationCriteria == AblationCriteria::None &&
@@ -28,7 +29,7 @@ TEST_CASE("parameter validation and preset values", "[recipes][parameters]") {
            paper.group == GroupMethod::Manual && paper.ablationCriteria == AblationCriteria::None &&
            paper.ablationMethod == AblationMethod::Identity));
     CHECK(p.repr().find("method=STRICT") != std::string::npos);
-    CHECK(p.repr().find("node_types=['ReLU', 'LeakyReLU', 'GELU']") != std::string::npos);
+    CHECK(p.repr().find("node_types=['ReLU', 'ReLU6', 'LeakyReLU', 'ELU'") != std::string::npos);
 
     FIBNLRParameters bad;
     bad.ablationThreshold = -0.1;
@@ -45,6 +46,19 @@ TEST_CASE("parameter validation and preset values", "[recipes][parameters]") {
     bad = {};
     bad.convergenceThreshold = std::nan("");
     CHECK_THROWS_AS(bad.validate(), std::invalid_argument);
+}
+
+TEST_CASE("node_types: ONNX spellings are the same types, unknown names are refused", "[recipes][parameters]") {
+    CHECK(sameNodeType("Relu", "ReLU"));
+    CHECK(sameNodeType("LeakyRelu", "LeakyReLU"));
+    CHECK(sameNodeType("Gelu", "GELU"));
+    CHECK_FALSE(sameNodeType("ReLU", "ReLU6"));
+    FIBNLRParameters p;
+    p.nodeTypes = {"Relu", "Gelu", "Elu", "Clip"};
+    CHECK_NOTHROW(p.validate());
+    p.nodeTypes = {"ReLU", "Swish"};
+    CHECK_THROWS_WITH(p.validate(), Catch::Contains("'Swish'") && Catch::Contains("no operator type") &&
+                                        Catch::Contains("SiLU") && Catch::Contains("Mish"));
 }
 
 TEST_CASE("enum names print as the Python members", "[recipes][parameters]") {

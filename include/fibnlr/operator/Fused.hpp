@@ -2,22 +2,9 @@
 #include <cstdint>
 #include <mutex>
 
-#include "fibnlr/operator/Operator.hpp"
+#include "fibnlr/operator/Activation.hpp"
 
 namespace fibnlr {
-
-/// An element-wise activation applied in a producer's epilogue.
-enum class ActKind { None, ReLU, LeakyReLU, Clip, HardSigmoid, HardSwish, Sigmoid, Tanh, GELU, GELUTanh };
-struct Activation {
-    ActKind kind = ActKind::None;
-    float a = 0.f, b = 0.f;  ///< LeakyReLU: a = alpha; Clip: [a, b]; HardSigmoid: alpha a, beta b
-};
-/// The activation `op` computes; false when `op` is not one that can be fused.
-/// Identity and Dropout give ActKind::None (true).
-bool activationOf(const Operator& op, Activation& act);
-std::string toString(const Activation& act);
-/// The reference (scalar, double where the ref kernels use double) value of act(x).
-float applyActivationRef(const Activation& act, float x);
 
 /// Sign statistics of a fused step's pre-activation output (the activation
 /// node's input), accumulated by the kernel while it writes the output; the

@@ -28,7 +28,8 @@ std::string toString(GroupMethod m);
 std::string toString(AblationCriteria m);
 std::string toString(AblationMethod m);
 
-/// The FIBNLR parameter set; defaults as upstream.
+/// The FIBNLR parameter set; defaults as upstream, except node_types, which
+/// upstream limits to ReLU, LeakyReLU and GELU.
 struct FIBNLRParameters {
     Method method = Method::Strict;
     NormalizationMethod normalization = NormalizationMethod::Sum;
@@ -40,8 +41,12 @@ struct FIBNLRParameters {
     std::int64_t maxIteration = 100;  ///< 0 = no limit
     double convergenceThreshold = 1e-5;
     std::map<std::string, std::int64_t> groupAssignments;  ///< node name -> group id (GroupMethod::Manual)
-    /// Operator types prepare() selects.
-    std::vector<std::string> nodeTypes{"ReLU", "LeakyReLU", "GELU"};
+    /// Operator types prepare() selects: by default every rectifier-like
+    /// activation. Spellings that differ only in case are the same type, so
+    /// ONNX's ("Relu", "LeakyRelu", "Gelu") work; a name that is no operator
+    /// type at all is refused by validate().
+    std::vector<std::string> nodeTypes{"ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU",
+                                       "GELU", "SiLU", "Mish", "Softplus"};
 
     /// Strict, None, None, None, None (other fields at their defaults).
     static FIBNLRParameters none();
@@ -57,5 +62,8 @@ struct FIBNLRParameters {
     std::string repr() const;
     bool operator==(const FIBNLRParameters& o) const;
 };
+
+/// Whether two operator type names are the same type (case-insensitive: "Relu" is "ReLU").
+bool sameNodeType(const std::string& a, const std::string& b);
 
 } // namespace fibnlr

@@ -16,17 +16,18 @@ import math
 import numpy as np
 from onnx import helper
 
+from ..activations import ACTIVATIONS, BY_TYPE
 from .bias_map import bias_map_of, export_conv_with_map
 
 # fibnlr type for the ONNX ops whose attributes carry over unchanged (minus the
 # ones listed as ignored, which have no effect at inference).
+# The activations come from their table (fibnlr/activations.py).
 RENAMED = {
-    "Conv": "Conv", "Gemm": "Gemm", "MatMul": "MatMul", "Relu": "ReLU", "LeakyRelu": "LeakyReLU",
-    "Gelu": "GELU", "Sigmoid": "Sigmoid", "HardSigmoid": "HardSigmoid", "HardSwish": "HardSwish",
-    "Tanh": "Tanh", "Identity": "Identity", "Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div",
-    "Sum": "Sum", "LRN": "LRN", "GlobalAveragePool": "GlobalAveragePool", "Flatten": "Flatten",
-    "Transpose": "Transpose", "Concat": "Concat", "Softmax": "Softmax", "MaxPool": "MaxPool",
-    "AveragePool": "AveragePool", "BatchNormalization": "BatchNormalization",
+    "Conv": "Conv", "Gemm": "Gemm", "MatMul": "MatMul", "Identity": "Identity", "Add": "Add", "Sub": "Sub",
+    "Mul": "Mul", "Div": "Div", "Sum": "Sum", "LRN": "LRN", "GlobalAveragePool": "GlobalAveragePool",
+    "Flatten": "Flatten", "Transpose": "Transpose", "Concat": "Concat", "Softmax": "Softmax",
+    "MaxPool": "MaxPool", "AveragePool": "AveragePool", "BatchNormalization": "BatchNormalization",
+    **{spec.onnx_op: spec.type for spec in ACTIVATIONS if spec.onnx_op},
 }
 IGNORED_ATTRS = {"MaxPool": {"storage_order"}, "BatchNormalization": {"training_mode", "spatial"}}
 
@@ -64,8 +65,11 @@ def convert_node(ctx, node) -> tuple[str, dict]:
         return "Reshape", {"shape": _ints(const(node, 1)), "allowzero": attrs.get("allowzero", 0)}
     if op == "Clip":
         lo, hi = const(node, 1, optional=True), const(node, 2, optional=True)
-        return "Clip", {"min": float(lo) if lo is not None else -math.inf,
-                        "max": float(hi) if hi is not None else math.inf}
+        lo = float(lo) if lo is not None else -math.inf
+        hi = float(hi) if hi is not None else math.inf
+        if (lo, hi) == (0.0, 6.0):
+            return "ReLU6", {}  # so that FIBNLR's node_types can name it apart from other clips
+        return "Clip", {"min": lo, "max": hi}
     if op == "Slice":
         out = {"starts": _ints(const(node, 1)), "ends": _ints(const(node, 2))}
         for key, i in (("axes", 3), ("steps", 4)):
@@ -118,6 +122,25 @@ SUPPORTED_OPS = sorted(set(RENAMED) | set(CONST_INPUTS))
 ONNX_OP = {v: k for k, v in RENAMED.items()}
 ONNX_OP.update({t: t for t in ("Reshape", "Clip", "Slice", "Split", "Pad", "Squeeze", "Unsqueeze",
                                "Dropout", "ReduceMean")})
+ONNX_OP["ReLU6"] = "Clip"
+
+
+def _export_activation_pattern(ctx, t, name, x, y):
+    """An activation as the ONNX nodes PyTorch writes for it where the opset has no operator for it."""
+    mk = lambda op, ins, out, sfx: ctx.nodes.append(helper.make_node(op, ins, [out], name=f"{name}_{sfx}"))
+    if t == "GELU":
+        ctx.add_gelu_erf_form(name, x, y)
+    elif t == "SiLU":  # x·σ(x)
+        mk("Sigmoid", [x], f"{name}_sigmoid", "sigmoid")
+        mk("Mul", [x, f"{name}_sigmoid"], y, "mul")
+    elif t == "Mish":  # x·tanh(softplus(x))
+        mk("Softplus", [x], f"{name}_softplus", "softplus")
+        mk("Tanh", [f"{name}_softplus"], f"{name}_tanh", "tanh")
+        mk("Mul", [x, f"{name}_tanh"], y, "mul")
+    else:
+        raise ValueError(f"node '{name}' ({t}): ONNX has {BY_TYPE[t].onnx_op} from opset "
+                         f"{BY_TYPE[t].onnx_since} only, and the model is exported at opset {ctx.opset}; "
+                         f"pass opset={BY_TYPE[t].onnx_since} or higher")
 
 
 def export_node(ctx, node) -> None:
@@ -168,8 +191,11 @@ def export_node(ctx, node) -> None:
             attrs = {"keepdims": attrs["keepdims"]}
         else:
             attrs = {"keepdims": attrs["keepdims"], **({"axes": axes} if axes else {})}
-    elif t == "GELU" and ctx.opset < 20:
-        ctx.add_gelu_erf_form(name, inputs[0], outputs[0])
+    elif t == "ReLU6":
+        inputs = inputs + [const(f"{name}_min", np.array(0.0, np.float32)),
+                           const(f"{name}_max", np.array(6.0, np.float32))]
+    elif t in BY_TYPE and (BY_TYPE[t].onnx_op is None or ctx.opset < BY_TYPE[t].onnx_since):
+        _export_activation_pattern(ctx, t, name, inputs[0], outputs[0])
         return
     if t == "Conv" and bias_map_of(node) is not None:  # a merged conv's f(0): Conv + Add of the map
         export_conv_with_map(ctx, node, inputs, outputs, attrs)

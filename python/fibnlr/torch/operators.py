@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..activations import ACTIVATIONS
 from .windows import resolve_window
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
@@ -279,10 +280,6 @@ def _pad(a):
     return pad
 
 
-def _hard_sigmoid(a):
-    return lambda x: torch.clamp(a["alpha"] * x + a["beta"], 0.0, 1.0)
-
-
 def _sum(a):
     return lambda *xs: functools.reduce(torch.add, xs)
 
@@ -292,14 +289,8 @@ CONVERTERS = {
     "Gemm": _gemm,
     "MatMul": lambda a: torch.matmul,
     "BatchNormalization": _batch_norm,
-    "ReLU": lambda a: F.relu,
-    "LeakyReLU": lambda a: functools.partial(F.leaky_relu, negative_slope=a["alpha"]),
-    "GELU": lambda a: functools.partial(F.gelu, approximate="tanh" if a["approximate"] == "tanh" else "none"),
+    **{spec.type: spec.torch for spec in ACTIVATIONS},  # fibnlr/activations.py
     "Clip": _clip,
-    "Sigmoid": lambda a: torch.sigmoid,
-    "HardSigmoid": _hard_sigmoid,
-    "HardSwish": lambda a: F.hardswish,
-    "Tanh": lambda a: torch.tanh,
     "Identity": lambda a: (lambda x: x),
     # Inference Dropout is the identity; in train mode it drops as the model was trained.
     "Dropout": lambda a: nn.Dropout(a["ratio"]),

@@ -14,6 +14,15 @@ namespace fibnlr::FIBNLR_MICRO_NS {
 
 namespace {
 
+template <ActKind K> inline constexpr bool kAlwaysFalse = false;
+
+inline float softplus1(float v) {
+    // log(1 + eˣ): above 20 it is x to float precision, and eˣ would overflow above 88.
+    return v > 20.f ? v : std::log1p(std::exp(v));
+}
+
+/// The fast formula of each activation kind, in float (the reference is
+/// applyActivationRef, operator/Activation.cpp). NaN reaches a branch that returns NaN.
 template <ActKind K> inline float act1(float v, float a, float b) {
     if constexpr (K == ActKind::None) return v;
     else if constexpr (K == ActKind::ReLU) return v < 0.f ? 0.f : v;  // NaN passes (ONNX); maxps(0, v) exactly
@@ -28,26 +37,26 @@ template <ActKind K> inline float act1(float v, float a, float b) {
     } else if constexpr (K == ActKind::Sigmoid) return 1.f / (1.f + std::exp(-v));
     else if constexpr (K == ActKind::Tanh) return std::tanh(v);
     else if constexpr (K == ActKind::GELU) return 0.5f * v * (1.f + std::erf(v * 0.70710678118654752f));
-    else {
+    else if constexpr (K == ActKind::GELUTanh) {
         const float c = 0.79788456080286536f;  // sqrt(2/π)
         return 0.5f * v * (1.f + std::tanh(c * (v + 0.044715f * v * v * v)));
-    }
+    } else if constexpr (K == ActKind::ELU) return v > 0.f ? v : a * std::expm1(v);
+    else if constexpr (K == ActKind::SELU) return b * (v > 0.f ? v : a * std::expm1(v));
+    else if constexpr (K == ActKind::CELU) return v > 0.f ? v : a * std::expm1(v / a);
+    else if constexpr (K == ActKind::Softplus) return softplus1(v);
+    else if constexpr (K == ActKind::Mish) return v * std::tanh(softplus1(v));
+    else if constexpr (K == ActKind::SiLU) return v / (1.f + std::exp(-v));
+    else static_assert(kAlwaysFalse<K>, "act1: this activation kind has no fast formula");
 }
 
 /// Calls f.template operator()<K>() with the activation kind as a constant, so
 /// every loop is compiled (and vectorised) once per activation.
 template <class F> inline void withAct(const Activation& act, F&& f) {
     switch (act.kind) {
-    case ActKind::None: f(std::integral_constant<ActKind, ActKind::None>{}); break;
-    case ActKind::ReLU: f(std::integral_constant<ActKind, ActKind::ReLU>{}); break;
-    case ActKind::LeakyReLU: f(std::integral_constant<ActKind, ActKind::LeakyReLU>{}); break;
-    case ActKind::Clip: f(std::integral_constant<ActKind, ActKind::Clip>{}); break;
-    case ActKind::HardSigmoid: f(std::integral_constant<ActKind, ActKind::HardSigmoid>{}); break;
-    case ActKind::HardSwish: f(std::integral_constant<ActKind, ActKind::HardSwish>{}); break;
-    case ActKind::Sigmoid: f(std::integral_constant<ActKind, ActKind::Sigmoid>{}); break;
-    case ActKind::Tanh: f(std::integral_constant<ActKind, ActKind::Tanh>{}); break;
-    case ActKind::GELU: f(std::integral_constant<ActKind, ActKind::GELU>{}); break;
-    case ActKind::GELUTanh: f(std::integral_constant<ActKind, ActKind::GELUTanh>{}); break;
+#define FIBNLR_X(K) \
+    case ActKind::K: f(std::integral_constant<ActKind, ActKind::K>{}); break;
+        FIBNLR_ACT_KINDS(FIBNLR_X)
+#undef FIBNLR_X
     }
 }
 

@@ -31,29 +31,44 @@ Tensor rnd(Shape dims, float lo = -1.f, float hi = 1.f, unsigned salt = 0) {
     return t;
 }
 
+/// Attributes to test an activation with, where its defaults would leave a branch untested.
+AttrList testAttrs(const std::string& type) {
+    if (type == "LeakyReLU") return {{"alpha", 0.1f}};
+    if (type == "Clip") return {{"min", 0.f}, {"max", 0.5f}};
+    if (type == "HardSigmoid") return {{"alpha", 0.3f}, {"beta", 0.4f}};
+    if (type == "ELU") return {{"alpha", 0.5f}};
+    if (type == "CELU") return {{"alpha", 0.7f}};
+    if (type == "SELU") return {{"alpha", 1.5f}, {"gamma", 1.2f}};
+    return {};
+}
+
+/// Every activation of the list (operator/Activation.hpp) that computes
+/// something, plus the variants whose attributes select another formula.
 const std::vector<std::pair<std::string, OperatorPtr>>& activations() {
-    static const std::vector<std::pair<std::string, OperatorPtr>> acts{
-        {"ReLU", makeOperator("ReLU")},
-        {"LeakyReLU", makeOperator("LeakyReLU", {{"alpha", 0.1f}})},
-        {"Clip", makeOperator("Clip", {{"min", 0.f}, {"max", 0.5f}})},
-        {"HardSigmoid", makeOperator("HardSigmoid", {{"alpha", 0.3f}, {"beta", 0.4f}})},
-        {"HardSwish", makeOperator("HardSwish")},
-        {"Sigmoid", makeOperator("Sigmoid")},
-        {"Tanh", makeOperator("Tanh")},
-        {"GELU", makeOperator("GELU")},
-        {"GELU_tanh", makeOperator("GELU", {{"approximate", std::string("tanh")}})},
-    };
+    static const std::vector<std::pair<std::string, OperatorPtr>> acts = [] {
+        std::vector<std::pair<std::string, OperatorPtr>> out;
+        for (const std::string& type : activationTypes()) {
+            OperatorPtr op = makeOperator(type, testAttrs(type));
+            Activation act;
+            activationOf(*op, act);
+            if (act.kind != ActKind::None) out.emplace_back(type, op);
+        }
+        out.emplace_back("GELU_tanh", makeOperator("GELU", {{"approximate", std::string("tanh")}}));
+        return out;
+    }();
     return acts;
 }
 
 /// Each case again wrapped in FusedOp with every activation.
 std::vector<KernelCase> fusedVariants(const std::vector<KernelCase>& base) {
     std::vector<KernelCase> out;
-    for (std::size_t i = 0; i < base.size(); ++i) {
+    // Every case at least once and every activation at least once.
+    for (std::size_t i = 0, n = std::max(base.size(), activations().size()); i < n; ++i) {
+        const KernelCase& c = base[i % base.size()];
         const auto& [name, actOp] = activations()[i % activations().size()];
         Activation act;
         activationOf(*actOp, act);
-        out.push_back({base[i].label + " + " + name, std::make_shared<FusedOp>(base[i].op, act), base[i].inputs});
+        out.push_back({c.label + " + " + name, std::make_shared<FusedOp>(c.op, act), c.inputs});
     }
     return out;
 }
@@ -174,10 +189,15 @@ std::vector<KernelCase> batchNormCases() {
 
 std::vector<KernelCase> unaryCases(const std::string& type) {
     std::vector<KernelCase> c;
+    std::vector<std::pair<std::string, OperatorPtr>> ops{{type, makeOperator(type, testAttrs(type))}};
     for (const auto& [name, op] : activations())
-        if (op->type() == type)
-            for (const Shape& x : {Shape{2, 13, 7, 9}, Shape{127}, Shape{1, 3}})
+        if (op->type() == type && name != type) ops.emplace_back(name, op);  // attribute variants (GELU tanh)
+    for (const auto& [name, op] : ops)
+            for (const Shape& x : {Shape{2, 13, 7, 9}, Shape{127}, Shape{1, 3}}) {
                 c.push_back({name + " " + toString(x), op, {rnd(x, -4.f, 4.f)}});
+                // Saturated and overflowing branches (softplus switches formula at 20, eˣ overflows at 88).
+                c.push_back({name + " wide " + toString(x), op, {rnd(x, -100.f, 100.f, 5)}});
+            }
     return c;
 }
 
@@ -265,8 +285,9 @@ std::vector<KernelCase> softmaxCases() {
 
 } // namespace
 
-const std::map<std::string, std::vector<KernelCase> (*)()>& caseGenerators() {
-    static const std::map<std::string, std::vector<KernelCase> (*)()> gens{
+const std::map<std::string, CaseGenerator>& caseGenerators() {
+    static const std::map<std::string, CaseGenerator> gens = [] {
+        std::map<std::string, CaseGenerator> g{
         {"Conv", convCases},
         {"FusedConv", fusedConvCases},
         {"Gemm", gemmCases},
@@ -274,14 +295,6 @@ const std::map<std::string, std::vector<KernelCase> (*)()>& caseGenerators() {
         {"MatMul", matmulCases},
         {"BatchNormalization", batchNormCases},
         {"FusedBatchNormalization", [] { return fusedVariants(batchNormCases()); }},
-        {"ReLU", [] { return unaryCases("ReLU"); }},
-        {"LeakyReLU", [] { return unaryCases("LeakyReLU"); }},
-        {"GELU", [] { return unaryCases("GELU"); }},
-        {"Clip", [] { return unaryCases("Clip"); }},
-        {"Sigmoid", [] { return unaryCases("Sigmoid"); }},
-        {"HardSigmoid", [] { return unaryCases("HardSigmoid"); }},
-        {"HardSwish", [] { return unaryCases("HardSwish"); }},
-        {"Tanh", [] { return unaryCases("Tanh"); }},
         {"Add", [] { return binaryCases("Add"); }},
         {"Sub", [] { return binaryCases("Sub"); }},
         {"Mul", [] { return binaryCases("Mul"); }},
@@ -297,7 +310,10 @@ const std::map<std::string, std::vector<KernelCase> (*)()>& caseGenerators() {
         {"GlobalAveragePool", gapCases},
         {"Concat", concatCases},
         {"Softmax", softmaxCases},
-    };
+        };
+        for (const std::string& type : activationTypes()) g[type] = [type] { return unaryCases(type); };
+        return g;
+    }();
     return gens;
 }
 
@@ -413,6 +429,24 @@ void checkEpilogueStats(const std::string& opType) {
     setKernels("cpu");
 }
 } // namespace
+
+const std::map<std::string, std::vector<std::string>>& cpuTestAreas() {
+    static const std::map<std::string, std::vector<std::string>> areas = [] {
+        std::map<std::string, std::vector<std::string>> a{
+            {"Conv", {"Conv", "FusedConv"}},
+            {"Gemm", {"Gemm", "FusedGemm", "MatMul"}},
+            {"Elementwise", {"BatchNormalization", "FusedBatchNormalization", "Add", "Sub", "Mul", "Div", "FusedAdd",
+                             "FusedSub", "FusedMul", "FusedDiv", "Sum", "FusedSum"}},
+            {"Pool", {"MaxPool", "AveragePool", "GlobalAveragePool"}},
+            {"Layout", {"Concat", "Softmax"}},
+        };
+        for (const std::string& type : activationTypes()) a["Elementwise"].push_back(type);
+        return a;
+    }();
+    return areas;
+}
+
+void checkArea(const std::string& area) { checkAllEntries(cpuTestAreas().at(area)); }
 
 void checkAllEntries(const std::vector<std::string>& opTypes) {
     for (const std::string& type : opTypes) {

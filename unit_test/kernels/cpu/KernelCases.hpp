@@ -3,6 +3,7 @@
 // operator type, and one driver that runs every "cpu" entry of the kernel list
 // accepting a case against the "ref" entry of the same op type, on both SIMD
 // paths (generic and, when the CPU has it, AVX2) and on 1 and 3 threads.
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,7 +21,8 @@ struct KernelCase {
 
 /// Case generators by operator type (KernelCases.cpp). Every op type with a
 /// "cpu" kernel must have one: test_KernelList.cpp checks it.
-const std::map<std::string, std::vector<KernelCase> (*)()>& caseGenerators();
+using CaseGenerator = std::function<std::vector<KernelCase>()>;
+const std::map<std::string, CaseGenerator>& caseGenerators();
 
 /// The set_kernels modes of the SIMD paths this CPU has: "cpu-generic", then
 /// "cpu-avx2" and "cpu" (AVX-512) when available.
@@ -34,5 +36,12 @@ std::vector<std::string> checkAgainstRef(const std::string& opType);
 /// checkAgainstRef for each type, then checks that every "cpu" entry of these
 /// types saw at least one case (a new variant needs cases that reach it).
 void checkAllEntries(const std::vector<std::string>& opTypes);
+
+/// The op types each unit_test/kernels/cpu/test_<area>.cpp checks (every
+/// activation of operator/Activation.hpp is in "Elementwise"). Every op type
+/// with a "cpu" kernel is in exactly one area: test_KernelList.cpp checks it.
+const std::map<std::string, std::vector<std::string>>& cpuTestAreas();
+/// checkAllEntries(cpuTestAreas().at(area)).
+void checkArea(const std::string& area);
 
 } // namespace fibnlr::test

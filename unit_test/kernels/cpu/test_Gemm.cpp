@@ -5,5 +5,5 @@
 #include "KernelCases.hpp"
 
 TEST_CASE("cpu Gemm kernels match ref", "[kernels][cpu]") {
-    fibnlr::test::checkAllEntries({"Gemm", "FusedGemm", "MatMul"});
+    fibnlr::test::checkArea("Gemm");
 }

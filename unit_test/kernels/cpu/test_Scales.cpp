@@ -27,11 +27,14 @@ const float kNaN = std::numeric_limits<float>::quiet_NaN();
 const float kDenorm = std::numeric_limits<float>::denorm_min();
 
 /// The op types whose every "cpu" entry is swept.
+/// Every activation of the list (operator/Activation.hpp), and the kernels with sums or windows.
 const std::vector<std::string>& sweptTypes() {
-    static const std::vector<std::string> t{"ReLU",    "LeakyReLU",   "GELU",       "Clip",
-                                            "Sigmoid", "HardSigmoid", "HardSwish",  "Tanh",
-                                            "MaxPool", "AveragePool", "GlobalAveragePool", "Conv",
-                                            "FusedConv", "FusedBatchNormalization"};
+    static const std::vector<std::string> t = [] {
+        std::vector<std::string> v = activationTypes();
+        for (const char* k : {"MaxPool", "AveragePool", "GlobalAveragePool", "Conv", "FusedConv", "FusedBatchNormalization"})
+            v.push_back(k);
+        return v;
+    }();
     return t;
 }
 

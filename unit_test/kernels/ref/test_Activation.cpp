@@ -1,7 +1,7 @@
 #include <cmath>
 
 #include "RefRun.hpp"
-#include "fibnlr/kernels/ref/Activation.hpp"
+#include "fibnlr/operator/Activation.hpp"
 
 using namespace fibnlr;
 using namespace fibnlr::test;
@@ -46,6 +46,38 @@ TEST_CASE("Activation ref: transcendental values", "[kernels][ref][Activation]")
     CHECK(th[1] == Approx(-0.7615942));
 }
 
+TEST_CASE("Activation ref: the exponential family, values computed by hand", "[kernels][ref][Activation]") {
+    // xs = {-3, -1, -0.5, 0, 0.5, 1, 3, 7}; e^-1 − 1 = −0.6321206, e^-3 − 1 = −0.9502129
+    const std::vector<float> elu = unary("ELU");
+    CHECK(elu[1] == Approx(-0.6321206));
+    CHECK(elu[0] == Approx(-0.9502129));
+    CHECK(elu[6] == 3.f);
+    CHECK(unary("ELU", {{"alpha", 2.f}})[1] == Approx(-1.2642411));
+    // SELU = γ·(x > 0 ? x : α(eˣ − 1)), α = 1.6732632, γ = 1.0507010
+    const std::vector<float> selu = unary("SELU");
+    CHECK(selu[1] == Approx(1.0507010 * 1.6732632 * -0.6321206));
+    CHECK(selu[5] == Approx(1.0507010));
+    // CELU_α(x) = max(0, x) + min(0, α(e^(x/α) − 1)): α = 2 at −1 gives 2(e^-0.5 − 1) = −0.7869387
+    CHECK(unary("CELU", {{"alpha", 2.f}})[1] == Approx(-0.7869387));
+    CHECK(unary("CELU", {{"alpha", 2.f}})[6] == 3.f);
+    // Softplus = ln(1 + eˣ): ln 2 = 0.6931472 at 0, 1.3132617 at 1, 0.0485874 at −3
+    const std::vector<float> sp = unary("Softplus");
+    CHECK(sp[3] == Approx(0.6931472));
+    CHECK(sp[5] == Approx(1.3132617));
+    CHECK(sp[0] == Approx(0.0485874));
+    // Mish = x·tanh(softplus(x)): tanh(1.3132617) = 0.8650984; SiLU = x·σ(x)
+    CHECK(unary("Mish")[5] == Approx(0.8650984));
+    CHECK(unary("Mish")[1] == Approx(-1 * std::tanh(0.3132617)));
+    CHECK(unary("SiLU")[5] == Approx(0.7310586));
+    CHECK(unary("SiLU")[1] == Approx(-0.2689414));
+    requireClose(unary("ReLU6"), {0, 0, 0, 0, 0.5f, 1, 3, 6});
+    // Far from 0: no overflow (softplus(100) = 100, Mish and SiLU(−100) ≈ 0).
+    const Tensor far = runRef("Softplus", {tensor({4}, {100.f, -100.f, 1e30f, -1e30f})});
+    requireClose(far.toVector<float>(), {100.f, 0.f, 1e30f, 0.f});
+    requireClose(runRef("SiLU", {tensor({2}, {-100.f, 100.f})}).toVector<float>(), {0.f, 100.f});
+    requireClose(runRef("Mish", {tensor({2}, {-100.f, 100.f})}).toVector<float>(), {0.f, 100.f});
+}
+
 TEST_CASE("Activation ref: awkward size matches the scalar definitions", "[kernels][ref][Activation]") {
     const Tensor x = randomTensor({3, 13, 5, 7}, 7);
     const std::vector<float> got = runRef("LeakyReLU", {x}, {{"alpha", 0.2f}}).toVector<float>();
@@ -53,6 +85,6 @@ TEST_CASE("Activation ref: awkward size matches the scalar definitions", "[kerne
     for (std::size_t i = 0; i < x.size(); ++i) {
         const float v = x.data<float>()[i];
         REQUIRE(got[i] == (v >= 0 ? v : 0.2f * v));
-        REQUIRE(gelu[i] == geluRef(v));
+        REQUIRE(gelu[i] == applyActivationRef({ActKind::GELU}, v));
     }
 }
