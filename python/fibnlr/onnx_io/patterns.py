@@ -1,25 +1,49 @@
-"""Activation-pattern fusion: the Erf and Tanh forms of GELU become `Gelu`.
+"""Activation-pattern fusion: chains of elementwise ops become one node.
 
-The Erf form 0.5 * x * (1 + erf(x / sqrt(2))) and the Tanh form
+`PATTERNS` lists what is fused.  Each row is a `Pattern`: the op type of the
+fused node, the op types of the node a match is sought around (its anchor,
+e.g. the Erf of an Erf-form GELU), a matcher and a builder.  A matcher takes
+a `_Matcher` and an anchor node and returns a `Match` (the fused node's
+inputs and attributes, the nodes it replaces, the tensor it produces) or
+None.  `_fuse_patterns` applies the rows in order, one rewrite per row, so a
+later row sees the nodes fused by an earlier one.  Adding a pattern means
+writing one matcher and adding one row; the driver does not change.
+
+Matchers only accept chains whose intermediate tensors have exactly one
+reader (`_Matcher.single_use`), so a fused chain never removes a value
+something else reads.  The fused node takes the place of the chain's last
+node.  Within one row, a match that shares a node with an earlier match is
+skipped.
+
+GELU: the Erf form 0.5 * x * (1 + erf(x / sqrt(2))) and the Tanh form
 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))) become
 `Gelu(approximate="none" | "tanh")`, with the constants, operand orders and
-groupings exporters write (x^3 as Pow(x, 3) or Mul chains).  Matchers only
-accept chains whose intermediate tensors have exactly one reader.  `Gelu` is
+groupings exporters write (x^3 as Pow(x, 3) or Mul chains).  `Gelu` is
 standard ONNX from opset 20 only; fibnlr reads it at any opset.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Callable, NamedTuple
 
 import numpy as np
 from onnx import helper, numpy_helper
 
 from .graphs import _Index, _Namer
 
-_SQRT2 = math.sqrt(2.0)
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_TANH_CUBIC = 0.044715
+
+# --------------------------------------------------------------------------
+# Matching
+
+
+class Match(NamedTuple):
+    """A chain found by a matcher."""
+
+    inputs: list  # tensor names the fused node reads
+    nodes: list  # the nodes it replaces, all removed from the graph
+    output: str  # the tensor it produces: the output of the chain's last node
+    attributes: dict  # attributes of the fused node
 
 
 class _Matcher:
@@ -73,6 +97,14 @@ class _Matcher:
             if self.is_const(b, target):
                 return a
         return None
+
+
+# --------------------------------------------------------------------------
+# GELU
+
+_SQRT2 = math.sqrt(2.0)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_TANH_CUBIC = 0.044715
 
 
 def _match_erf_argument(m, arg):
@@ -137,7 +169,7 @@ def _match_scaling(m, one_plus, x):
 
 
 def _match_gelu(m, activation):
-    """Match around an Erf or Tanh node -> (x, nodes, output, approximate)."""
+    """Match around an Erf or Tanh node -> Match with input x."""
     if activation.op_type == "Erf":
         argument, approximate = _match_erf_argument, "none"
     else:
@@ -152,26 +184,62 @@ def _match_gelu(m, activation):
         return None
     outer_nodes, output = outer
     nodes = [*inner_nodes, activation, add, *outer_nodes]
-    return x, nodes, output, approximate
+    return Match([x], nodes, output, {"approximate": approximate})
 
 
-def _fuse_gelu(graph):
+# --------------------------------------------------------------------------
+# The pattern table and its driver
+
+
+def _single_node(op_type, name, match):
+    """Default builder: one default-domain node of `op_type`."""
+    return helper.make_node(op_type, match.inputs, [match.output], name=name,
+                            **match.attributes)
+
+
+class Pattern(NamedTuple):
+    """One row of `PATTERNS`."""
+
+    op_type: str  # of the fused node; also the base of its node name
+    anchors: tuple  # op types of the nodes a match is sought around
+    match: Callable  # (_Matcher, anchor node) -> Match or None
+    build: Callable = _single_node  # (op_type, name, Match) -> NodeProto
+
+
+PATTERNS = [
+    Pattern("Gelu", ("Erf", "Tanh"), _match_gelu),
+]
+
+
+def _fuse_patterns(graph):
+    """Apply every row of `PATTERNS`, in order."""
+    for pattern in PATTERNS:
+        _fuse(graph, pattern)
+
+
+def _fuse(graph, pattern):
+    """Replace every match of `pattern` in the top level of `graph` (whose
+    nodes have unique names) by the node its builder makes."""
     index = _Index(graph)
     m = _Matcher(index)
     matches = [match for node in graph.node
-               if node.op_type in ("Erf", "Tanh")
-               for match in [_match_gelu(m, node)] if match]
-    replaced, gelus = set(), {}
+               if node.op_type in pattern.anchors
+               for match in [pattern.match(m, node)] if match]
+    replaced, fused = set(), {}
     namer = _Namer(set(index.nodes))
-    for x, nodes, output, approximate in matches:
-        replaced.update(n.name for n in nodes)
-        name = namer.fresh("Gelu")
-        gelus[output] = helper.make_node("Gelu", [x], [output], name=name,
-                                         approximate=approximate)
+    for match in matches:
+        names = {n.name for n in match.nodes}
+        if names & replaced:
+            continue
+        replaced |= names
+        fused[match.output] = pattern.build(
+            pattern.op_type, namer.fresh(pattern.op_type), match)
+    if not fused:
+        return
     rewritten = []
     for node in graph.node:
-        if node.output[0] in gelus and node.name in replaced:
-            rewritten.append(gelus[node.output[0]])
+        if node.output[0] in fused and node.name in replaced:
+            rewritten.append(fused[node.output[0]])
         elif node.name not in replaced:
             rewritten.append(node)
     graph.ClearField("node")

@@ -8,7 +8,8 @@
 * shape-only subgraphs (`Shape -> Gather -> Unsqueeze -> Concat -> Reshape`
   and friends, see `folding._FOLD_OPS`) and every other node of those op
   types whose inputs are all constant have been evaluated into initializers;
-* the Erf and Tanh forms of GELU are fused into one `Gelu` node;
+* the Erf and Tanh forms of GELU are fused into one `Gelu` node (the
+  activation patterns are listed in `patterns.PATTERNS`);
 * every node has a unique, non-empty name;
 * initializers are no longer listed as graph inputs, and dead nodes and unused
   initializers are gone.
@@ -72,7 +73,7 @@ from .constants import (DEFAULT_MAX_CONSTANT_BYTES, _constants_to_initializers,
                         _SizeLimit)
 from .folding import _fold_constants
 from .graphs import _name_nodes, _prune_value_info, _remove_dead
-from .patterns import _fuse_gelu
+from .patterns import _fuse_patterns
 from .validate import check_fields
 
 __all__ = ["DEFAULT_MAX_CONSTANT_BYTES", "NATIVE_OPSETS", "normalize"]
@@ -111,7 +112,7 @@ def normalize(model: onnx.ModelProto,
     limit = _SizeLimit(int(max_constant_bytes))
     _constants_to_initializers(graph, limit)
     specialized = _fold_constants(result, input_shapes, limit)
-    _fuse_gelu(graph)
+    _fuse_patterns(graph)
     _remove_dead(graph)
     _prune_value_info(graph)
     _pin_input_shapes(graph, input_shapes, keep_dynamic_batch=not specialized)
