@@ -1,5 +1,5 @@
 """Tests for fibnlr.onnx_io.patterns: activation chains fused into one
-node (GELU)."""
+node (GELU), and the pattern table that drives the fusion."""
 
 import math
 
@@ -10,9 +10,10 @@ from onnx import helper
 
 from onnx_io_testlib import (
     assert_same_outputs, export_torch, float_info, load_onnx_io, make_model,
-    normalize, op_types, random_feeds, tensor, with_opset)
+    normalize, op_types, random_feeds, run_model, tensor, with_opset)
 
 checks = load_onnx_io("checks")
+patterns = load_onnx_io("patterns")
 
 
 class _LinearGelu(torch.nn.Module):
@@ -99,3 +100,49 @@ def test_native_gelu_is_kept():
     assert op_types(normalized) == ["Gelu"]
     assert_same_outputs(original, normalized, random_feeds((2, 3)))
 
+
+# --------------------------------------------------------------------------
+# The pattern table: one row per pattern, one driver
+
+
+def _match_double_neg(m, first):
+    """Neg(Neg(x)) -> Match with input x (a stand-in pattern for the table)."""
+    second = m.reader(first.output[0], "Neg")
+    if second is None:
+        return None
+    return patterns.Match([first.input[0]], [first, second],
+                          second.output[0], {})
+
+
+def _neg_chain(length):
+    names = ["x"] + [f"n{i}" for i in range(1, length)] + ["y"]
+    nodes = [helper.make_node("Neg", [a], [b], name=f"neg{i}")
+             for i, (a, b) in enumerate(zip(names, names[1:]))]
+    return make_model(nodes, [float_info("x", [2, 3])],
+                      [float_info("y", [2, 3])])
+
+
+def test_added_pattern_row_is_fused_by_the_driver(monkeypatch):
+    row = patterns.Pattern("Identity", ("Neg",), _match_double_neg)
+    monkeypatch.setattr(patterns, "PATTERNS", [*patterns.PATTERNS, row])
+    original = _neg_chain(2)
+    normalized = normalize(original)
+    assert op_types(normalized) == ["Identity"]
+    assert [n.name for n in normalized.graph.node] == ["Identity_0"]
+    assert list(normalized.graph.node[0].input) == ["x"]
+    assert_same_outputs(original, normalized, random_feeds((2, 3)))
+
+
+def test_overlapping_matches_of_a_row_fuse_the_first():
+    # Neg -> Neg -> Neg: the matches around the first and second Neg share
+    # the second; only the first is fused.  (_fuse expects named nodes, as
+    # normalize leaves them.)
+    row = patterns.Pattern("Identity", ("Neg",), _match_double_neg)
+    original = _neg_chain(3)
+    normalized = with_opset(original, 13)
+    patterns._fuse(normalized.graph, row)
+    assert op_types(normalized) == ["Identity", "Neg"]
+    feeds = random_feeds((2, 3))
+    for ref, got in zip(run_model(original, feeds),
+                        run_model(normalized, feeds), strict=True):
+        np.testing.assert_array_equal(ref, got)
