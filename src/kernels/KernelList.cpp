@@ -2,6 +2,7 @@
 #include "fibnlr/kernels/cpu/Kernels.hpp"
 #include "fibnlr/kernels/ref/Launchers.hpp"
 #include "fibnlr/operator/Activation.hpp"
+#include "fibnlr/operator/Reduce.hpp"
 
 #include <cctype>
 
@@ -23,8 +24,8 @@ const std::vector<KernelEntry>& kernelList() {
         {"Softmax", "ref", launchSoftmaxRef},
         {"MaxPool", "ref", launchMaxPoolRef},
         {"AveragePool", "ref", launchAveragePoolRef},
-        {"GlobalAveragePool", "ref", launchGlobalAveragePoolRef},
-        {"ReduceMean", "ref", launchReduceMeanRef},
+        {"GlobalAveragePool", "ref", launchGlobalPoolRef},
+        {"GlobalMaxPool", "ref", launchGlobalPoolRef},
         {"Flatten", "ref", launchCopyRef},
         {"Reshape", "ref", launchCopyRef},
         {"Squeeze", "ref", launchCopyRef},
@@ -73,12 +74,16 @@ const std::vector<KernelEntry>& kernelList() {
         {"MaxPool", "cpu", launchMaxPoolCpu, "maxpool2d_f32_direct", supportsPool2d},
         {"AveragePool", "cpu", launchAveragePoolCpu, "avgpool2d_f32_direct", supportsPool2d},
         {"GlobalAveragePool", "cpu", launchGlobalAveragePoolCpu, "globalavgpool_f32_simd"},
+        {"GlobalMaxPool", "cpu", launchGlobalMaxPoolCpu, "globalmaxpool_f32_direct"},
         {"Concat", "cpu", launchConcatCpu, "concat_f32_memcpy"},
         {"Softmax", "cpu", launchSoftmaxCpu, "softmax_f32_lastaxis", supportsSoftmaxLastAxis},
         };
         // Every activation of the list (operator/Activation.hpp): the ref formula, and the
         // fast one of the SIMD tables ("relu_f32_simd", ...). Identity and Dropout copy
         // (the scheduler runs them in place, which costs nothing).
+#define FIBNLR_X(Class, Name, Kind) l.push_back({Name, "ref", launchReduceRef});
+        FIBNLR_REDUCTIONS(FIBNLR_X)
+#undef FIBNLR_X
         for (const std::string& type : activationTypes()) {
             l.push_back({type, "ref", launchUnaryRef});
             if (type == "Identity" || type == "Dropout") continue;

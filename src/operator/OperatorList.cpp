@@ -12,7 +12,7 @@
 #include "fibnlr/operator/LRN.hpp"
 #include "fibnlr/operator/Pool.hpp"
 #include "fibnlr/operator/Producer.hpp"
-#include "fibnlr/operator/ReduceMean.hpp"
+#include "fibnlr/operator/Reduce.hpp"
 #include "fibnlr/operator/ShapeOps.hpp"
 #include "fibnlr/operator/Slice.hpp"
 
@@ -45,7 +45,10 @@ const std::map<std::string, Factory>& registry() {
         {"MaxPool", make<MaxPoolOp>()},
         {"AveragePool", make<AveragePoolOp>()},
         {"GlobalAveragePool", make<GlobalAveragePoolOp>()},
-        {"ReduceMean", make<ReduceMeanOp>()},
+#define FIBNLR_X(Class, Name, Kind) {Name, make<Class>()},
+        FIBNLR_REDUCTIONS(FIBNLR_X)
+#undef FIBNLR_X
+        {"GlobalMaxPool", make<GlobalMaxPoolOp>()},
         {"Flatten", make<FlattenOp>()},
         {"Reshape", make<ReshapeOp>()},
         {"Transpose", make<TransposeOp>()},

@@ -53,10 +53,12 @@ std::vector<Shape> AveragePoolOp::inferShapes(const std::vector<Shape>& in) cons
     return {withSpatial(in.at(0), window(in.at(0)).outDims)};
 }
 
-const std::vector<InputSpec>& GlobalAveragePoolOp::inputSpecs() const { return oneData(); }
-std::vector<Shape> GlobalAveragePoolOp::inferShapes(const std::vector<Shape>& in) const {
+template <class Derived> const std::vector<InputSpec>& GlobalPoolOp<Derived>::inputSpecs() const { return oneData(); }
+template <class Derived> std::vector<Shape> GlobalPoolOp<Derived>::inferShapes(const std::vector<Shape>& in) const {
     Shape s = spatial(in.at(0));
     return {withSpatial(in[0], Shape(s.size(), 1))};
 }
+template class GlobalPoolOp<GlobalAveragePoolOp>;
+template class GlobalPoolOp<GlobalMaxPoolOp>;
 
 } // namespace fibnlr

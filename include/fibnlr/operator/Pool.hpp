@@ -52,12 +52,20 @@ public:
     Window window(const Shape& x) const;
 };
 
-/// Mean over all spatial dims: [N, C, *S] -> [N, C, 1, ...].
-class GlobalAveragePoolOp : public OperatorWithAttrs<GlobalAveragePoolOp, NoAttrs> {
+/// Mean (GlobalAveragePool) or maximum (GlobalMaxPool, NaN when the plane
+/// holds one) over all spatial dims: [N, C, *S] -> [N, C, 1, ...].
+template <class Derived> class GlobalPoolOp : public OperatorWithAttrs<Derived, NoAttrs> {
 public:
-    std::string type() const override { return "GlobalAveragePool"; }
     const std::vector<InputSpec>& inputSpecs() const override;
     std::vector<Shape> inferShapes(const std::vector<Shape>& in) const override;
+};
+class GlobalAveragePoolOp : public GlobalPoolOp<GlobalAveragePoolOp> {
+public:
+    std::string type() const override { return "GlobalAveragePool"; }
+};
+class GlobalMaxPoolOp : public GlobalPoolOp<GlobalMaxPoolOp> {
+public:
+    std::string type() const override { return "GlobalMaxPool"; }
 };
 
 } // namespace fibnlr

@@ -28,6 +28,7 @@ RENAMED = {
     "Flatten": "Flatten", "Transpose": "Transpose", "Concat": "Concat", "Softmax": "Softmax",
     "MaxPool": "MaxPool", "AveragePool": "AveragePool", "BatchNormalization": "BatchNormalization",
     **{spec.onnx_op: spec.type for spec in ACTIVATIONS if spec.onnx_op},
+    "SiLU": "SiLU",  # not ONNX: the node onnx_io/patterns.py fuses from x * Sigmoid(x)
 }
 IGNORED_ATTRS = {"MaxPool": {"storage_order"}, "BatchNormalization": {"training_mode", "spatial"}}
 

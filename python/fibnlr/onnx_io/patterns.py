@@ -20,6 +20,10 @@ GELU: the Erf form 0.5 * x * (1 + erf(x / sqrt(2))) and the Tanh form
 `Gelu(approximate="none" | "tanh")`, with the constants, operand orders and
 groupings exporters write (x^3 as Pow(x, 3) or Mul chains).  `Gelu` is
 standard ONNX from opset 20 only; fibnlr reads it at any opset.
+
+SiLU: x * Sigmoid(x) becomes a `SiLU` node (no ONNX operator has that name;
+only fibnlr's converter reads it). Mish: x * Tanh(Softplus(x)) becomes `Mish`
+(standard from opset 18; fibnlr reads it at any opset).
 """
 
 from __future__ import annotations
@@ -188,6 +192,32 @@ def _match_gelu(m, activation):
 
 
 # --------------------------------------------------------------------------
+# SiLU and Mish: x * f(x), as PyTorch exports nn.SiLU (any opset) and nn.Mish
+# (below opset 18)
+
+
+def _match_times_input(m, chain_end, x, nodes, attributes=None):
+    """Mul(x, chain_end) in either order, chain_end read only there -> Match."""
+    mul = m.reader(chain_end, "Mul")
+    if mul is None or m.other(mul, chain_end) != x:
+        return None
+    return Match([x], [*nodes, mul], mul.output[0], attributes or {})
+
+
+def _match_silu(m, sigmoid):
+    """x * Sigmoid(x) -> SiLU(x)."""
+    return _match_times_input(m, sigmoid.output[0], sigmoid.input[0], [sigmoid])
+
+
+def _match_mish(m, softplus):
+    """x * Tanh(Softplus(x)) -> Mish(x)."""
+    tanh = m.reader(softplus.output[0], "Tanh")
+    if tanh is None:
+        return None
+    return _match_times_input(m, tanh.output[0], softplus.input[0], [softplus, tanh])
+
+
+# --------------------------------------------------------------------------
 # The pattern table and its driver
 
 
@@ -208,6 +238,9 @@ class Pattern(NamedTuple):
 
 PATTERNS = [
     Pattern("Gelu", ("Erf", "Tanh"), _match_gelu),
+    # "SiLU" is no ONNX operator: onnx_io/converters.py reads this node as fibnlr's SiLU.
+    Pattern("SiLU", ("Sigmoid",), _match_silu),
+    Pattern("Mish", ("Softplus",), _match_mish),
 ]
 
 

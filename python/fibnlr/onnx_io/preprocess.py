@@ -8,8 +8,9 @@
 * shape-only subgraphs (`Shape -> Gather -> Unsqueeze -> Concat -> Reshape`
   and friends, see `folding._FOLD_OPS`) and every other node of those op
   types whose inputs are all constant have been evaluated into initializers;
-* the Erf and Tanh forms of GELU are fused into one `Gelu` node (the
-  activation patterns are listed in `patterns.PATTERNS`);
+* the Erf and Tanh forms of GELU, x * Sigmoid(x) and x * Tanh(Softplus(x))
+  are fused into one `Gelu`, `SiLU` or `Mish` node (the activation patterns
+  are listed in `patterns.PATTERNS`);
 * every node has a unique, non-empty name;
 * initializers are no longer listed as graph inputs, and dead nodes and unused
   initializers are gone.

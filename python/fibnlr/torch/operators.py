@@ -167,11 +167,18 @@ def _lrn(a):
     return lrn
 
 
-def _reduce_mean(a):
-    def reduce_mean(x):
-        axes = [_axis(v, x.dim()) for v in a["axes"]] or list(range(x.dim()))
-        return x.mean(dim=axes, keepdim=bool(a["keepdims"]))
-    return reduce_mean
+def _reduce(kind):
+    def converter(a):
+        def reduce(x):
+            axes = [_axis(v, x.dim()) for v in a["axes"]] or list(range(x.dim()))
+            if kind == "mean":
+                return x.mean(dim=axes, keepdim=bool(a["keepdims"]))
+            if kind == "sum":
+                return x.sum(dim=axes, keepdim=bool(a["keepdims"]))
+            # amax/amin propagate NaN, as ONNX and fibnlr do.
+            return (torch.amax if kind == "max" else torch.amin)(x, dim=axes, keepdim=bool(a["keepdims"]))
+        return reduce
+    return converter
 
 
 def _flatten(a):
@@ -304,7 +311,11 @@ CONVERTERS = {
     "MaxPool": _max_pool,
     "AveragePool": _average_pool,
     "GlobalAveragePool": lambda a: (lambda x: x.mean(dim=list(range(2, x.dim())), keepdim=True)),
-    "ReduceMean": _reduce_mean,
+    "GlobalMaxPool": lambda a: (lambda x: torch.amax(x, dim=list(range(2, x.dim())), keepdim=True)),
+    "ReduceMean": _reduce("mean"),
+    "ReduceMax": _reduce("max"),
+    "ReduceMin": _reduce("min"),
+    "ReduceSum": _reduce("sum"),
     "Flatten": _flatten,
     "Reshape": _reshape,
     "Transpose": _transpose,

@@ -132,4 +132,34 @@ void launchGlobalAveragePoolCpu(const Operator&, const std::vector<const Tensor*
     });
 }
 
+void launchGlobalMaxPoolCpu(const Operator&, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    const Shape& xd = in[0]->dims();
+    const std::size_t planes = xd[0] * xd[1], inner = in[0]->size() / std::max<std::size_t>(1, planes);
+    const float* x = in[0]->data<float>();
+    float* y = out[0]->data<float>();
+    parallelRange(planes, std::max<std::size_t>(1, 16384 / std::max<std::size_t>(1, inner)), [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t t = lo; t < hi; ++t) {
+            // Eight running maxima (vectorised selects); a NaN anywhere makes the result NaN.
+            const float* xp = x + t * inner;
+            float m[8];
+            bool nan = false;
+            for (float& v : m) v = xp[0];
+            std::size_t i = 0;
+            for (; i + 8 <= inner; i += 8)
+                for (int l = 0; l < 8; ++l) {
+                    const float v = xp[i + l];
+                    nan |= v != v;
+                    m[l] = v > m[l] ? v : m[l];
+                }
+            float r = m[0];
+            for (int l = 1; l < 8; ++l) r = m[l] > r ? m[l] : r;
+            for (; i < inner; ++i) {
+                nan |= xp[i] != xp[i];
+                r = xp[i] > r ? xp[i] : r;
+            }
+            y[t] = nan || r != r ? std::numeric_limits<float>::quiet_NaN() : r;
+        }
+    });
+}
+
 } // namespace fibnlr

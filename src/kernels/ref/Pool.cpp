@@ -5,7 +5,7 @@
 #include "fibnlr/kernels/ref/Index.hpp"
 #include "fibnlr/kernels/ref/Launchers.hpp"
 #include "fibnlr/operator/Pool.hpp"
-#include "fibnlr/operator/ReduceMean.hpp"
+#include "fibnlr/operator/Reduce.hpp"
 
 namespace fibnlr {
 
@@ -44,9 +44,10 @@ std::size_t forEachTap(const PoolParams& p, const std::vector<std::size_t>& o, s
     return inPadded;
 }
 
-/// y = mean of x over the axes flagged in `reduced`; y has x's rank with the
-/// reduced axes of size 1 or removed (same flat layout either way).
-void reduceMean(const Tensor& x, const std::vector<bool>& reduced, Tensor& y) {
+/// y = the reduction of x over the axes flagged in `reduced`; y has x's rank
+/// with the reduced axes of size 1 or removed (same flat layout either way).
+/// Sums in double; Max and Min return NaN when a NaN is in the window.
+void reduce(const Tensor& x, const std::vector<bool>& reduced, ReduceKind kind, Tensor& y) {
     const Shape& xd = x.dims();
     Shape kept = xd, window(xd.size(), 1);  // y dims with keepdims, and the reduced sub-box
     for (std::size_t a = 0; a < xd.size(); ++a)
@@ -59,13 +60,22 @@ void reduceMean(const Tensor& x, const std::vector<bool>& reduced, Tensor& y) {
     for (std::size_t i = 0, n = numElements(kept); i < n; ++i) {
         unravel(i, kept, o);
         double acc = 0.0;
+        float best = 0.f;
         for (std::size_t j = 0; j < count; ++j) {
             unravel(j, window, r);
             std::size_t off = 0;
             for (std::size_t a = 0; a < xd.size(); ++a) off += (o[a] + r[a]) * stride[a];
-            acc += xp[off];
+            const float v = xp[off];
+            acc += v;
+            const bool better = kind == ReduceKind::Max ? v > best : v < best;
+            if (j == 0 || (best == best && (better || v != v))) best = v;  // a NaN, once met, stays
         }
-        yp[i] = static_cast<float>(acc / static_cast<double>(count));
+        switch (kind) {
+        case ReduceKind::Mean: yp[i] = static_cast<float>(acc / static_cast<double>(count)); break;
+        case ReduceKind::Sum: yp[i] = static_cast<float>(acc); break;
+        case ReduceKind::Max:
+        case ReduceKind::Min: yp[i] = best; break;
+        }
     }
 }
 } // namespace
@@ -120,15 +130,15 @@ void launchAveragePoolRef(const Operator& op, const std::vector<const Tensor*>& 
     avgpool_f32_ref(poolParams(op, in[0]->dims()), in[0]->data<float>(), out[0]->data<float>());
 }
 
-void launchGlobalAveragePoolRef(const Operator&, const std::vector<const Tensor*>& in,
-                                const std::vector<Tensor*>& out) {
+void launchGlobalPoolRef(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
     std::vector<bool> spatial(in[0]->nbDims(), true);
     spatial[0] = spatial[1] = false;
-    reduceMean(*in[0], spatial, *out[0]);
+    reduce(*in[0], spatial, op.type() == "GlobalMaxPool" ? ReduceKind::Max : ReduceKind::Mean, *out[0]);
 }
 
-void launchReduceMeanRef(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
-    reduceMean(*in[0], static_cast<const ReduceMeanOp&>(op).reducedAxes(in[0]->nbDims()), *out[0]);
+void launchReduceRef(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    const auto& r = dynamic_cast<const ReduceOperator&>(op);
+    reduce(*in[0], r.reducedAxes(in[0]->nbDims()), r.reduceKind(), *out[0]);
 }
 
 } // namespace fibnlr

@@ -31,7 +31,7 @@ const float kDenorm = std::numeric_limits<float>::denorm_min();
 const std::vector<std::string>& sweptTypes() {
     static const std::vector<std::string> t = [] {
         std::vector<std::string> v = activationTypes();
-        for (const char* k : {"MaxPool", "AveragePool", "GlobalAveragePool", "Conv", "FusedConv", "FusedBatchNormalization"})
+        for (const char* k : {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Conv", "FusedConv", "FusedBatchNormalization"})
             v.push_back(k);
         return v;
     }();

@@ -154,3 +154,32 @@ TEST_CASE("ReduceMean ref: axes and keepdims", "[kernels][ref][Pool]") {
         }
     }
 }
+
+TEST_CASE("ReduceMax, ReduceMin, ReduceSum ref: hand-computed, NaN wins in Max and Min", "[kernels][ref][Pool]") {
+    const Tensor x = tensor({2, 3}, {1, -2, 3, 4, 5, -6});
+    requireTensor(runRef("ReduceMax", {x}, {{"axes", Ints{0}}}), {1, 3}, {4, 5, 3});
+    requireTensor(runRef("ReduceMin", {x}, {{"axes", Ints{1}}, {"keepdims", std::int64_t{0}}}), {2}, {-2, -6});
+    requireTensor(runRef("ReduceSum", {x}), {1, 1}, {5});
+    requireTensor(runRef("ReduceMax", {x}, {{"keepdims", std::int64_t{0}}}), {}, {5});
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (const char* type : {"ReduceMax", "ReduceMin"}) {
+        INFO(type);
+        // NaN first, in the middle, and last in its window; the other row has none.
+        for (std::size_t at : {0, 1, 2}) {
+            std::vector<float> v{1, 2, 3, 4, 5, 6};
+            v[at] = nan;
+            const std::vector<float> y = runRef(type, {tensor({2, 3}, v)}, {{"axes", Ints{1}}}).toVector<float>();
+            CHECK(std::isnan(y[0]));
+            CHECK(y[1] == (std::string(type) == "ReduceMax" ? 6.f : 4.f));
+        }
+    }
+}
+
+TEST_CASE("GlobalMaxPool ref", "[kernels][ref][Pool]") {
+    requireTensor(runRef("GlobalMaxPool", {tensor({1, 2, 2, 2}, {1, 2, 3, 4, -1, -1, 5, 9})}), {1, 2, 1, 1}, {4, 9});
+    requireTensor(runRef("GlobalMaxPool", {tensor({1, 1, 3}, {-3, -1, -2})}), {1, 1, 1}, {-1});
+    const std::vector<float> y =
+        runRef("GlobalMaxPool", {tensor({1, 2, 2}, {1, std::numeric_limits<float>::quiet_NaN(), 3, 4})}).toVector<float>();
+    CHECK(std::isnan(y[0]));
+    CHECK(y[1] == 4.f);
+}
