@@ -49,46 +49,58 @@ std::vector<std::int64_t> perAxis(const std::vector<std::int64_t>& values, std::
 
 } // namespace detail
 
-NodePtr convFromImpl(const NodePtr& a, const NodePtr& b, std::size_t dim) {
+namespace {
+/// The geometry of Conv `n` (already checked to have `dim` spatial axes and
+/// auto_pad NOTSET) as composeGeometry takes it: no weights.
+ConvLayer geometryOf(const Node& n, std::size_t dim) {
+    const ConvOp& op = detail::convOp(n);
+    const Shape w = detail::convWeightDims(n);
+    ConvLayer l;
+    l.group = static_cast<std::size_t>(op.attrs.group);
+    l.outChannels = w[0];
+    l.inChannels = w[1] * l.group;
+    const auto k = detail::kernelOf(n);
+    const auto d = detail::perAxis(op.attrs.dilations, dim, 1, n, "dilations");
+    const auto s = detail::perAxis(op.attrs.strides, dim, 1, n, "strides");
+    const auto p = detail::perAxis(op.attrs.pads, 2 * dim, 0, n, "pads");
+    for (std::size_t i = 0; i < dim; ++i) {
+        l.kernel.push_back(static_cast<std::size_t>(k.at(i)));
+        l.dilations.push_back(static_cast<std::size_t>(d[i]));
+        l.strides.push_back(static_cast<std::size_t>(s[i]));
+        l.padBegin.push_back(static_cast<std::size_t>(p[i]));
+        l.padEnd.push_back(static_cast<std::size_t>(p[i + dim]));
+    }
+    return l;
+}
+} // namespace
+
+ConvLayer composedGeometry(const NodePtr& a, const NodePtr& b, std::size_t dim) {
     if (!isConv(a) || !isConv(b))
         throw std::invalid_argument("convFrom: expected two Conv nodes, got " + (a ? describe(*a) : "null") + " and " +
                                     (b ? describe(*b) : "null"));
     if (detail::nbSpatial(*a) != dim || detail::nbSpatial(*b) != dim)
         throw std::invalid_argument("convFrom: " + describe(*a) + " and " + describe(*b) + " must have " +
                                     std::to_string(dim) + " spatial axes");
-    const ConvOp& opA = detail::convOp(*a);
-    const ConvOp& opB = detail::convOp(*b);
-    for (const ConvOp* op : {&opA, &opB})
-        if (op->attrs.autoPad != "NOTSET")
-            throw std::invalid_argument("convFrom: auto_pad " + op->attrs.autoPad + " is not supported, expected NOTSET");
-    const Shape wa = detail::convWeightDims(*a), wb = detail::convWeightDims(*b);
-    const std::size_t inA = wa[1] * static_cast<std::size_t>(opA.attrs.group), outA = wa[0];
-    const std::size_t inB = wb[1] * static_cast<std::size_t>(opB.attrs.group), outB = wb[0];
-    if (inB != outA)
-        throw std::invalid_argument("convFrom: " + describe(*b) + " takes " + std::to_string(inB) + " channels but " +
-                                    describe(*a) + " gives " + std::to_string(outA));
+    for (const NodePtr& n : {a, b})
+        if (detail::convOp(*n).attrs.autoPad != "NOTSET")
+            throw std::invalid_argument("convFrom: " + describe(*n) + " has auto_pad " + detail::convOp(*n).attrs.autoPad +
+                                        ", which is not supported; expected NOTSET");
+    const ConvLayer ga = geometryOf(*a, dim), gb = geometryOf(*b, dim);
+    if (gb.inChannels != ga.outChannels)
+        throw std::invalid_argument("convFrom: " + describe(*b) + " takes " + std::to_string(gb.inChannels) +
+                                    " channels but " + describe(*a) + " gives " + std::to_string(ga.outChannels));
+    return composeGeometry(ga, gb);  // cannot fail now: channels and ranks match
+}
+
+NodePtr convFromImpl(const NodePtr& a, const NodePtr& b, std::size_t dim) {
+    const ConvLayer g = composedGeometry(a, b, dim);
     ConvAttrs attrs;
-    const auto kA = detail::kernelOf(*a), kB = detail::kernelOf(*b);
-    const auto dA = detail::perAxis(opA.attrs.dilations, dim, 1, *a, "dilations");
-    const auto dB = detail::perAxis(opB.attrs.dilations, dim, 1, *b, "dilations");
-    const auto sA = detail::perAxis(opA.attrs.strides, dim, 1, *a, "strides");
-    const auto sB = detail::perAxis(opB.attrs.strides, dim, 1, *b, "strides");
-    const auto pA = detail::perAxis(opA.attrs.pads, 2 * dim, 0, *a, "pads");
-    const auto pB = detail::perAxis(opB.attrs.pads, 2 * dim, 0, *b, "pads");
-    attrs.kernelShape.resize(dim);
-    attrs.strides.resize(dim);
-    attrs.dilations.assign(dim, 1);
-    attrs.pads.resize(2 * dim);
-    for (std::size_t i = 0; i < dim; ++i) {
-        const std::int64_t e1 = (kA[i] - 1) * dA[i] + 1, e2 = (kB[i] - 1) * dB[i] + 1;
-        attrs.kernelShape[i] = e1 + (e2 - 1) * sA[i];
-        attrs.strides[i] = sA[i] * sB[i];
-        attrs.pads[i] = pA[i] + sA[i] * pB[i];
-        attrs.pads[i + dim] = pA[i + dim] + sA[i] * pB[i + dim];
-    }
-    const bool dwA = opA.attrs.group > 1 && static_cast<std::size_t>(opA.attrs.group) == inA && outA == inA;
-    const bool dwB = opB.attrs.group > 1 && static_cast<std::size_t>(opB.attrs.group) == inB && outB == inB;
-    attrs.group = dwA && dwB ? opA.attrs.group : 1;
+    attrs.kernelShape.assign(g.kernel.begin(), g.kernel.end());
+    attrs.strides.assign(g.strides.begin(), g.strides.end());
+    attrs.dilations.assign(g.dilations.begin(), g.dilations.end());
+    attrs.pads.assign(g.padBegin.begin(), g.padBegin.end());
+    attrs.pads.insert(attrs.pads.end(), g.padEnd.begin(), g.padEnd.end());
+    attrs.group = static_cast<std::int64_t>(g.group);
     return Node::create(std::make_shared<ConvOp>(attrs), a->name() + "_" + b->name());
 }
 

@@ -1,5 +1,6 @@
 #include "fibnlr/recipes/ConvMerge.hpp"
 
+#include <numeric>
 #include <stdexcept>
 
 #include "fibnlr/graph/Builder.hpp"
@@ -128,7 +129,7 @@ ConvLayer composeGeometry(const ConvLayer& f, const ConvLayer& s) {
     ConvLayer r;
     r.inChannels = f.inChannels;
     r.outChannels = s.outChannels;
-    r.group = f.group == s.group ? f.group : 1;
+    r.group = std::gcd(f.group, s.group);  // the rule and its reason: ConvMerge.hpp
     for (std::size_t a = 0; a < f.nbSpatial(); ++a) {
         r.kernel.push_back(f.extent(a) + (s.extent(a) - 1) * f.strides[a]);
         r.strides.push_back(f.strides[a] * s.strides[a]);

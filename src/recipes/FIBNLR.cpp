@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "fibnlr/graph/ShapeInference.hpp"
 #include "fibnlr/kernels/Counting.hpp"
 #include "fibnlr/operator/Activation.hpp"
 #include "fibnlr/scheduler/Cancellation.hpp"
@@ -77,35 +78,15 @@ void installHook(GraphView& graph, const NodePtr& node) {
     graph.hooks().set(kFIBNLRHookKey, node.get(), measure, SignStatsHook{measuring, measureStats});
 }
 
-/// The input shape of every node, inferred from the compiled input dims with
-/// the operators' shape rules (independent of how a scheduler fuses or
-/// stores its buffers).
-std::unordered_map<const Node*, Shape> inputShapes(const GraphView& graph, const Scheduler& sched) {
-    std::unordered_map<const Node*, std::vector<Shape>> outs;
-    const auto& ins = graph.inputs();
-    const auto& dims = sched.options().dims;
-    for (std::size_t i = 0; i < ins.size() && i < dims.size(); ++i) outs[ins[i].get()] = {dims[i]};
-    std::unordered_map<const Node*, Shape> result;
-    for (const NodePtr& n : graph.getNodes()) {
-        if (n->type() == "Input") continue;
-        if (n->type() == "Producer") {
-            outs[n.get()] = n->getOperator().inferShapes({});
-            continue;
-        }
-        std::vector<Shape> in;
-        for (std::size_t i = 0; i < n->nbInputs(); ++i) {
-            const Port& p = n->input(i);
-            auto it = p.node ? outs.find(p.node.get()) : outs.end();
-            in.push_back(it != outs.end() && p.index < it->second.size() ? it->second[p.index] : Shape{});
-        }
-        if (!in.empty()) result[n.get()] = in[0];
-        try {
-            outs[n.get()] = n->getOperator().inferShapes(in);
-        } catch (const std::invalid_argument& e) {
-            throw std::invalid_argument("fibnlr_prepare: cannot infer the shapes of " + describe(*n) + ": " + e.what());
-        }
-    }
-    return result;
+/// Every node's output shapes at the compiled input dims, from the
+/// operators' shape rules (independent of how a scheduler fuses or stores
+/// its buffers, and of whether the graph changed since it was compiled).
+/// Lenient: an unconnected input only matters if its node's rule needs it.
+NodeShapes compiledShapes(const GraphView& graph, const Scheduler& sched) {
+    ShapeInferenceOptions options;
+    options.context = "fibnlr_prepare: cannot infer the shapes";
+    options.requireConnected = false;
+    return inferShapes(graph, sched.options().dims, options);
 }
 
 /// The group id ImageSize gives a node: the product of its input's spatial dims (1 for a 2-D input).
@@ -176,19 +157,19 @@ std::set<NodePtr> fibnlrPrepare(GraphView& graph, const FIBNLRParameters& params
                                             ", which is not prepared (its type is not in node_types)");
         }
     }
-    std::unordered_map<const Node*, Shape> shapes;
+    NodeShapes shapes;
     if (params.group == GroupMethod::ImageSize && !selected.empty()) {
         const auto* sched = dynamic_cast<const Scheduler*>(graph.executor().get());
         if (!sched)
             throw std::invalid_argument("fibnlr_prepare: group IMAGE_SIZE needs the input shapes: compile graph '" +
                                         graph.name() + "' first");
-        shapes = inputShapes(graph, *sched);
+        shapes = compiledShapes(graph, *sched);
     }
     for (const NodePtr& n : selected) {
         std::int64_t g = 0;
         switch (params.group) {
         case GroupMethod::None: g = 0; break;
-        case GroupMethod::ImageSize: g = imageSizeGroup(shapes[n.get()]); break;
+        case GroupMethod::ImageSize: g = imageSizeGroup(inputShape(shapes, *n, 0)); break;
         case GroupMethod::Manual: {
             auto it = params.groupAssignments.find(n->name());
             if (it != params.groupAssignments.end()) g = it->second;

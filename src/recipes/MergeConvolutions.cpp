@@ -12,7 +12,6 @@
 #include "fibnlr/recipes/BiasMap.hpp"
 #include "fibnlr/recipes/ConvMerge.hpp"
 #include "fibnlr/recipes/MergeUtils.hpp"
-#include "fibnlr/scheduler/Scheduler.hpp"
 
 namespace fibnlr {
 
@@ -171,7 +170,7 @@ double probeDeviation(const std::vector<NodePtr>& chain, const NodePtr& merged, 
 }
 
 /// Probe input dims for a chain starting with `first`: the real ones (batch 1) when known.
-Shape probeDims(const ChainLayer& first, const ConvLayer* merged, const std::map<const Node*, std::vector<Shape>>& shapes) {
+Shape probeDims(const ChainLayer& first, const ConvLayer* merged, const NodeShapes& shapes) {
     const Port& in = first.node->input(0);
     auto it = shapes.find(in.node.get());
     if (it != shapes.end()) {
@@ -186,11 +185,11 @@ Shape probeDims(const ChainLayer& first, const ConvLayer* merged, const std::map
 }
 
 /// Input dims (with the graph's batch) of node `n`'s data input.
-Shape layersInput(const NodePtr& n, const std::map<const Node*, std::vector<Shape>>& shapes) {
+Shape layersInput(const NodePtr& n, const NodeShapes& shapes) {
     const Port& in = n->input(0);
     return shapes.at(in.node.get()).at(in.index);
 }
-Shape chainInputDims(const ChainLayer& first, const std::map<const Node*, std::vector<Shape>>& shapes) {
+Shape chainInputDims(const ChainLayer& first, const NodeShapes& shapes) {
     return layersInput(first.node, shapes);
 }
 
@@ -224,9 +223,7 @@ MergeResult mergeConvolutions(GraphView& graph, const MergeOptions& opt) {
         throw std::invalid_argument("max_mac_growth " + num(opt.maxMacGrowth) + " must be a number > 0 (inf: no limit)");
     MergeResult result;
 
-    std::map<const Node*, std::vector<Shape>> shapes;
-    if (!opt.inputDims.empty()) shapes = requireGraphShapes(graph, opt.inputDims);
-    else if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor())) shapes = inferGraphShapes(graph, s->options().dims);
+    const NodeShapes shapes = knownShapes(graph, opt.inputDims);
 
     if (opt.objective == MergeObjective::Latency && shapes.empty())
         throw std::invalid_argument("objective 'latency' times each candidate at the input dims: give dims or compile "

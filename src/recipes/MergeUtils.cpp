@@ -1,8 +1,10 @@
 #include "fibnlr/recipes/MergeUtils.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "fibnlr/operator/Producer.hpp"
+#include "fibnlr/scheduler/Scheduler.hpp"
 
 namespace fibnlr {
 
@@ -44,49 +46,40 @@ void inheritOutputNames(const NodePtr& to, const Node& from) {
     if (const Annotations::Entry* e = from.annotations().entry(key)) to->annotations().setEntry(key, *e);
 }
 
-std::map<const Node*, std::vector<Shape>> inferGraphShapes(const GraphView& graph, const std::vector<Shape>& inputDims,
-                                                           std::string* error) {
-    std::map<const Node*, std::vector<Shape>> shapes;
-    if (inputDims.size() != graph.inputs().size()) {
-        if (error)
-            *error = std::to_string(inputDims.size()) + " input shapes given, graph '" + graph.name() + "' has " +
-                     std::to_string(graph.inputs().size()) + " inputs";
-        return {};
-    }
-    NodePtr current;  // the node whose shape rule failed
+namespace {
+/// Shapes at `dims`, lenient about unconnected inputs (MAC counts need only
+/// the shapes the rules can give); empty when the dims do not fit, with the
+/// reason in `error`. Any exception counts as "do not fit": the shapes are
+/// optional for these recipes, a graph their rules cannot size is left alone.
+NodeShapes shapesIfTheyFit(const GraphView& graph, const std::vector<Shape>& dims, std::string& error) {
+    ShapeInferenceOptions options;
+    options.requireConnected = false;
     try {
-        for (std::size_t i = 0; i < inputDims.size(); ++i) shapes[graph.inputs()[i].get()] = {inputDims[i]};
-        for (const NodePtr& n : graph.getNodes()) {
-            current = n;
-            if (n->type() == "Input") {
-                if (!shapes.count(n.get())) return {};
-                continue;
-            }
-            if (n->type() == "Producer") {
-                shapes[n.get()] = {static_cast<const ProducerOp&>(n->getOperator()).value().dims()};
-                continue;
-            }
-            std::vector<Shape> in;
-            for (std::size_t i = 0; i < n->nbInputs(); ++i) {
-                const Port& p = n->input(i);
-                auto it = p.node ? shapes.find(p.node.get()) : shapes.end();
-                in.push_back(it == shapes.end() ? Shape{} : it->second.at(p.index));
-            }
-            shapes[n.get()] = n->getOperator().inferShapes(in);
-        }
+        return inferShapes(graph, dims, options);
     } catch (const std::exception& e) {
-        if (error) *error = (current ? describe(*current) + ": " : std::string()) + e.what();
+        error = e.what();
         return {};
     }
-    return shapes;
+}
+} // namespace
+
+std::vector<Shape> compiledDims(const GraphView& graph) {
+    auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor());
+    std::string error;
+    if (!s || shapesIfTheyFit(graph, s->options().dims, error).empty()) return {};
+    return s->options().dims;
 }
 
-std::map<const Node*, std::vector<Shape>> requireGraphShapes(const GraphView& graph, const std::vector<Shape>& inputDims) {
+NodeShapes knownShapes(const GraphView& graph, const std::vector<Shape>& inputDims) {
     std::string error;
-    auto shapes = inferGraphShapes(graph, inputDims, &error);
-    if (shapes.empty() && !inputDims.empty())
-        throw std::invalid_argument("input dims do not fit graph '" + graph.name() + "': " + error);
-    return shapes;
+    if (!inputDims.empty()) {
+        NodeShapes shapes = shapesIfTheyFit(graph, inputDims, error);
+        if (shapes.empty()) throw std::invalid_argument("input dims do not fit graph '" + graph.name() + "': " + error);
+        return shapes;
+    }
+    if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor()))
+        return shapesIfTheyFit(graph, s->options().dims, error);
+    return {};
 }
 
 } // namespace fibnlr

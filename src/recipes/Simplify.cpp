@@ -8,14 +8,11 @@
 #include "fibnlr/operator/Producer.hpp"
 #include "fibnlr/recipes/MergeUtils.hpp"
 #include "fibnlr/recipes/RemoveIdentity.hpp"
-#include "fibnlr/scheduler/Scheduler.hpp"
 
 namespace fibnlr {
 
 std::vector<LayerCost> layerCosts(const GraphView& graph, const std::vector<Shape>& inputDims, bool* macsKnown) {
-    std::map<const Node*, std::vector<Shape>> shapes;
-    if (!inputDims.empty()) shapes = requireGraphShapes(graph, inputDims);
-    else if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor())) shapes = inferGraphShapes(graph, s->options().dims);
+    const NodeShapes shapes = knownShapes(graph, inputDims);
     if (macsKnown) *macsKnown = !shapes.empty();
     std::vector<LayerCost> out;
     for (const NodePtr& n : graph.getNodes()) {
@@ -48,9 +45,7 @@ SimplifyResult simplify(GraphView& graph, const SimplifyOptions& options) {
         throw std::invalid_argument("max_mac_growth must be a number > 0 (inf: no limit)");
     SimplifyResult r;
     MergeOptions mo = options.merge;
-    if (mo.inputDims.empty())
-        if (auto s = std::dynamic_pointer_cast<Scheduler>(graph.executor()))
-            if (!inferGraphShapes(graph, s->options().dims).empty()) mo.inputDims = s->options().dims;
+    if (mo.inputDims.empty()) mo.inputDims = compiledDims(graph);
     r.before = layerCosts(graph, mo.inputDims, &r.macsKnown);  // throws for dims that do not fit: nothing changed yet
     if (mo.objective == MergeObjective::Latency && mo.inputDims.empty())
         throw std::invalid_argument("objective 'latency' times each candidate at the input dims: give dims or compile "

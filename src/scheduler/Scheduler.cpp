@@ -7,6 +7,7 @@
 
 #include "fibnlr/data/Allocation.hpp"
 #include "fibnlr/data/CheckedMath.hpp"
+#include "fibnlr/graph/ShapeInference.hpp"
 #include "fibnlr/kernels/cpu/Micro.hpp"
 #include "fibnlr/scheduler/Cancellation.hpp"
 #include "fibnlr/operator/BatchNorm.hpp"
@@ -47,18 +48,18 @@ Scheduler::Scheduler(GraphView& graph, CompileOptions options) : mGraph(graph), 
 
 std::string Scheduler::effectiveBackend() const { return kernels() == "ref" ? "ref" : mOptions.backend; }
 
-namespace {
-
 /// A compiled step before buffers exist: its nodes, operator and operands
 /// (graph ports; an absent optional input has a null port).
-struct Operand {
-    Port port;
-};
-struct Proto {
+struct Scheduler::Proto {
+    struct Operand {
+        Port port;
+    };
     std::vector<NodePtr> chain;
     OperatorPtr op;
     std::vector<Operand> inputs;
 };
+
+namespace {
 
 
 const char* const kEpilogueProducers[] = {"Conv", "Gemm", "BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum"};
@@ -81,73 +82,77 @@ bool runsInPlace(const Node& n) {
 
 void Scheduler::plan() {
     const std::string backend = effectiveBackend();
-    const bool fuse = backend == "cpu";
-    std::unordered_map<const Node*, std::vector<Tensor>> values;
-    std::unordered_map<const Node*, std::vector<Shape>> shapes;
-    for (std::size_t i = 0; i < mGraph.inputs().size(); ++i) {
-        values[mGraph.inputs()[i].get()] = {Tensor(mOptions.dims[i])};
-        shapes[mGraph.inputs()[i].get()] = {mOptions.dims[i]};
-    }
+    ValueMap values;
+    for (std::size_t i = 0; i < mGraph.inputs().size(); ++i) values[mGraph.inputs()[i].get()] = {Tensor(mOptions.dims[i])};
 
     // 1. Order and shapes.
-    std::vector<NodePtr> compute;
-    for (const NodePtr& node : mGraph.getNodes()) {
-        const Operator& op = node->getOperator();
-        if (node->type() == "Input") {
-            if (!values.count(node.get()))
-                throw std::invalid_argument("compile: " + describe(*node) + " is not one of the graph's inputs");
-            continue;
-        }
-        if (node->type() == "Producer") {
-            values[node.get()] = {static_cast<const ProducerOp&>(op).value()};
-            if (values[node.get()][0].empty())
-                throw std::invalid_argument("compile: " + describe(*node) + " holds no tensor");
-            shapes[node.get()] = {values[node.get()][0].dims()};
-            checkedTensorBytes(shapes[node.get()][0], sizeof(float), "compile: " + describe(*node));
-            continue;
-        }
-        std::vector<Shape> inShapes;
-        for (std::size_t i = 0; i < node->nbInputs(); ++i) {
-            const Port& p = node->input(i);
-            if (!p.node || !mGraph.contains(p.node)) {
-                if (op.inputSpecs()[i].category == InputCategory::OptionalParam) {
-                    inShapes.emplace_back();
-                    continue;
-                }
-                throw std::invalid_argument("compile: input " + std::to_string(i) + " (" + op.inputSpecs()[i].name +
-                                            ") of " + describe(*node) + " is not connected");
-            }
-            if (!shapes.count(p.node.get()))
-                throw std::invalid_argument("compile: input " + op.inputSpecs()[i].name + " of " + describe(*node) +
-                                            " is not computed before it");
-            const Tensor* t = values.count(p.node.get()) ? &values.at(p.node.get()).at(p.index) : nullptr;
-            if (t && t->dataType() != DataType::Float32)
-                throw std::invalid_argument("compile: input " + op.inputSpecs()[i].name + " of " + describe(*node) +
-                                            " is " + toString(t->dataType()) + ", expected float32");
-            inShapes.push_back(shapes.at(p.node.get()).at(p.index));
-        }
-        try {
-            shapes[node.get()] = op.inferShapes(inShapes);
-        } catch (const std::invalid_argument& e) {
-            std::string list;
-            for (const Shape& sh : inShapes) list += (list.empty() ? "" : ", ") + toString(sh);
-            throw std::invalid_argument("compile: " + describe(*node) + " with input shapes " + list + ": " + e.what());
+    ShapeMap shapes;
+    const std::vector<NodePtr> compute = planShapes(shapes);
+    for (const NodePtr& node : mGraph.nodesUnordered())
+        if (node->type() == "Producer") values[node.get()] = {static_cast<const ProducerOp&>(node->getOperator()).value()};
+    // 2. Steps: fuse Conv+BatchNorm (folded weights) and producer+activation chains.
+    const std::vector<Proto> protos = planFusion(compute, backend == "cpu");
+    // 3. Buffers: one value per step output; shared slots.
+    const std::size_t planned = planBuffers(protos, shapes, values);
+    // 4. Kernels and operand pointers (values no longer change shape or place).
+    std::vector<Step> steps = planKernels(protos, values, backend);
+
+    for (const Port& o : mGraph.outputs())
+        if (!values.count(o.node.get()))
+            throw std::invalid_argument("compile: graph output " + describe(*o.node) + " is not computed");
+    mValues = std::move(values);
+    // Operand pointers referred to the local map's vectors, which moved with it
+    // (std::unordered_map move keeps element addresses).
+    mShapes = std::move(shapes);
+    mSteps = std::move(steps);
+    mPlannedFloats = planned;
+    mGraphVersion = mGraph.version();
+    mOperatorRevision = operatorRevision();
+    mKernelsRevision = kernelsRevision();
+}
+
+std::vector<NodePtr> Scheduler::planShapes(ShapeMap& shapes) const {
+    ShapeInferenceOptions options;
+    options.context = "compile";
+    options.requireConnected = true;
+    // Kernels read float32 only. Graph inputs are float32 by construction
+    // (forward checks what it is given); a Producer may hold any type.
+    options.checkInput = [](const Node& node, std::size_t i, const Port& from) {
+        if (from.node->type() != "Producer") return;
+        const Tensor& t = static_cast<const ProducerOp&>(from.node->getOperator()).value();
+        if (t.dataType() != DataType::Float32)
+            throw std::invalid_argument("compile: input " + node.getOperator().inputSpecs()[i].name + " of " +
+                                        describe(node) + " is " + toString(t.dataType()) + ", expected float32");
+    };
+    options.checkOutputs = [](const Node& node, const std::vector<Shape>& outputs) {
+        if (node.type() == "Input") return;  // checkOptions checked the dims
+        if (node.type() == "Producer") {
+            if (static_cast<const ProducerOp&>(node.getOperator()).value().empty())
+                throw std::invalid_argument("compile: " + describe(node) + " holds no tensor");
+            checkedTensorBytes(outputs.at(0), sizeof(float), "compile: " + describe(node));
+            return;
         }
         // Every output gets a buffer: refuse sizes that overflow or exceed the memory limit here,
         // naming the node, rather than in the allocator.
-        for (const Shape& sh : shapes[node.get()]) {
-            checkedTensorBytes(sh, sizeof(float), "compile: " + describe(*node));
+        for (const Shape& sh : outputs) {
+            checkedTensorBytes(sh, sizeof(float), "compile: " + describe(node));
             // Kernels divide by dims (rows = size / width, ...); an empty tensor would divide by zero.
             // Like an empty graph input, it is refused.
             if (std::find(sh.begin(), sh.end(), std::size_t(0)) != sh.end())
-                throw std::invalid_argument("compile: " + describe(*node) + " produces the empty tensor " +
+                throw std::invalid_argument("compile: " + describe(node) + " produces the empty tensor " +
                                             toString(sh) + "; fibnlr does not run tensors with a 0 dimension");
         }
-        compute.push_back(node);
-    }
+    };
+    shapes = inferShapes(mGraph, mOptions.dims, options);
+    std::vector<NodePtr> compute;
+    for (const NodePtr& node : mGraph.getNodes())
+        if (node->type() != "Input" && node->type() != "Producer") compute.push_back(node);
+    return compute;
+}
 
-    // 2. Steps: fuse Conv+BatchNorm (folded weights) and producer+activation chains.
-    std::vector<Port> graphOutputs = mGraph.outputs();
+std::vector<Scheduler::Proto> Scheduler::planFusion(const std::vector<NodePtr>& compute, bool fuse) const {
+    using Operand = Proto::Operand;
+    const std::vector<Port>& graphOutputs = mGraph.outputs();
     auto soleConsumer = [&](const NodePtr& n) -> NodePtr {
         if (n->nbOutputs() != 1) return nullptr;
         for (const Port& o : graphOutputs)
@@ -205,7 +210,12 @@ void Scheduler::plan() {
         protos.push_back(std::move(pr));
     }
 
-    // 3. Buffers: one value per step output; shared slots.
+    return protos;
+}
+
+std::size_t Scheduler::planBuffers(const std::vector<Proto>& protos, const ShapeMap& shapes, ValueMap& values) const {
+    using Operand = Proto::Operand;
+    const std::vector<Port>& graphOutputs = mGraph.outputs();
     std::unordered_map<const Node*, std::size_t> firstValue;  // last chain node -> index of its output 0
     std::vector<MemoryValue> mem;
     std::vector<std::pair<const Node*, std::size_t>> valueKey;
@@ -273,7 +283,12 @@ void Scheduler::plan() {
         vec[key.second] = Tensor::wrap(slots[mp.slotOf[v]].get(), sh, DataType::Float32, slots[mp.slotOf[v]]);
     }
 
-    // 4. Kernels and operand pointers (values no longer change shape or place).
+    return planned;
+}
+
+std::vector<Scheduler::Step> Scheduler::planKernels(const std::vector<Proto>& protos, ValueMap& values,
+                                                    const std::string& backend) const {
+    using Operand = Proto::Operand;
     auto tensorOf = [&](const Operand& o) -> const Tensor* {
         if (!o.port.node) return nullptr;
         return &values.at(o.port.node.get()).at(o.port.index);
@@ -324,18 +339,7 @@ void Scheduler::plan() {
         }
         steps.push_back(std::move(st));
     }
-    for (const Port& o : graphOutputs)
-        if (!values.count(o.node.get()))
-            throw std::invalid_argument("compile: graph output " + describe(*o.node) + " is not computed");
-    mValues = std::move(values);
-    // Operand pointers referred to the local map's vectors, which moved with it
-    // (std::unordered_map move keeps element addresses).
-    mShapes = std::move(shapes);
-    mSteps = std::move(steps);
-    mPlannedFloats = planned;
-    mGraphVersion = mGraph.version();
-    mOperatorRevision = operatorRevision();
-    mKernelsRevision = kernelsRevision();
+    return steps;
 }
 
 void Scheduler::runStep(const Step& s, const Hooks& hooks) const {

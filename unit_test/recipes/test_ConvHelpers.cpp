@@ -140,3 +140,24 @@ TEST_CASE("depthwise then depthwise stays depthwise; with dense it becomes dense
     CHECK(static_cast<const ConvOp&>(convFrom<2>(d1, d2)->getOperator()).attrs.group == 4);
     CHECK(static_cast<const ConvOp&>(convFrom<2>(d2, pw)->getOperator()).attrs.group == 1);
 }
+
+TEST_CASE("convFrom keeps gcd(g1, g2) groups, like composeGeometry", "[recipes][conv]") {
+    GraphView g;
+    NodePtr x = addInput(g, "x");
+    NodePtr g4 = conv(g, "g4", out(x), 8, 8, 3, 1, 0, 4);
+    NodePtr g4b = conv(g, "g4b", out(g4), 8, 8, 3, 2, 1, 4);
+    NodePtr g2 = conv(g, "g2", out(g4), 8, 6, 1, 1, 0, 2);
+    NodePtr dense = conv(g, "dense", out(g4), 8, 4, 1, 1, 0);
+    auto groupOf = [](const NodePtr& n) { return static_cast<const ConvOp&>(n->getOperator()).attrs.group; };
+    CHECK(groupOf(convFrom<2>(g4, g4b)) == 4);  // was dense before the rules were one
+    CHECK(groupOf(convFrom<2>(g4, g2)) == 2);
+    CHECK(groupOf(convFrom<2>(g4, dense)) == 1);
+    CHECK(composedGeometry(g4, g4b, 2).group == 4);
+    CHECK(computeKernelPads<2>(g4, g4b) == std::array<std::size_t, 4>{1, 1, 1, 1});  // 0 + 1·1
+    NodePtr c3 = conv(g, "c3", out(x), 3, 4, 3, 1, 0);
+    CHECK_THROWS_WITH(convFrom<2>(g4b, c3),
+                      Catch::Contains("'c3'") && Catch::Contains("takes 3 channels") && Catch::Contains("'g4b'"));
+    NodePtr same = conv(g, "same", out(x), 8, 8, 3, 1, 0);
+    same->getOperator().setAttribute("auto_pad", std::string("SAME_UPPER"));
+    CHECK_THROWS_WITH(computeKernelDims<2>(g4, same), Catch::Contains("'same'") && Catch::Contains("auto_pad"));
+}

@@ -175,3 +175,90 @@ TEST_CASE("composeGeometry agrees with the recipe's conv helpers", "[recipes][Co
         CHECK(static_cast<std::size_t>(static_cast<const ConvOp&>(c->getOperator()).attrs.group) == r.group);
     }
 }
+
+TEST_CASE("composeGeometry: the merged conv has gcd(g1, g2) groups, and composeConvs is exact with them",
+          "[recipes][ConvMerge]") {
+    std::mt19937 rng(21);
+    struct Case {
+        const char* what;
+        std::size_t in, mid, out;
+        std::int64_t g1, g2;
+        std::size_t group;  // expected
+    };
+    const std::vector<Case> cases{
+        {"grouped then grouped, same groups", 8, 8, 12, 4, 4, 4},
+        {"depthwise then depthwise", 6, 6, 6, 6, 6, 6},
+        {"depthwise x2 then depthwise (channel multiplier)", 4, 8, 8, 4, 8, 4},
+        {"groups 4 then 6 share factor 2", 12, 12, 12, 4, 6, 2},
+        {"groups 2 then 3: nothing in common", 6, 6, 6, 2, 3, 1},
+        {"dense then depthwise", 6, 6, 6, 1, 6, 1},
+        {"depthwise then dense", 6, 6, 4, 6, 1, 1},
+    };
+    for (const Case& c : cases) {
+        INFO(c.what);
+        GraphView g;
+        NodePtr x = addInput(g, "x");
+        NodePtr a = addConv(g, out(x), "a", c.in, {c.mid, {3, 3}, {2, 1}, {}, {}, c.g1, true}, rng);
+        NodePtr b = addConv(g, out(a), "b", c.mid, {c.out, {2, 3}, {}, {}, {1, 2}, c.g2, true}, rng);
+        g.setOutputs({out(b)});
+        const ConvLayer geo = composeGeometry(readConv(*a), readConv(*b));
+        CHECK(geo.group == c.group);
+        CHECK(geo.inChannels == c.in);
+        CHECK(geo.outChannels == c.out);
+        // Fewer groups than gcd would still be exact but cost more; check the merged conv runs the same.
+        const Tensor xs = randomTensor({2, c.in, 11, 12}, rng);
+        const Tensor ref = run(g, xs);
+        const ConvLayer m = composeConvs(readConv(*a), readConv(*b));
+        REQUIRE(m.group == c.group);
+        REQUIRE(m.weight.dims() == Shape{c.out, c.in / c.group, m.kernel[0], m.kernel[1]});
+        GraphView h;
+        NodePtr hx = addInput(h, "x");
+        NodePtr mn = makeConvNode(m, "m");
+        Node::link(hx, 0, mn, 0);
+        h.add(mn);
+        h.setOutputs({out(mn)});
+        CHECK(closeExact(run(h, xs), ref));
+    }
+}
+
+TEST_CASE("composeGeometry: the merged conv's output size equals the chain's for stride, dilation and padding "
+          "combinations", "[recipes][ConvMerge]") {
+    // Per axis, out(n) = (n + pb + pe − e) / s + 1 with extent e = (k − 1)·d + 1, when n + pb + pe >= e.
+    auto outSize = [](std::size_t n, std::size_t k, std::size_t s, std::size_t d, std::size_t pb, std::size_t pe,
+                      std::size_t& o) {
+        const std::size_t e = (k - 1) * d + 1;
+        if (n + pb + pe < e) return false;
+        o = (n + pb + pe - e) / s + 1;
+        return true;
+    };
+    std::size_t compared = 0;
+    for (std::size_t k1 : {1, 2, 3})
+        for (std::size_t s1 : {1, 2, 3})
+            for (std::size_t d1 : {1, 2})
+                for (std::size_t p1 : {0, 1, 2})
+                    for (std::size_t k2 : {1, 3})
+                        for (std::size_t s2 : {1, 2})
+                            for (std::size_t d2 : {1, 3})
+                                for (std::size_t p2 : {0, 1, 2}) {
+                                    // Asymmetric pads: begin p, end p / 2.
+                                    const auto a = geometry(2, 2, {k1}, {s1}, {p1}, {p1 / 2}, {d1});
+                                    const auto b = geometry(2, 2, {k2}, {s2}, {p2}, {p2 / 2}, {d2});
+                                    const ConvLayer r = composeGeometry(a, b);
+                                    REQUIRE(r.dilations == Shape{1});
+                                    REQUIRE(r.strides == Shape{s1 * s2});
+                                    REQUIRE(r.padBegin == Shape{p1 + s1 * p2});
+                                    REQUIRE(r.padEnd == Shape{p1 / 2 + s1 * (p2 / 2)});
+                                    for (std::size_t n = 1; n <= 24; ++n) {
+                                        std::size_t m = 0, o = 0, om = 0;
+                                        if (!outSize(n, k1, s1, d1, p1, p1 / 2, m) ||
+                                            !outSize(m, k2, s2, d2, p2, p2 / 2, o))
+                                            continue;  // the chain itself does not fit n
+                                        INFO("k " << k1 << "," << k2 << " s " << s1 << "," << s2 << " d " << d1 << ","
+                                                  << d2 << " p " << p1 << "," << p2 << " n " << n);
+                                        REQUIRE(outSize(n, r.kernel[0], r.strides[0], 1, r.padBegin[0], r.padEnd[0], om));
+                                        REQUIRE(om == o);
+                                        ++compared;
+                                    }
+                                }
+    CHECK(compared > 10000);
+}

@@ -6,6 +6,7 @@
 
 #include "FIBNLRTestGraphs.hpp"
 #include "fibnlr/data/TensorDatabase.hpp"
+#include "fibnlr/operator/Producer.hpp"
 #include "fibnlr/recipes/FIBNLR.hpp"
 
 using namespace fibnlr;
@@ -308,6 +309,13 @@ TEST_CASE("prepare: groups and validation before any change", "[recipes][fibnlr]
         CHECK_FALSE(has<NPR>(*d.relu));
     }
     compile(d.g, {"cpu", DataType::Float32, {{2, 3, 4, 6}}});
+    SECTION("ImageSize: shapes that no longer fit the compiled dims name the node and change nothing") {
+        // Mul's constant becomes [5]: it no longer broadcasts against [2, 3, 4, 6].
+        static_cast<ProducerOp&>(d.g.getNode("twice_B")->getOperator()).setValue(Tensor({5}));
+        CHECK_THROWS_WITH(fibnlrPrepare(d.g), Catch::StartsWith("fibnlr_prepare: cannot infer the shapes: node 'twice'") &&
+                                                  Catch::Contains("with input shapes [2, 3, 4, 6], [5]"));
+        CHECK_FALSE(has<NPR>(*d.relu));
+    }
     SECTION("None puts every node in group 0, ImageSize overwrites with H·W") {
         fibnlrPrepare(d.g, FIBNLRParameters::none());
         CHECK(fibnlrFindGroups(d.g) == std::set<std::int64_t>{0});

@@ -349,3 +349,70 @@ TEST_CASE("merge_convolutions looks through Identity and Dropout", "[recipes][Me
         CHECK(countType(h, "Conv") == 2);
     }
 }
+
+TEST_CASE("merge_convolutions: grouped then grouped stays grouped and runs the same", "[recipes][MergeConvolutions]") {
+    std::mt19937 rng(31);
+    MergeOptions o;
+    o.maxMacGrowth = INFINITY;
+    o.objective = MergeObjective::Layers;  // fewest layers: merges that add MACs
+    struct Case {
+        std::int64_t g1, g2, merged;
+    };
+    for (const Case& c : {Case{4, 4, 4}, Case{4, 2, 2}}) {
+        INFO("groups " << c.g1 << " then " << c.g2);
+        GraphView g;
+        // Unpadded second conv: exact whatever comes before it (docs/merging.md).
+        chain(g, 8, {{8, {3, 3}, {2, 2}, {1, 1, 1, 1}, {}, c.g1, true}, {12, {3, 3}, {}, {}, {}, c.g2, true}}, rng);
+        const Tensor x = randomTensor({2, 8, 13, 14}, rng);
+        const Tensor ref = run(g, x);
+        const MergeResult r = mergeConvolutions(g, o);
+        REQUIRE(r.merged.size() == 1);
+        CHECK(r.merged[0].exact);
+        REQUIRE(countType(g, "Conv") == 1);
+        NodePtr m = g.getNodesByType("Conv").at(0);
+        CHECK(static_cast<const ConvOp&>(m->getOperator()).attrs.group == c.merged);
+        // The MACs counted are the grouped conv's: 12 outputs · 8/g inputs · 7·7 taps at 5·5 positions.
+        CHECK(r.merged[0].macsAfter == Approx(12.0 * (8.0 / static_cast<double>(c.merged)) * 49.0 * 5 * 5));
+        CHECK(closeExact(run(g, x), ref));
+    }
+}
+
+TEST_CASE("merge_convolutions leaves a grouped pair that must not merge unchanged", "[recipes][MergeConvolutions]") {
+    std::mt19937 rng(32);
+    MergeOptions o;
+    o.maxMacGrowth = INFINITY;
+    o.objective = MergeObjective::Layers;
+    SECTION("the first conv's output is also read elsewhere") {
+        GraphView g;
+        auto nodes = chain(g, 8, {{8, {3, 3}, {}, {}, {}, 4, true}, {8, {3, 3}, {}, {}, {}, 4, true}}, rng);
+        NodePtr side = addNode(g, "ReLU", "side", {out(nodes[0])});
+        g.setOutputs({out(nodes[1]), out(side)});
+        const Tensor x = randomTensor({1, 8, 10, 10}, rng);
+        compile(g, CompileOptions{"ref", DataType::Float32, {x.dims()}});
+        const auto before = forward(g, {x});
+        const std::size_t v = g.version();
+        const MergeResult r = mergeConvolutions(g, o);
+        CHECK(r.merged.empty());
+        CHECK(g.version() == v);
+        CHECK(countType(g, "Conv") == 2);
+        const auto after = forward(g, {x});
+        REQUIRE(after.size() == 2);
+        CHECK(maxAbsDiff(after[0], before[0]) == 0.0);
+        CHECK(maxAbsDiff(after[1], before[1]) == 0.0);
+    }
+    SECTION("exact mode: a padded grouped conv after a 3x3 one") {
+        GraphView g;
+        chain(g, 8, {{8, {3, 3}, {}, {}, {}, 4, false}, {8, {3, 3}, {}, {1, 1, 1, 1}, {}, 4, false}}, rng);
+        const Tensor x = randomTensor({1, 8, 10, 10}, rng);
+        const Tensor ref = run(g, x);
+        const std::size_t v = g.version();
+        const MergeResult r = mergeConvolutions(g, o);
+        CHECK(r.merged.empty());
+        REQUIRE(r.skipped.size() == 1);
+        CHECK(r.skipped[0].nodes == std::vector<std::string>{"c0", "c1"});
+        CHECK_FALSE(r.skipped[0].reason.empty());
+        CHECK(g.version() == v);
+        CHECK(countType(g, "Conv") == 2);
+        CHECK(maxAbsDiff(run(g, x), ref) == 0.0);
+    }
+}

@@ -1,6 +1,6 @@
 #pragma once
 // Convolution helpers of the FIBNLR recipe library (as upstream), with the
-// exact composition geometry of docs/merging.md.
+// exact composition geometry of docs/merging.md (composeGeometry, ConvMerge.hpp).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "fibnlr/graph/Node.hpp"
 #include "fibnlr/operator/Conv.hpp"
+#include "fibnlr/recipes/ConvMerge.hpp"
 
 namespace fibnlr {
 
@@ -31,6 +32,11 @@ namespace detail {
 template <std::size_t DIM> std::array<std::size_t, DIM> toArray(const std::vector<std::int64_t>& v) {
     std::array<std::size_t, DIM> a{};
     for (std::size_t i = 0; i < DIM; ++i) a[i] = static_cast<std::size_t>(v.at(i));
+    return a;
+}
+template <std::size_t N> std::array<std::size_t, N> toArray(const Shape& v) {
+    std::array<std::size_t, N> a{};
+    for (std::size_t i = 0; i < N; ++i) a[i] = v.at(i);
     return a;
 }
 template <std::size_t DIM> void checkDim(const Node& node) {
@@ -76,43 +82,34 @@ template <std::size_t DIM> std::size_t outChannels(const NodePtr& conv) {
     return detail::convWeightDims(*conv)[0];
 }
 
+/// The geometry of `a` then `b`, read from the nodes (attributes and W's
+/// dims, no weights) and composed by composeGeometry (ConvMerge.hpp, which
+/// states the formulas and the group rule). Throws std::invalid_argument
+/// naming the nodes when either is not a Conv of `dim` spatial axes, has an
+/// auto_pad other than NOTSET, negative or miscounted strides, dilations or
+/// pads, or when b's input channels differ from a's output channels.
+ConvLayer composedGeometry(const NodePtr& a, const NodePtr& b, std::size_t dim);
+
 /// Kernel of `a` then `b` per axis: K = e1 + (e2 − 1)·s1 with extent
 /// e = (k − 1)·d + 1 (upstream's (k1 − 1)·s2 + k2 is wrong when s1 != 1).
 template <std::size_t DIM> std::array<std::size_t, DIM> computeKernelDims(const NodePtr& a, const NodePtr& b) {
-    const auto k1 = getKernelDims<DIM>(a), k2 = getKernelDims<DIM>(b);
-    const auto d1 = getKernelDilations<DIM>(a), d2 = getKernelDilations<DIM>(b);
-    const auto s1 = getKernelStrides<DIM>(a);
-    std::array<std::size_t, DIM> k{};
-    for (std::size_t i = 0; i < DIM; ++i) {
-        const std::size_t e1 = (k1[i] - 1) * d1[i] + 1, e2 = (k2[i] - 1) * d2[i] + 1;
-        k[i] = e1 + (e2 - 1) * s1[i];
-    }
-    return k;
+    return detail::toArray<DIM>(composedGeometry(a, b, DIM).kernel);
 }
 /// Stride of `a` then `b` per axis: S = s1·s2.
 template <std::size_t DIM> std::array<std::size_t, DIM> computeKernelStrides(const NodePtr& a, const NodePtr& b) {
-    const auto s1 = getKernelStrides<DIM>(a), s2 = getKernelStrides<DIM>(b);
-    std::array<std::size_t, DIM> s{};
-    for (std::size_t i = 0; i < DIM; ++i) s[i] = s1[i] * s2[i];
-    return s;
+    return detail::toArray<DIM>(composedGeometry(a, b, DIM).strides);
 }
-/// Padding of `a` then `b` per axis (begin and end): P = p1 + s1·p2.
+/// Padding of `a` then `b` per axis, begins then ends (ONNX order): P = p1 + s1·p2.
 template <std::size_t DIM> std::array<std::size_t, 2 * DIM> computeKernelPads(const NodePtr& a, const NodePtr& b) {
-    detail::checkDim<DIM>(*a);
-    detail::checkDim<DIM>(*b);
-    const auto p1 = detail::perAxis(detail::convOp(*a).attrs.pads, 2 * DIM, 0, *a, "pads");
-    const auto p2 = detail::perAxis(detail::convOp(*b).attrs.pads, 2 * DIM, 0, *b, "pads");
-    const auto s1 = getKernelStrides<DIM>(a);
-    std::array<std::size_t, 2 * DIM> p{};
-    for (std::size_t i = 0; i < 2 * DIM; ++i) p[i] = static_cast<std::size_t>(p1[i] + static_cast<std::int64_t>(s1[i % DIM]) * p2[i]);
-    return p;
+    const ConvLayer g = composedGeometry(a, b, DIM);
+    Shape pads = g.padBegin;
+    pads.insert(pads.end(), g.padEnd.begin(), g.padEnd.end());
+    return detail::toArray<2 * DIM>(pads);
 }
 
-/// Builds a node for `a` then `b` (no weights connected, dilation 1): the
-/// composed kernel, stride and padding above; channels in of `a`, out of
-/// `b`; depthwise∘depthwise stays depthwise, anything else is dense.
-/// Throws std::invalid_argument when `a` and `b` are not Convs of DIM axes or
-/// when b's input channels differ from a's output channels.
+/// Builds a node for `a` then `b` with composedGeometry's kernel, stride,
+/// padding and group (dilation 1; no weights connected); channels in of `a`,
+/// out of `b`. Throws as composedGeometry.
 NodePtr convFromImpl(const NodePtr& a, const NodePtr& b, std::size_t dim);
 template <std::size_t DIM> NodePtr convFrom(const NodePtr& a, const NodePtr& b) { return convFromImpl(a, b, DIM); }
 

@@ -42,10 +42,23 @@ ConvLayer readConv(const Node& conv);
 /// Reads a Gemm node (same errors; C must be constant and of shape [N] or [1, N]).
 GemmLayer readGemm(const Node& gemm);
 
-/// Merged geometry of `first` then `second` (weights left empty). Throws
-/// std::invalid_argument when the channels or the spatial ranks differ.
-/// K = e1 + (e2 - 1)·s1, S = s1·s2, P = p1 + s1·p2, dilation 1; the group
-/// is kept when both layers have the same group count, else 1 (dense).
+/// Merged geometry of `first` then `second` (weights left empty): the one
+/// composition rule, also behind ConvHelpers (convFrom, computeKernel*).
+/// Throws std::invalid_argument when first's output channels differ from
+/// second's input channels or the spatial ranks differ.
+///
+/// Per spatial axis, with extent e = (k - 1)·d + 1:
+///   K = e1 + (e2 - 1)·s1,  S = s1·s2,  P = p1 + s1·p2 (begin and end apart),  dilation 1.
+/// Groups: gcd(g1, g2). Why: a merged output channel depends on the input
+/// channels its path reaches. The middle channels fall into g1 blocks of
+/// M/g1 (first's groups) and g2 blocks of M/g2 (second's); blocks that share
+/// a channel tie their groups together, and the tied sets are the gcd(g1, g2)
+/// blocks of M/gcd. Each such set reads its own C/gcd inputs and writes its
+/// own O/gcd outputs, so the merged conv is exact with that many groups and
+/// with no more. So grouped∘grouped with matching groups stays grouped (g);
+/// depthwise∘depthwise stays depthwise (g1 = C and g2 a multiple of C,
+/// channel multipliers included); with a dense layer (group 1), or groups
+/// with no common factor, it is dense.
 ConvLayer composeGeometry(const ConvLayer& first, const ConvLayer& second);
 /// Merged geometry and weights: W[o, c, a·d2·s1 + i·d1] += Σ_m W2[o, m, a]·W1[m, c, i],
 /// B = b2 + Σ_{m, taps} W2·b1 (accumulated in double). That bias is right

@@ -1,11 +1,11 @@
 #pragma once
 // Small graph queries shared by the depth-merging recipes (fold_batchnorm,
 // remove_identity, merge_convolutions, fold_residual, simplify).
-#include <map>
 #include <string>
 #include <vector>
 
 #include "fibnlr/graph/GraphView.hpp"
+#include "fibnlr/graph/ShapeInference.hpp"
 
 namespace fibnlr {
 
@@ -24,13 +24,16 @@ std::string freeName(const GraphView& graph, const std::string& base, const std:
 /// Copies the ONNX output names (export keeps the value names) from `from` to `to`.
 void inheritOutputNames(const NodePtr& to, const Node& from);
 
-/// Output shapes of every node for the given input dims (one per graph
-/// input), by running each operator's shape rule; empty map when the dims do
-/// not fit the graph (then `error`, when given, says why).
-std::map<const Node*, std::vector<Shape>> inferGraphShapes(const GraphView& graph, const std::vector<Shape>& inputDims,
-                                                           std::string* error = nullptr);
+/// The shapes the merge recipes count MACs and time candidates with
+/// (graph/ShapeInference.hpp, unconnected inputs allowed): at `inputDims` when
+/// given, and then std::invalid_argument "input dims do not fit graph '<name>':
+/// <why>" when they do not; else at the dims the graph was compiled with, when
+/// it is compiled and they still fit it (a recipe may have changed it since);
+/// else empty: shapes unknown.
+NodeShapes knownShapes(const GraphView& graph, const std::vector<Shape>& inputDims);
 
-/// inferGraphShapes for dims given by the user: throws std::invalid_argument when they do not fit.
-std::map<const Node*, std::vector<Shape>> requireGraphShapes(const GraphView& graph, const std::vector<Shape>& inputDims);
+/// The dims `graph` was compiled with, when it is compiled and they still fit
+/// it; else empty.
+std::vector<Shape> compiledDims(const GraphView& graph);
 
 } // namespace fibnlr

@@ -80,7 +80,23 @@ private:
         /// What the step's kernel keeps between runs (kernels/StepState.hpp).
         std::shared_ptr<std::unique_ptr<StepState>> state = std::make_shared<std::unique_ptr<StepState>>();
     };
+    /// Builds the plan: planShapes, planFusion, planBuffers, planKernels in turn.
     void plan();
+    /// A step before buffers exist (Scheduler.cpp).
+    struct Proto;
+    using ShapeMap = std::unordered_map<const Node*, std::vector<Shape>>;
+    using ValueMap = std::unordered_map<const Node*, std::vector<Tensor>>;
+    /// Phase 1: every node's output shapes at the compiled dims, refusing what
+    /// the kernels cannot run; returns the operator nodes in execution order.
+    std::vector<NodePtr> planShapes(ShapeMap& shapes) const;
+    /// Phase 2: one step per node, or per fused chain (Conv+BatchNorm,
+    /// producer+activation) when `fuse`.
+    std::vector<Proto> planFusion(const std::vector<NodePtr>& compute, bool fuse) const;
+    /// Phase 3: a buffer for every step output in shared slots (in place and
+    /// views where possible), added to `values`; returns the floats planned.
+    std::size_t planBuffers(const std::vector<Proto>& protos, const ShapeMap& shapes, ValueMap& values) const;
+    /// Phase 4: the kernel and operand pointers of every step (pointers into `values`).
+    std::vector<Step> planKernels(const std::vector<Proto>& protos, ValueMap& values, const std::string& backend) const;
     /// Runs the current plan on `inputs` (already checked against it).
     std::vector<Tensor> run(const std::vector<Tensor>& inputs);
     /// Exchanges the compiled state (options, plan, buffers) with `other`, a
@@ -94,8 +110,8 @@ private:
     GraphView& mGraph;
     CompileOptions mOptions;
     std::size_t mGraphVersion = 0, mOperatorRevision = 0, mKernelsRevision = 0, mPlannedFloats = 0;
-    std::unordered_map<const Node*, std::vector<Tensor>> mValues;
-    std::unordered_map<const Node*, std::vector<Shape>> mShapes;
+    ValueMap mValues;
+    ShapeMap mShapes;
     std::vector<Step> mSteps;
 };
 
