@@ -252,7 +252,7 @@ void bindRecipes(py::module_& core) {
         .def_readwrite("max_iteration", &P::maxIteration, "Batches at most; 0 = no limit")
         .def_readwrite("convergence_threshold", &P::convergenceThreshold)
         .def_readwrite("group_assignments", &P::groupAssignments, "node name -> group id (GroupMethod.MANUAL)")
-        .def_readwrite("node_types", &P::nodeTypes, "Operator types prepare selects (default ReLU, ReLU6, LeakyReLU, ELU, SELU, CELU, GELU, SiLU, Mish, Softplus)")
+        .def_readwrite("node_types", &P::nodeTypes, "Operator types prepare selects (default ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, CELU, GELU, SiLU, Mish, Softplus)")
         .def_static("paper", &P::paper,
                     "Loose, Average, Manual, criteria NONE, Identity (as upstream). With criteria NONE nothing is "
                     "selected, so on its own it prunes nothing: set ablation_criteria (and group_assignments).")

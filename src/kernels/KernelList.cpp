@@ -26,6 +26,8 @@ const std::vector<KernelEntry>& kernelList() {
         {"AveragePool", "ref", launchAveragePoolRef},
         {"GlobalAveragePool", "ref", launchGlobalPoolRef},
         {"GlobalMaxPool", "ref", launchGlobalPoolRef},
+        {"Resize", "ref", launchResizeRef},
+        {"PReLU", "ref", launchPReLURef},
         {"Flatten", "ref", launchCopyRef},
         {"Reshape", "ref", launchCopyRef},
         {"Squeeze", "ref", launchCopyRef},
@@ -75,6 +77,7 @@ const std::vector<KernelEntry>& kernelList() {
         {"AveragePool", "cpu", launchAveragePoolCpu, "avgpool2d_f32_direct", supportsPool2d},
         {"GlobalAveragePool", "cpu", launchGlobalAveragePoolCpu, "globalavgpool_f32_simd"},
         {"GlobalMaxPool", "cpu", launchGlobalMaxPoolCpu, "globalmaxpool_f32_direct"},
+        {"PReLU", "cpu", launchPReLUCpu, "prelu_f32_simd_perchannel", supportsPReLUPerChannel},
         {"Concat", "cpu", launchConcatCpu, "concat_f32_memcpy"},
         {"Softmax", "cpu", launchSoftmaxCpu, "softmax_f32_lastaxis", supportsSoftmaxLastAxis},
         };

@@ -11,8 +11,10 @@
 #include "fibnlr/operator/Gemm.hpp"
 #include "fibnlr/operator/LRN.hpp"
 #include "fibnlr/operator/Pool.hpp"
+#include "fibnlr/operator/PReLU.hpp"
 #include "fibnlr/operator/Producer.hpp"
 #include "fibnlr/operator/Reduce.hpp"
+#include "fibnlr/operator/Resize.hpp"
 #include "fibnlr/operator/ShapeOps.hpp"
 #include "fibnlr/operator/Slice.hpp"
 
@@ -49,6 +51,8 @@ const std::map<std::string, Factory>& registry() {
         FIBNLR_REDUCTIONS(FIBNLR_X)
 #undef FIBNLR_X
         {"GlobalMaxPool", make<GlobalMaxPoolOp>()},
+        {"Resize", make<ResizeOp>()},
+        {"PReLU", make<PReLUOp>()},
         {"Flatten", make<FlattenOp>()},
         {"Reshape", make<ReshapeOp>()},
         {"Transpose", make<TransposeOp>()},

@@ -29,7 +29,7 @@ std::string nothingPreparedHint(const GraphView& graph, const FIBNLRParameters& 
     std::map<std::string, std::size_t> held;
     Activation act;
     for (const NodePtr& n : graph.getNodes())
-        if (activationOf(n->getOperator(), act) && act.kind != ActKind::None) ++held[n->type()];
+        if ((activationOf(n->getOperator(), act) && act.kind != ActKind::None) || n->type() == "PReLU") ++held[n->type()];
     if (held.empty()) return "; the graph holds no non-linearity that FIBNLR can measure";
     std::string types, missing;
     for (const auto& [t, count] : held) {

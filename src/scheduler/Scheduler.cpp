@@ -64,7 +64,7 @@ namespace {
 
 const char* const kEpilogueProducers[] = {"Conv", "Gemm", "BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum"};
 // Ops whose output may overwrite their first input, besides every activation (operator/Activation.hpp).
-const char* const kInPlaceTypes[] = {"BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum"};
+const char* const kInPlaceTypes[] = {"BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum", "PReLU"};
 const char* const kViewTypes[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze"};
 
 template <std::size_t N> bool oneOf(const std::string& t, const char* const (&list)[N]) {

@@ -69,3 +69,12 @@ TEST_CASE("Every activation says what it computes, and other operators are not a
     CHECK_FALSE(activationOf(*makeOperator("Add"), act));
     CHECK_FALSE(activationOf(*makeOperator("Conv"), act));
 }
+
+TEST_CASE("PReLU: the slope must broadcast to the input, never the other way", "[operator][PReLU]") {
+    const OperatorPtr op = makeOperator("PReLU");
+    CHECK(op->nbInputs() == 2);
+    CHECK(op->inferShapes({{2, 3, 4, 4}, {3, 1, 1}}).at(0) == Shape{2, 3, 4, 4});
+    CHECK(op->inferShapes({{2, 3, 4, 4}, {1}}).at(0) == Shape{2, 3, 4, 4});
+    REQUIRE_THROWS_WITH(op->inferShapes({{2, 3, 4, 4}, {4, 1, 1}}), Catch::Contains("slope [4, 1, 1] does not broadcast"));
+    REQUIRE_THROWS_WITH(op->inferShapes({{3, 4}, {2, 3, 4}}), Catch::Contains("does not broadcast to the input [3, 4]"));
+}

@@ -58,7 +58,7 @@ def test_parameter_defaults_presets_and_repr():
     assert p.ablation_method == R.AblationMethod.IDENTITY
     assert p.ablation_threshold == 0.25 and p.ablation_x_least == 1
     assert p.max_iteration == 100 and p.convergence_threshold == 1e-5
-    assert p.group_assignments == {} and p.node_types == ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU",
+    assert p.group_assignments == {} and p.node_types == ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU",
                                                            "GELU", "SiLU", "Mish", "Softplus"]
     n = fibnlr.fibnlr_Parameters.none()
     assert (n.method, n.normalization, n.group, n.ablation_criteria, n.ablation_method) == (

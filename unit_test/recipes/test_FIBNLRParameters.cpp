@@ -18,7 +18,7 @@ TEST_CASE("parameter validation and preset values", "[recipes][parameters]") {
     CHECK(p.maxIteration == 100);
     CHECK(p.convergenceThreshold == 1e-5);
     CHECK(p.groupAssignments.empty());
-    CHECK(p.nodeTypes == std::vector<std::string>{"ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU",
+    CHECK(p.nodeTypes == std::vector<std::string>{"ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU",
                                                   "Mish", "Softplus"});
     const auto none = FIBNLRParameters::none();
     CHECK((none.method == Method::Strict && none.normalization == NormalizationMethod::None &&
@@ -29,7 +29,7 @@ TEST_CASE("parameter validation and preset values", "[recipes][parameters]") {
            paper.group == GroupMethod::Manual && paper.ablationCriteria == AblationCriteria::None &&
            paper.ablationMethod == AblationMethod::Identity));
     CHECK(p.repr().find("method=STRICT") != std::string::npos);
-    CHECK(p.repr().find("node_types=['ReLU', 'ReLU6', 'LeakyReLU', 'ELU'") != std::string::npos);
+    CHECK(p.repr().find("node_types=['ReLU', 'ReLU6', 'LeakyReLU', 'PReLU', 'ELU'") != std::string::npos);
 
     FIBNLRParameters bad;
     bad.ablationThreshold = -0.1;

@@ -45,7 +45,7 @@ struct FIBNLRParameters {
     /// activation. Spellings that differ only in case are the same type, so
     /// ONNX's ("Relu", "LeakyRelu", "Gelu") work; a name that is no operator
     /// type at all is refused by validate().
-    std::vector<std::string> nodeTypes{"ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU",
+    std::vector<std::string> nodeTypes{"ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU",
                                        "GELU", "SiLU", "Mish", "Softplus"};
 
     /// Strict, None, None, None, None (other fields at their defaults).

@@ -70,6 +70,34 @@ int binaryCode(const std::string& t) { return t == "Add" ? 0 : t == "Sub" ? 1 : 
 
 } // namespace
 
+bool supportsPReLUPerChannel(const Operator&, const std::vector<Shape>& in) {
+    const Shape& x = in.at(0);
+    const Shape& s = in.at(1);
+    const std::size_t n = numElements(s), channels = x.size() > 1 ? x[1] : 1;
+    if (n == 1) return true;
+    if (x.size() < 2 || n != channels) return false;
+    // Right-aligned, s[j] broadcasts to x's dim x.size() − s.size() + j: per channel when the
+    // entry over dim 1 holds all C slopes (so every other entry is 1).
+    const auto j = 1 - static_cast<std::ptrdiff_t>(x.size() - s.size());
+    return j >= 0 && j < static_cast<std::ptrdiff_t>(s.size()) && s[static_cast<std::size_t>(j)] == channels;
+}
+
+void launchPReLUCpu(const Operator&, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    // Per (n, c) plane, LeakyReLU with that channel's slope: the same table loop as the activations.
+    const Shape& xd = in[0]->dims();
+    const std::size_t channels = xd.size() > 1 ? xd[1] : 1, planes = xd[0] * channels;
+    const std::size_t inner = in[0]->size() / planes;
+    const bool one = in[1]->size() == 1;
+    const float* x = in[0]->data<float>();
+    const float* s = in[1]->data<float>();
+    float* y = out[0]->data<float>();
+    const Micro& mk = micro();
+    parallelRange(planes, std::max<std::size_t>(1, kGrain / std::max<std::size_t>(1, inner)), [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t t = lo; t < hi; ++t)
+            mk.scaleShiftAct(x + t * inner, y + t * inner, inner, 1.f, 0.f, {ActKind::LeakyReLU, s[one ? 0 : t % channels]});
+    });
+}
+
 void launchUnaryCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
     // A FusedOp never wraps a unary op, so op is the activation itself.
     Activation act;

@@ -201,6 +201,21 @@ std::vector<KernelCase> unaryCases(const std::string& type) {
     return c;
 }
 
+std::vector<KernelCase> preluCases() {
+    // Per channel in the layouts exporters write, one slope, and layouts only ref runs ([W] slopes, [H, W]).
+    const std::vector<std::pair<Shape, Shape>> shapes{
+        {{2, 13, 7, 9}, {13, 1, 1}}, {{2, 13, 7, 9}, {1, 13, 1, 1}}, {{3, 127}, {127}}, {{2, 13, 7, 9}, {1}},
+        {{1, 3, 4097}, {3, 1}},      {{2, 5, 7, 9}, {9}},            {{2, 5, 7, 9}, {7, 9}}};
+    std::vector<KernelCase> c;
+    for (const auto& [x, s] : shapes)
+        c.push_back({"PReLU " + toString(x) + " slope " + toString(s), makeOperator("PReLU"), {rnd(x), rnd(s, -0.5f, 0.5f, 1)}});
+    Tensor nf = rnd({2, 3, 4, 4});
+    nf.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();
+    nf.data<float>()[6] = -std::numeric_limits<float>::infinity();
+    c.push_back({"PReLU non-finite", makeOperator("PReLU"), {nf, rnd({3, 1, 1}, 0.1f, 0.5f, 1)}});
+    return c;
+}
+
 std::vector<KernelCase> binaryCases(const std::string& type) {
     const std::vector<std::pair<Shape, Shape>> shapes{
         {{2, 13, 7, 9}, {2, 13, 7, 9}}, {{2, 13, 7, 9}, {13, 1, 1}}, {{2, 13, 1, 1}, {2, 13, 7, 9}},
@@ -312,6 +327,7 @@ const std::map<std::string, CaseGenerator>& caseGenerators() {
         {"AveragePool", [] { return poolCases("AveragePool"); }},
         {"GlobalAveragePool", [] { return globalPoolCases("GlobalAveragePool"); }},
         {"GlobalMaxPool", [] { return globalPoolCases("GlobalMaxPool"); }},
+        {"PReLU", preluCases},
         {"Concat", concatCases},
         {"Softmax", softmaxCases},
         };
@@ -447,7 +463,7 @@ const std::map<std::string, std::vector<std::string>>& cpuTestAreas() {
             {"Conv", {"Conv", "FusedConv"}},
             {"Gemm", {"Gemm", "FusedGemm", "MatMul"}},
             {"Elementwise", {"BatchNormalization", "FusedBatchNormalization", "Add", "Sub", "Mul", "Div", "FusedAdd",
-                             "FusedSub", "FusedMul", "FusedDiv", "Sum", "FusedSum"}},
+                             "FusedSub", "FusedMul", "FusedDiv", "Sum", "FusedSum", "PReLU"}},
             {"Pool", {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}},
             {"Layout", {"Concat", "Softmax"}},
         };

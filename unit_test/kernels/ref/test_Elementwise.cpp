@@ -1,3 +1,6 @@
+#include <cmath>
+#include <limits>
+
 #include "RefRun.hpp"
 
 using namespace fibnlr;
@@ -30,4 +33,15 @@ TEST_CASE("Elementwise ref: per-channel operand on an awkward 4-D shape", "[kern
     REQUIRE(y.dims() == x.dims());
     for (std::size_t i = 0; i < x.size(); ++i)
         REQUIRE(y.data<float>()[i] == x.data<float>()[i] * c.data<float>()[(i / 15) % 13]);
+}
+
+TEST_CASE("PReLU ref: one slope, per-channel slopes, NaN", "[kernels][ref][PReLU]") {
+    requireTensor(runRef("PReLU", {tensor({4}, {-2, -1, 0, 3}), tensor({1}, {0.5f})}), {4}, {-1, -0.5f, 0, 3});
+    // [1, 2, 2] with slopes [2, 1]: channel 0 · 0.1, channel 1 · 3.
+    requireTensor(runRef("PReLU", {tensor({1, 2, 2}, {-1, 2, -1, -2}), tensor({2, 1}, {0.1f, 3})}), {1, 2, 2},
+                  {-0.1f, 2, -3, -6});
+    const std::vector<float> y =
+        runRef("PReLU", {tensor({2}, {std::numeric_limits<float>::quiet_NaN(), -1}), tensor({1}, {2})}).toVector<float>();
+    CHECK(std::isnan(y[0]));
+    CHECK(y[1] == -2.f);
 }

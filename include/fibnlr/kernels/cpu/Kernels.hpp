@@ -83,6 +83,7 @@ FIBNLR_CPU_LAUNCHER(MaxPool)
 FIBNLR_CPU_LAUNCHER(AveragePool)
 FIBNLR_CPU_LAUNCHER(GlobalAveragePool)
 FIBNLR_CPU_LAUNCHER(GlobalMaxPool)
+FIBNLR_CPU_LAUNCHER(PReLU)
 FIBNLR_CPU_LAUNCHER(Concat)
 FIBNLR_CPU_LAUNCHER(Softmax)
 #undef FIBNLR_CPU_LAUNCHER
@@ -95,6 +96,8 @@ bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in);
 bool supportsWinograd(const Operator& op, const std::vector<Shape>& in);
 bool supportsWinograd4(const Operator& op, const std::vector<Shape>& in);
 bool supportsPool2d(const Operator& op, const std::vector<Shape>& in);
+/// PReLU with one slope, or one per channel (dim 1).
+bool supportsPReLUPerChannel(const Operator& op, const std::vector<Shape>& in);
 bool supportsSoftmaxLastAxis(const Operator& op, const std::vector<Shape>& in);
 
 } // namespace fibnlr

@@ -34,6 +34,8 @@ FIBNLR_REF_LAUNCHER(MaxPool)
 FIBNLR_REF_LAUNCHER(AveragePool)
 FIBNLR_REF_LAUNCHER(GlobalPool)  // GlobalAveragePool, GlobalMaxPool
 FIBNLR_REF_LAUNCHER(Reduce)      // every reduction of operator/Reduce.hpp
+FIBNLR_REF_LAUNCHER(Resize)
+FIBNLR_REF_LAUNCHER(PReLU)
 FIBNLR_REF_LAUNCHER(Copy)
 FIBNLR_REF_LAUNCHER(Transpose)
 FIBNLR_REF_LAUNCHER(Concat)
