@@ -1,128 +1,11 @@
 #include "fibnlr/kernels/Counting.hpp"
 
-#include <algorithm>
 #include <cassert>
-#include <cfloat>
 #include <cmath>
-#include <cstring>
+
+#include "fibnlr/kernels/cpu/Micro.hpp"
 
 namespace fibnlr {
-
-namespace {
-
-#if defined(__GNUC__)
-#define FIBNLR_INLINE inline __attribute__((always_inline))
-#else
-#define FIBNLR_INLINE inline
-#endif
-
-constexpr std::size_t kBlock = 1024;
-constexpr std::size_t kPrefetch = 512;  // floats ahead (2 KB): hides DRAM latency
-
-// GCC/Clang vector extension, W floats per vector: 4 (SSE2, the portable
-// x86-64 baseline) or 8 (one AVX register in the AVX2 build).
-template <std::size_t W> struct Vec {
-    typedef float type __attribute__((vector_size(4 * W)));
-};
-
-/// Accumulators of one kernel call: per-block float partials are widened
-/// lane by lane into doubles (independent adds, no serial chain); z stays 0
-/// unless a non-finite value was seen (then NaN).
-template <std::size_t W> struct Acc {
-    typename Vec<W>::type z = {};
-    double pos[W] = {}, neg[W] = {};
-    double tailPos = 0.0, tailNeg = 0.0;
-    float tailZ = 0.f;
-};
-
-/// Adds the masses of x[0..n) to `acc` block by block.
-template <std::size_t W> FIBNLR_INLINE void blockedAccumulate(const float* x, std::size_t n, Acc<W>& acc) {
-    using V = typename Vec<W>::type;
-    const V zero = {};
-    for (std::size_t start = 0; start < n; start += kBlock) {
-        const float* b = x + start;
-        const std::size_t m = std::min(kBlock, n - start);
-        V p0 = zero, p1 = zero, q0 = zero, q1 = zero, z0 = zero, z1 = zero;
-        std::size_t j = 0;
-        for (; j + 2 * W <= m; j += 2 * W) {
-            __builtin_prefetch(b + j + kPrefetch);
-            V a, c;
-            std::memcpy(&a, b + j, sizeof a);
-            std::memcpy(&c, b + j + W, sizeof c);
-            p0 += a > zero ? a : zero;
-            p1 += c > zero ? c : zero;
-            q0 += a < zero ? a : zero;
-            q1 += c < zero ? c : zero;
-            z0 += a - a;  // 0 for finite values, NaN for NaN and ±Inf
-            z1 += c - c;
-        }
-        const V p = p0 + p1, q = q0 + q1;
-        acc.z += z0 + z1;
-        for (std::size_t l = 0; l < W; ++l) {
-            acc.pos[l] += p[l];
-            acc.neg[l] -= q[l];
-        }
-        for (; j < m; ++j) {
-            const float v = b[j];
-            if (v > 0.f) acc.tailPos += v;
-            else if (v < 0.f) acc.tailNeg -= v;
-            acc.tailZ += v - v;
-        }
-    }
-}
-
-/// Whether any of s[0..n) is > 0: a short scalar look first (a live channel
-/// usually shows a positive value at once), then a vectorisable scan.
-FIBNLR_INLINE bool anyPositive(const float* s, std::size_t n) {
-    const std::size_t head = std::min<std::size_t>(n, 8);
-    for (std::size_t k = 0; k < head; ++k)
-        if (s[k] > 0.f) return true;
-    std::uint8_t a = 0;
-    for (std::size_t k = head; k < n; ++k) a |= static_cast<std::uint8_t>(s[k] > 0.f);
-    return a != 0;
-}
-
-/// Row by row (one item of the batch: C·inner contiguous floats): the masses
-/// over the whole row in blocks, ignoring channel boundaries; then the alive
-/// flags, looking only at channels not yet known alive, on data still in cache.
-template <std::size_t W>
-FIBNLR_INLINE void countImpl(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
-                             std::uint8_t* alive, SignCounts& out) {
-    Acc<W> acc;
-    const std::size_t row = channels * inner;
-    for (std::size_t o = 0; o < outer; ++o) {
-        const float* r = x + o * row;
-        blockedAccumulate(r, row, acc);
-        for (std::size_t c = 0; c < channels; ++c)
-            if (!alive[c] && anyPositive(r + c * inner, inner)) alive[c] = 1;
-    }
-    double pos = acc.tailPos, neg = acc.tailNeg;
-    float z = acc.tailZ;
-    for (std::size_t l = 0; l < W; ++l) {
-        pos += acc.pos[l];
-        neg += acc.neg[l];
-        z += acc.z[l];
-    }
-    if (z == 0.f && std::isfinite(pos) && std::isfinite(neg)) {
-        out.pos += pos;
-        out.neg += neg;
-    } else {
-        // A non-finite value (or a float block overflow): redo this call's
-        // masses in double, skipping and counting non-finite values.
-        countSigns_f32_ref(x, outer, channels, inner, alive, out);
-    }
-}
-
-bool always() { return true; }
-bool hasAvx2() {
-#if defined(__x86_64__) && defined(__GNUC__)
-    return __builtin_cpu_supports("avx2");
-#else
-    return false;
-#endif
-}
-
-} // namespace
 
 void countSigns_f32_ref(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
                         std::uint8_t* alive, SignCounts& out) {
@@ -138,64 +21,27 @@ void countSigns_f32_ref(const float* x, std::size_t outer, std::size_t channels,
             }
 }
 
-void countSigns_f32_blocked(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
-                            std::uint8_t* alive, SignCounts& out) {
-    countImpl<4>(x, outer, channels, inner, alive, out);
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2"))) void countSigns_f32_avx2(const float* x, std::size_t outer, std::size_t channels,
-                                                         std::size_t inner, std::uint8_t* alive, SignCounts& out) {
-    countImpl<8>(x, outer, channels, inner, alive, out);
-}
-#else
-void countSigns_f32_avx2(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
-                         std::uint8_t* alive, SignCounts& out) {
-    countImpl<4>(x, outer, channels, inner, alive, out);
-}
-#endif
+namespace {
+bool always() { return true; }
+bool hasAvx2() { return microAvx2() != nullptr; }
+bool hasAvx512() { return microAvx512() != nullptr; }
+CountSignsFn tableFn(const Micro* m) { return m ? m->countSigns : nullptr; }
+} // namespace
 
 const std::vector<CountingKernel>& countingKernels() {
+    // The reference, then the counting loop of each micro-kernel table (kernels/cpu/Micro.hpp):
+    // the same ISA dispatch as every other SIMD kernel.
     static const std::vector<CountingKernel> list{
         {"countSigns_f32_ref", countSigns_f32_ref, always},
-        {"countSigns_f32_blocked", countSigns_f32_blocked, always},
-        {"countSigns_f32_avx2", countSigns_f32_avx2, hasAvx2},
+        {"countSigns_f32_generic", microGeneric().countSigns, always},
+        {"countSigns_f32_avx2", tableFn(microAvx2()), hasAvx2},
+        {"countSigns_f32_avx512", tableFn(microAvx512()), hasAvx512},
     };
     return list;
 }
 
-CountSignsFn bestCountSigns() {
-    static const CountSignsFn best = [] {
-        CountSignsFn f = countSigns_f32_ref;
-        for (const CountingKernel& k : countingKernels())
-            if (k.available()) f = k.fn;  // listed slowest to fastest
-        return f;
-    }();
-    return best;
-}
+CountSignsFn bestCountSigns() { return micro().countSigns; }
 
-namespace {
-FIBNLR_INLINE float streamReadImpl(const float* x, std::size_t n) {
-    constexpr std::size_t kLanes = 16;
-    float s[kLanes] = {};
-    std::size_t i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-        for (std::size_t l = 0; l < kLanes; ++l) s[l] += x[i + l];
-    float t = 0.f;
-    for (std::size_t l = 0; l < kLanes; ++l) t += s[l];
-    for (; i < n; ++i) t += x[i];
-    return t;
-}
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2"))) float streamReadAvx2(const float* x, std::size_t n) { return streamReadImpl(x, n); }
-#endif
-} // namespace
-
-float streamRead_f32(const float* x, std::size_t n) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (hasAvx2()) return streamReadAvx2(x, n);
-#endif
-    return streamReadImpl(x, n);
-}
+float streamRead_f32(const float* x, std::size_t n) { return micro().streamRead(x, n); }
 
 } // namespace fibnlr

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fibnlr/kernels/Counting.hpp"
+#include "fibnlr/kernels/cpu/Micro.hpp"
 
 using namespace fibnlr;
 
@@ -129,4 +130,20 @@ TEST_CASE("bestCountSigns is one of the listed kernels", "[kernels][counting]") 
     bool found = false;
     for (const CountingKernel& k : countingKernels()) found = found || (k.fn == bestCountSigns() && k.available());
     CHECK(found);
+}
+
+TEST_CASE("counting dispatches like every SIMD kernel: one entry per micro-kernel table, set_kernels applies",
+          "[kernels][counting]") {
+    std::vector<std::string> names;
+    for (const CountingKernel& k : countingKernels()) names.push_back(k.name);
+    CHECK(names == std::vector<std::string>{"countSigns_f32_ref", "countSigns_f32_generic", "countSigns_f32_avx2",
+                                            "countSigns_f32_avx512"});
+    setKernels("cpu-generic");
+    CHECK(bestCountSigns() == microGeneric().countSigns);
+    if (microAvx2()) {
+        setKernels("cpu-avx2");
+        CHECK(bestCountSigns() == microAvx2()->countSigns);
+    }
+    setKernels("cpu");
+    CHECK(bestCountSigns() == micro().countSigns);
 }

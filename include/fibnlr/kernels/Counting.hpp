@@ -42,18 +42,15 @@ using CountSignsFn = void (*)(const float* x, std::size_t outer, std::size_t cha
 /// The naive oracle: one element at a time, accumulated in double.
 void countSigns_f32_ref(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
                         std::uint8_t* alive, SignCounts& out);
-/// Portable fast version: one pass per batch item over its C·inner floats in
-/// blocks of 1024 (8-float vectors of the GCC/Clang vector extension, 16 lanes
-/// per step, software prefetch), each block's partial sums widened to double;
-/// alive flags are then checked only for channels not yet alive, on data
-/// still in cache. A call that met a non-finite value (or a float overflow)
-/// redoes its masses with the reference, so NaN/Inf never reach the masses.
-/// Relative error per block about 64 float roundings.
-void countSigns_f32_blocked(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
-                            std::uint8_t* alive, SignCounts& out);
-/// The same code compiled for AVX2 (x86-64 only; selected at run time).
-void countSigns_f32_avx2(const float* x, std::size_t outer, std::size_t channels, std::size_t inner,
-                         std::uint8_t* alive, SignCounts& out);
+/// The fast versions are the micro-kernel tables' `countSigns`
+/// (kernels/cpu/Micro.hpp, loops in kernels/cpu/CountingImpl.inl): one pass
+/// per batch item over its C·inner floats in blocks of 1024 (W-float vectors
+/// of the GCC/Clang vector extension, 2W lanes per step, software prefetch),
+/// each block's partial sums widened to double; alive flags are then checked
+/// only for channels not yet alive, on data still in cache. A call that met a
+/// non-finite value (or a float overflow) redoes its masses with the
+/// reference, so NaN/Inf never reach the masses. Relative error per block
+/// about 64 float roundings.
 
 struct CountingKernel {
     std::string name;
@@ -61,15 +58,16 @@ struct CountingKernel {
     bool (*available)();
 };
 
-/// Every counting kernel, the reference first (kernels/Counting.cpp); drives
-/// dispatch and the tests that compare each kernel to the reference.
+/// Every counting kernel, the reference first, then one per micro-kernel table
+/// (fn is null where the CPU lacks the table's ISA); drives the tests that
+/// compare each kernel to the reference.
 const std::vector<CountingKernel>& countingKernels();
-/// The fastest available counting kernel on this CPU.
+/// The counting kernel of the table set_kernels selected (the fastest by default).
 CountSignsFn bestCountSigns();
 
 /// Baseline for benchmarks: a plain streaming read (sum) of `n` floats, the
-/// memory-bandwidth yardstick the counting kernel is compared to (AVX2 build
-/// when the CPU has it, like the counting kernel).
+/// memory-bandwidth yardstick the counting kernel is compared to (from the
+/// same micro-kernel table as bestCountSigns).
 float streamRead_f32(const float* x, std::size_t n);
 
 } // namespace fibnlr

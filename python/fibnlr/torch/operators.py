@@ -261,6 +261,63 @@ def _slice(a):
     return slice_
 
 
+def _resize_taps(n_in, n_out, scale, a):
+    """(i0, i1, w1) per output index of one axis, as ONNX Resize defines them
+    (the core's ResizeOp::taps computes the same for its kernels)."""
+    i = np.arange(n_out, dtype=np.float64)
+    t = a["coordinate_transformation_mode"]
+    if t == "asymmetric":
+        xo = i / scale
+    elif t == "align_corners":
+        xo = np.zeros(n_out) if n_out == 1 else i * (n_in - 1) / (n_out - 1)
+    elif t == "pytorch_half_pixel" and n_out == 1:
+        xo = np.zeros(n_out)
+    else:
+        xo = (i + 0.5) / scale - 0.5
+    if a["mode"] == "nearest":
+        frac = xo - np.floor(xo)
+        rounding = a["nearest_mode"]
+        if rounding == "floor":
+            r = np.floor(xo)
+        elif rounding == "ceil":
+            r = np.ceil(xo)
+        else:
+            tie = np.floor(xo) if rounding == "round_prefer_floor" else np.ceil(xo)
+            r = np.where(frac == 0.5, tie, np.floor(xo + 0.5))
+        k = np.clip(r, 0, n_in - 1).astype(np.int64)
+        return k, k, np.zeros(n_out)
+    c = np.clip(xo, 0, n_in - 1)
+    k0 = np.floor(c).astype(np.int64)
+    return k0, np.minimum(k0 + 1, n_in - 1), c - k0
+
+
+def _resize(a):
+    def resize(x):
+        # Separable: each resized axis in turn, gathering its two taps (linear) or one (nearest).
+        for axis in range(x.dim()):
+            n_in = x.shape[axis]
+            if a["scales"]:
+                scale = a["scales"][axis]
+                n_out = int(math.floor(n_in * scale))
+            else:
+                n_out = a["sizes"][axis]
+                scale = n_out / n_in
+            if n_out == n_in and scale == 1.0:
+                continue
+            i0, i1, w1 = _resize_taps(n_in, n_out, scale, a)
+            lo = x.index_select(axis, torch.as_tensor(i0, device=x.device))
+            if a["mode"] == "nearest":
+                x = lo
+                continue
+            hi = x.index_select(axis, torch.as_tensor(i1, device=x.device))
+            shape = [1] * x.dim()
+            shape[axis] = n_out
+            w = torch.as_tensor(w1, dtype=x.dtype, device=x.device).reshape(shape)
+            x = lo + (hi - lo) * w
+        return x
+    return resize
+
+
 def _pad(a):
     mode, value = a["mode"], a["value"]
 
@@ -312,6 +369,9 @@ CONVERTERS = {
     "AveragePool": _average_pool,
     "GlobalAveragePool": lambda a: (lambda x: x.mean(dim=list(range(2, x.dim())), keepdim=True)),
     "GlobalMaxPool": lambda a: (lambda x: torch.amax(x, dim=list(range(2, x.dim())), keepdim=True)),
+    "Resize": _resize,
+    # PReLU's slope is its second input (a parameter of the module).
+    "PReLU": lambda a: (lambda x, slope: torch.where(x >= 0, x, x * slope)),
     "ReduceMean": _reduce("mean"),
     "ReduceMax": _reduce("max"),
     "ReduceMin": _reduce("min"),

@@ -4,8 +4,10 @@
 // in the reference kernels; reductions use explicit 8-lane partial sums.
 // Only functions with internal linkage here: an inline function from a header
 // compiled with -mavx2 could be picked by the linker for the generic table.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "fibnlr/kernels/cpu/Micro.hpp"
@@ -469,6 +471,13 @@ void winograd4Weights(const float* w, std::size_t ws, std::size_t n, float* u, s
     }
 }
 
+#include "CountingImpl.inl"
+
+void countSigns(const float* x, std::size_t outer, std::size_t channels, std::size_t inner, std::uint8_t* alive,
+                SignCounts& out) {
+    countImpl<FIBNLR_GEMM_W>(x, outer, channels, inner, alive, out);
+}
+
 } // namespace
 
 #include "GemmPacked.inl"
@@ -478,7 +487,8 @@ const Micro& table() {
                          countAct,          scaleShiftCountAct,
                          {2, winogradRow, winogradCol, winogradOut, winogradWeights},
                          {4, winograd4Row, winograd4Col, winograd4Out, winograd4Weights},
-                         kGemmMR,           kGemmNR,       gemmPacked};
+                         kGemmMR,           kGemmNR,       gemmPacked,
+                         countSigns,        streamReadImpl};
     return t;
 }
 

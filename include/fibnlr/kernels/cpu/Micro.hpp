@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "fibnlr/kernels/Counting.hpp"
 #include "fibnlr/operator/Fused.hpp"
 
 namespace fibnlr {
@@ -73,6 +74,10 @@ struct Micro {
     /// r < rows ≤ MR, j < NR, with `up` an MR-row panel of A stored [K][MR] and
     /// `vp` an NR-column panel of B stored [K][NR] (padding rows/columns zero).
     void (*gemmPacked)(const float* up, const float* vp, std::size_t K, float* out, std::size_t ldo, std::size_t rows);
+    /// FIBNLR's sign counting over x [outer, channels, inner] (kernels/Counting.hpp).
+    CountSignsFn countSigns;
+    /// Σ x[i], i < n, as a plain streaming read (the counting benchmark's yardstick).
+    float (*streamRead)(const float* x, std::size_t n);
 };
 
 /// The generic table, always available.
