@@ -21,7 +21,7 @@ attributes), turning attributes that were inputs back into initializers.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -57,7 +57,9 @@ class Converter:
     ``to_fibnlr(ctx, node, attrs)`` -> (fibnlr type, attributes); None carries
     the attributes over. ``to_onnx(ctx, node, inputs, outputs, attrs)`` appends
     the ONNX node(s); None writes one ``onnx_ops[0]`` node with the same
-    attributes. ``variadic``: the node takes as many inputs as it is given.
+    attributes. ``unread_outputs`` maps ONNX output positions the fibnlr node
+    does not have to their name: dropped when nothing reads them, refused
+    otherwise. ``variadic``: the node takes as many inputs as it is given.
     """
     type: str
     onnx_ops: tuple[str, ...]
@@ -66,6 +68,7 @@ class Converter:
     ignored_attrs: tuple[str, ...] = ()
     to_fibnlr: Callable | None = None
     to_onnx: Callable | None = None
+    unread_outputs: dict[int, str] = field(default_factory=dict)
     variadic: bool = False
 
     def import_node(self, ctx, node) -> tuple[str, dict]:
@@ -333,7 +336,9 @@ CONVERTERS = [
     Converter("Split", ("Split",), frozenset({1}), to_fibnlr=_import_split, to_onnx=_export_split),
     Converter("Pad", ("Pad",), frozenset({1, 2, 3}), to_fibnlr=_import_pad, to_onnx=_export_pad),
     *_same("Squeeze", "Unsqueeze", const_inputs=frozenset({1}), to_fibnlr=_import_axes, to_onnx=_export_axes),
-    Converter("Dropout", ("Dropout",), frozenset({1, 2}), to_fibnlr=_import_dropout, to_onnx=_export_dropout),
+    # Opsets 6-11 declare a mask output (SqueezeNet, VGG19 in the ONNX zoo); unread, it is dropped.
+    Converter("Dropout", ("Dropout",), frozenset({1, 2}), to_fibnlr=_import_dropout, to_onnx=_export_dropout,
+              unread_outputs={1: "mask"}),
     Converter("ReduceMean", ("ReduceMean",), frozenset({1}), to_fibnlr=_import_reduce_mean,
               to_onnx=_export_reduce_mean),
     *[_activation(spec) for spec in ACTIVATIONS],
@@ -360,9 +365,16 @@ def convert_node(ctx, node) -> Imported:
     entry = BY_ONNX_OP.get(node.op_type)
     if entry is None:
         raise ValueError(f"node '{node.name}': unsupported ONNX op {node.op_type}")
+    outputs = list(node.output)
+    for i in sorted(entry.unread_outputs, reverse=True):
+        if i < len(outputs):
+            name = outputs.pop(i)
+            if name and ctx.reader(name):
+                raise ValueError(f"node '{node.name}' ({node.op_type}): the {entry.unread_outputs[i]} output "
+                                 f"is not supported ('{name}' is {ctx.reader(name)})")
     op_type, attrs = entry.import_node(ctx, node)
     inputs = [(i, name) for i, name in enumerate(node.input) if name and i not in entry.const_inputs]
-    return Imported(op_type, attrs, inputs, list(node.output), entry.variadic)
+    return Imported(op_type, attrs, inputs, outputs, entry.variadic)
 
 
 def export_node(ctx, node) -> None:

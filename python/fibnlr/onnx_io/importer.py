@@ -66,6 +66,12 @@ class _Context:
         for vi in list(model.graph.input) + list(model.graph.value_info) + list(model.graph.output):
             if vi.type.tensor_type.HasField("shape"):
                 self.ranks[vi.name] = len(vi.type.tensor_type.shape.dim)
+        self._readers = {}
+        for n in model.graph.node:
+            for name in n.input:
+                self._readers.setdefault(name, f"read by node '{n.name}'")
+        for vi in model.graph.output:
+            self._readers[vi.name] = "a graph output"
 
     def const_input(self, node, i, optional=False):
         name = node.input[i] if i < len(node.input) else ""
@@ -77,6 +83,10 @@ class _Context:
             raise ValueError(f"node '{node.name}' ({node.op_type}): input {i} ('{name}') must be a constant, "
                              "but it is computed at run time")
         return self.constants[name]
+
+    def reader(self, name):
+        """Who reads tensor ``name`` ("read by node 'x'" or "a graph output"), None when nothing does."""
+        return self._readers.get(name)
 
     def rank(self, name):
         if name not in self.ranks:
