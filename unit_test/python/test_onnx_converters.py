@@ -1,13 +1,47 @@
-"""onnx_io/converters.py: Dropout's optional mask output (opsets 6-11, as in
-the ONNX zoo's SqueezeNet and VGG19) is accepted when unread."""
+"""onnx_io/converters.py: the converter table is the one place that maps ONNX
+ops to fibnlr operators and back, and Dropout's optional mask output (opsets
+6-11, as in the ONNX zoo's SqueezeNet and VGG19) is accepted when unread."""
 import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import fibnlr
 from conftest import assert_close, run_onnxruntime
+from fibnlr.activations import ACTIVATIONS
+from fibnlr.onnx_io import converters, importer
 
 SHAPE = [2, 3, 4, 4]
+
+
+def test_every_supported_onnx_op_has_an_entry_with_an_import_function():
+    ops = [op for c in converters.CONVERTERS for op in c.onnx_ops]
+    assert len(ops) == len(set(ops)), "an ONNX op is imported by two entries"
+    assert converters.SUPPORTED_OPS == sorted(ops)
+    assert importer.SUPPORTED_OPS is converters.SUPPORTED_OPS  # what load_onnx accepts
+    for op in converters.SUPPORTED_OPS:
+        entry = converters.BY_ONNX_OP[op]
+        assert op in entry.onnx_ops
+        assert callable(entry.import_node)
+        assert entry.to_fibnlr is None or callable(entry.to_fibnlr), op
+    # One entry per fibnlr type; every row of the activation table has one, reading its ONNX operator.
+    types = [c.type for c in converters.CONVERTERS]
+    assert len(types) == len(set(types))
+    for spec in ACTIVATIONS:
+        entry = converters.BY_FIBNLR_TYPE[spec.type]
+        assert spec.onnx_op is None or entry.onnx_ops == (spec.onnx_op,), spec.type
+
+
+def test_every_operator_type_has_an_export_path():
+    types = set(fibnlr.operator_types()) - {"Producer", "Input"}
+    for t in sorted(types):
+        if t in converters.EXPORT_LESS:
+            assert converters.EXPORT_LESS[t], f"{t} is export-less without a reason"
+            continue
+        entry = converters.BY_FIBNLR_TYPE.get(t)
+        assert entry is not None, f"fibnlr type {t} has no converter entry"
+        assert entry.to_onnx is not None or entry.onnx_ops, f"{t} has neither an export function nor an ONNX op"
+    # No entry for a type the core does not have.
+    assert set(converters.BY_FIBNLR_TYPE) <= types
 
 
 def _dropout_model(opset, mask_reader=None, mask_output=False, **attrs):
