@@ -1,7 +1,10 @@
 """onnx_io/converters.py: the converter table is the one place that maps ONNX
 ops to fibnlr operators and back, and Dropout's optional mask output (opsets
 6-11, as in the ONNX zoo's SqueezeNet and VGG19) is accepted when unread."""
+import os
+
 import numpy as np
+import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
@@ -107,3 +110,26 @@ def test_exported_dropout_has_no_mask():
     model = fibnlr.to_onnx(g)
     drop = next(n for n in model.graph.node if n.op_type == "Dropout")
     assert list(drop.output) == ["y"]
+
+
+LIGHT_MODELS = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "light")
+
+
+@pytest.mark.parametrize("name", ["squeezenet", "inception_v1", "bvlc_alexnet"])
+def test_onnx_zoo_models_whose_dropout_declares_a_mask_load_and_match_onnxruntime(name):
+    """The ONNX zoo's opset-9 graphs as the onnx package ships them (weights made by
+    ConstantOfShape); each has a Dropout with an unread mask. Their constant weights
+    give logits of ~1e9, whose float rounding the Softmax blows up, so the logits are compared."""
+    path = os.path.join(LIGHT_MODELS, f"light_{name}.onnx")
+    if not os.path.exists(path):
+        pytest.skip(f"{path} is not shipped with this onnx version")
+    model = onnx.load(path)
+    assert any(n.op_type == "Dropout" and len(n.output) == 2 for n in model.graph.node)
+    last = next(n for n in model.graph.node if n.output[0] == model.graph.output[0].name)
+    assert last.op_type == "Softmax"
+    del model.graph.output[:]
+    model.graph.output.append(helper.make_tensor_value_info(last.input[0], TensorProto.FLOAT, None))
+    g = fibnlr.load_onnx(model)
+    g.compile(backend="cpu", datatype=fibnlr.dtype.float32, dims=[[1, 3, 224, 224]])
+    x = np.random.default_rng(0).standard_normal((1, 3, 224, 224)).astype(np.float32)
+    assert_close(g.forward(x)[0], run_onnxruntime(model, {"data_0": x})[0])
