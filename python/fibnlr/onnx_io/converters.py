@@ -1,22 +1,12 @@
-"""ONNX <-> fibnlr operator mapping: one `Converter` entry per fibnlr operator.
+"""ONNX <-> fibnlr operator mapping: `CONVERTERS`, one entry per fibnlr operator.
 
-An entry says, together, which ONNX op(s) it reads and writes, the fibnlr
-type, which ONNX inputs are constants turned into attributes, how a node is
-imported and how it is exported. Adding an operator on the Python side means
-adding one entry to `CONVERTERS` (the activations' entries come from their
-table, fibnlr/activations.py).
-
-Import (`convert_node`): the ONNX attributes are read, the entry's `check`
-runs on them, its `ignored_attrs` (no effect at inference) are dropped, then
-its `to_fibnlr` returns the fibnlr type and attributes (default: the
-attributes carried over). Shape operands that ONNX passes as constant inputs
-(Reshape's shape, Slice's starts, Clip's bounds, ...) become attributes, so
-the core never sees int64 tensors at run time; `const_inputs` lists those
-input positions, and they are not linked as edges.
-
-Export (`export_node`): the entry's `to_onnx` appends the ONNX node(s) for a
-fibnlr node (default: one node of the entry's first ONNX op with the same
-attributes), turning attributes that were inputs back into initializers.
+An entry (`Converter`) holds together the ONNX op(s), the fibnlr type, the
+ONNX inputs that must be constants and become attributes (Reshape's shape,
+Slice's starts, Clip's bounds, ...: the core never sees int64 tensors at run
+time), the import and the export. Adding an operator on the Python side means
+adding one entry; the activations' entries are made from their table
+(fibnlr/activations.py). The importer calls `convert_node` and the exporter
+`export_node`, which dispatch through the table.
 """
 from __future__ import annotations
 
@@ -45,6 +35,15 @@ def _append(ctx, op, name, inputs, outputs, attrs) -> None:
     ctx.nodes.append(helper.make_node(op, inputs, outputs, name=name, **attrs))
 
 
+class Imported(NamedTuple):
+    """What the importer builds for one ONNX node."""
+    type: str
+    attributes: dict
+    inputs: list  # (ONNX input position, tensor name) of the inputs that become edges
+    outputs: list  # the ONNX output names, in the order of the fibnlr node's outputs
+    variadic: bool  # the fibnlr node takes len(inputs) inputs (Sum, Concat)
+
+
 @dataclass(frozen=True)
 class Converter:
     """One fibnlr operator in ONNX.
@@ -71,20 +70,30 @@ class Converter:
     unread_outputs: dict[int, str] = field(default_factory=dict)
     variadic: bool = False
 
-    def import_node(self, ctx, node) -> tuple[str, dict]:
+    def import_node(self, ctx, node) -> Imported:
+        outputs = list(node.output)
+        for i in sorted(self.unread_outputs, reverse=True):
+            if i < len(outputs):
+                name = outputs.pop(i)
+                if name and ctx.reader(name):
+                    raise ValueError(f"node '{node.name}' ({node.op_type}): the {self.unread_outputs[i]} output "
+                                     f"is not supported ('{name}' is {ctx.reader(name)})")
         attrs = _attributes(node)
         if self.check is not None:
             self.check(ctx, node, attrs)
         for name in self.ignored_attrs:
             attrs.pop(name, None)
-        return self.to_fibnlr(ctx, node, attrs) if self.to_fibnlr else (self.type, attrs)
+        op_type, attrs = self.to_fibnlr(ctx, node, attrs) if self.to_fibnlr else (self.type, attrs)
+        inputs = [(i, name) for i, name in enumerate(node.input) if name and i not in self.const_inputs]
+        return Imported(op_type, attrs, inputs, outputs, self.variadic)
 
     def export_node(self, ctx, node) -> None:
-        args = ctx, node, ctx.input_names(node), ctx.output_names(node), node.get_operator().attributes()
+        inputs, outputs = ctx.input_names(node), ctx.output_names(node)
+        attrs = node.get_operator().attributes()
         if self.to_onnx is not None:
-            self.to_onnx(*args)
+            self.to_onnx(ctx, node, inputs, outputs, attrs)
         elif self.onnx_ops:
-            _append(ctx, self.onnx_ops[0], node.name(), *args[2:])
+            _append(ctx, self.onnx_ops[0], node.name(), inputs, outputs, attrs)
         else:
             raise ValueError(f"node '{node.name()}' ({self.type}) has no ONNX export")
 
@@ -352,30 +361,12 @@ _NOT_YET = "core operator added with the reductions list (ReduceMean's siblings,
 EXPORT_LESS: dict[str, str] = {t: _NOT_YET for t in ("ReduceMax", "ReduceMin", "ReduceSum", "GlobalMaxPool")}
 
 
-class Imported(NamedTuple):
-    """What the importer builds for one ONNX node."""
-    type: str
-    attributes: dict
-    inputs: list  # (ONNX input position, tensor name) of the inputs that become edges
-    outputs: list  # the ONNX output names, in the order of the fibnlr node's outputs
-    variadic: bool  # the fibnlr node takes len(inputs) inputs (Sum, Concat)
-
-
 def convert_node(ctx, node) -> Imported:
     """The fibnlr node for an ONNX node (raises ValueError when unsupported)."""
     entry = BY_ONNX_OP.get(node.op_type)
     if entry is None:
         raise ValueError(f"node '{node.name}': unsupported ONNX op {node.op_type}")
-    outputs = list(node.output)
-    for i in sorted(entry.unread_outputs, reverse=True):
-        if i < len(outputs):
-            name = outputs.pop(i)
-            if name and ctx.reader(name):
-                raise ValueError(f"node '{node.name}' ({node.op_type}): the {entry.unread_outputs[i]} output "
-                                 f"is not supported ('{name}' is {ctx.reader(name)})")
-    op_type, attrs = entry.import_node(ctx, node)
-    inputs = [(i, name) for i, name in enumerate(node.input) if name and i not in entry.const_inputs]
-    return Imported(op_type, attrs, inputs, outputs, entry.variadic)
+    return entry.import_node(ctx, node)
 
 
 def export_node(ctx, node) -> None:
