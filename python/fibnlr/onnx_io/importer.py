@@ -10,7 +10,7 @@ from onnx import numpy_helper
 
 from .. import _core
 from .bias_map import fold_bias_maps
-from .converters import CONST_INPUTS, SUPPORTED_OPS, convert_node
+from .converters import SUPPORTED_OPS, convert_node
 from .external_data import embed_external_data
 from .preprocess import DEFAULT_MAX_CONSTANT_BYTES, normalize
 
@@ -66,6 +66,12 @@ class _Context:
         for vi in list(model.graph.input) + list(model.graph.value_info) + list(model.graph.output):
             if vi.type.tensor_type.HasField("shape"):
                 self.ranks[vi.name] = len(vi.type.tensor_type.shape.dim)
+        self._readers = {}
+        for n in model.graph.node:
+            for name in n.input:
+                self._readers.setdefault(name, f"read by node '{n.name}'")
+        for vi in model.graph.output:
+            self._readers[vi.name] = "a graph output"
 
     def const_input(self, node, i, optional=False):
         name = node.input[i] if i < len(node.input) else ""
@@ -77,6 +83,10 @@ class _Context:
             raise ValueError(f"node '{node.name}' ({node.op_type}): input {i} ('{name}') must be a constant, "
                              "but it is computed at run time")
         return self.constants[name]
+
+    def reader(self, name):
+        """Who reads tensor ``name`` ("read by node 'x'" or "a graph output"), None when nothing does."""
+        return self._readers.get(name)
 
     def rank(self, name):
         if name not in self.ranks:
@@ -148,26 +158,25 @@ def load_onnx(source, input_shapes: dict | None = None, external_data_dir=None,
 
     for onode in graph.node:
         try:
-            op_type, attrs = convert_node(ctx, onode)
+            imported = convert_node(ctx, onode)
         except (KeyError, IndexError, TypeError, OverflowError, AttributeError) as e:
             # A converter met a field it cannot use (wrong type, missing entry, a float too large for int).
             raise ValueError(f"node '{onode.name}' ({onode.op_type}): bad attribute or constant input: "
                              f"{type(e).__name__}: {e}") from None
-        skip = CONST_INPUTS.get(onode.op_type, set())
-        linked = [(i, name) for i, name in enumerate(onode.input) if name and i not in skip]
-        nb_inputs = len(linked) if op_type in ("Sum", "Concat") else 0
+        op_type, linked = imported.type, imported.inputs
+        nb_inputs = len(linked) if imported.variadic else 0
         try:
-            node = _core.Node(op_type, onode.name, attrs, nb_inputs)
+            node = _core.Node(op_type, onode.name, imported.attributes, nb_inputs)
         except ValueError as e:
             raise ValueError(f"node '{onode.name}' ({onode.op_type}): {e}") from None
-        for i, name in linked:
+        for k, (i, name) in enumerate(linked):
             parent, index = source_of(name, onode)
             if i >= node.nb_inputs():
                 raise ValueError(f"node '{onode.name}' ({onode.op_type}) has {len(onode.input)} inputs, "
                                  f"fibnlr's {op_type} takes {node.nb_inputs()}")
-            parent.add_child(node, index, i if nb_inputs == 0 else linked.index((i, name)))
-        outputs = [o for o in onode.output]
-        if op_type != "Split" and len([o for o in outputs if o]) > node.nb_outputs():
+            parent.add_child(node, index, k if imported.variadic else i)
+        outputs = imported.outputs
+        if len([o for o in outputs if o]) > node.nb_outputs():
             raise ValueError(f"node '{onode.name}' ({onode.op_type}): optional extra outputs are not supported")
         for k, name in enumerate(outputs[:node.nb_outputs()]):
             if name:
