@@ -1,7 +1,8 @@
 """Operators real CNNs use beyond conv/pool/activations, end to end: PyTorch
 modules exported to ONNX, imported, run on both backends against onnxruntime,
 and written back to ONNX that onnxruntime runs: GlobalMaxPool, ReduceMax,
-ReduceMin, ReduceSum, Resize (PyTorch's Upsample and interpolate) and PReLU.
+ReduceMin, ReduceSum, Resize (PyTorch's Upsample and interpolate) and PReLU
+(GlobalMaxPool by hand: PyTorch writes a MaxPool for it).
 """
 import numpy as np
 import onnx
@@ -40,9 +41,8 @@ class Lambda(nn.Module):
 
 # name -> (module, the fibnlr type it must import as, opsets to export at)
 CASES = {
-    "global_max_pool": (lambda: Head(nn.AdaptiveMaxPool2d(1)), "GlobalMaxPool", (13, 17)),
     "reduce_max": (lambda: Head(Lambda(lambda x: torch.amax(x, dim=(2, 3), keepdim=True))), "ReduceMax", (13, 18)),
-    "reduce_min": (lambda: Head(Lambda(lambda x: torch.amin(x, dim=1, keepdim=True)), 4), "ReduceMin", (13, 18)),
+    "reduce_min": (lambda: Head(Lambda(lambda x: x - torch.amin(x, dim=(1, 3), keepdim=True))), "ReduceMin", (13, 18)),
     "reduce_sum": (lambda: Head(Lambda(lambda x: x.sum(dim=(2, 3), keepdim=True))), "ReduceSum", (13, 18)),
     "upsample_nearest": (lambda: Head(nn.Upsample(scale_factor=2, mode="nearest")), "Resize", (13, 17)),
     "upsample_bilinear": (lambda: Head(nn.Upsample(scale_factor=2, mode="bilinear")), "Resize", (13, 17)),
@@ -63,6 +63,33 @@ def make(name):
         with torch.no_grad():  # distinct slopes, some negative, so a wrong channel shows
             model.op.weight.copy_(torch.linspace(-0.5, 0.7, model.op.weight.numel()))
     return model
+
+
+def test_global_max_pool_against_onnxruntime():
+    # PyTorch exports AdaptiveMaxPool2d(1) as a MaxPool over the whole plane, so the model is written by hand.
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(3)
+    w = numpy_helper.from_array(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+         helper.make_node("GlobalMaxPool", ["c"], ["y"], name="gmp")],
+        "gmp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(SHAPE))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    x = rng.standard_normal(SHAPE).astype(np.float32)
+    want = run_onnxruntime(model, x)[0]
+    g = fibnlr.load_onnx(model)
+    assert "GlobalMaxPool" in [n.type() for n in g.get_nodes()]
+    for backend in ("cpu", "ref"):
+        g.compile(backend=backend, datatype=fibnlr.dtype.float32, dims=[list(SHAPE)])
+        assert_close(g.forward(x)[0], want, what=backend)
+        # A NaN makes its planes NaN, as in fibnlr's MaxPool and torch.amax (onnxruntime's
+        # GlobalMaxPool skips it instead: the one place where fibnlr differs from it on purpose).
+        x_nan = x.copy()
+        x_nan[1, :, 2, 3] = np.nan
+        got = g.forward(x_nan)[0]
+        assert np.isnan(got[1]).all() and not np.isnan(got[0]).any()
+    assert_close(run_onnxruntime(fibnlr.to_onnx(g, opset=13), x)[0], want)
 
 
 @pytest.mark.parametrize("name,opset", [(n, o) for n in sorted(CASES) for o in CASES[n][2]])

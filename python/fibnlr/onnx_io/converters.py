@@ -183,12 +183,43 @@ def _import_dropout(ctx, node, attrs):
     return "Dropout", {"ratio": float(ratio) if ratio is not None else attrs.get("ratio", 0.5)}
 
 
-def _import_reduce_mean(ctx, node, attrs):
+def _import_reduce(ctx, node, attrs):
+    # ReduceMean, ReduceMax, ReduceMin, ReduceSum: axes an attribute, or an input (from _AXES_INPUT_SINCE).
     axes = ctx.const_input(node, 1, optional=True)
     axes = _ints(axes) if axes is not None else list(attrs.get("axes", []))
     if not axes and attrs.get("noop_with_empty_axes", 0):
         return "Identity", {}
-    return "ReduceMean", {"axes": axes, "keepdims": attrs.get("keepdims", 1)}
+    return node.op_type, {"axes": axes, "keepdims": attrs.get("keepdims", 1)}
+
+
+_RESIZE_DEFAULTS = {"mode": "nearest", "coordinate_transformation_mode": "half_pixel",
+                    "nearest_mode": "round_prefer_floor"}
+
+
+def _import_resize(ctx, node, attrs):
+    what = f"node '{node.name}' (Resize)"
+    if attrs.get("antialias", 0):
+        raise ValueError(f"{what}: antialias=1 is not supported, expected 0")
+    if attrs.get("keep_aspect_ratio_policy", "stretch") != "stretch":
+        raise ValueError(f"{what}: keep_aspect_ratio_policy '{attrs['keep_aspect_ratio_policy']}' is not supported, "
+                         "expected 'stretch'")
+    scales = ctx.const_input(node, 2, optional=True)
+    sizes = ctx.const_input(node, 3, optional=True)
+    scales = [float(v) for v in np.asarray(scales).reshape(-1)] if scales is not None else []
+    sizes = _ints(sizes) if sizes is not None else []
+    axes = attrs.get("axes")
+    if axes:  # opset 18: scales/sizes for these axes only; the others keep their size
+        rank = ctx.rank(node.input[0])
+        axes = [a + rank if a < 0 else a for a in axes]
+        if scales:
+            full = [1.0] * rank
+            for a, v in zip(axes, scales):
+                full[a] = v
+            scales = full
+        if sizes:
+            raise ValueError(f"{what}: sizes with axes are not supported, expected scales or sizes for every axis")
+    out = {k: attrs.get(k, v) for k, v in _RESIZE_DEFAULTS.items()}
+    return "Resize", {**out, "scales": scales, "sizes": sizes}
 
 
 # ---------------------------------------------------------------------------
@@ -261,14 +292,27 @@ def _export_dropout(ctx, node, inputs, outputs, attrs):
     _append(ctx, "Dropout", node.name(), inputs, outputs, {})  # an inference no-op: the ratio is not written
 
 
-def _export_reduce_mean(ctx, node, inputs, outputs, attrs):
+# The opset from which a reduction takes its axes as an input instead of an attribute.
+_AXES_INPUT_SINCE = {"ReduceMean": 18, "ReduceMax": 18, "ReduceMin": 18, "ReduceSum": 13}
+
+
+def _export_reduce(ctx, node, inputs, outputs, attrs):
     axes = attrs["axes"]
-    if ctx.opset >= 18:
+    if ctx.opset >= _AXES_INPUT_SINCE[node.type()]:
         inputs = inputs + ([ctx.add_constant(f"{node.name()}_axes", np.array(axes, np.int64))] if axes else [])
         attrs = {"keepdims": attrs["keepdims"]}
     else:
         attrs = {"keepdims": attrs["keepdims"], **({"axes": axes} if axes else {})}
-    _append(ctx, "ReduceMean", node.name(), inputs, outputs, attrs)
+    _append(ctx, node.type(), node.name(), inputs, outputs, attrs)
+
+
+def _export_resize(ctx, node, inputs, outputs, attrs):
+    name = node.name()
+    if attrs["scales"]:
+        extra = ["", ctx.add_constant(f"{name}_scales", np.array(attrs["scales"], np.float32))]
+    else:
+        extra = ["", "", ctx.add_constant(f"{name}_sizes", np.array(attrs["sizes"], np.int64))]
+    _append(ctx, "Resize", name, inputs + extra, outputs, {k: attrs[k] for k in _RESIZE_DEFAULTS})
 
 
 # Activations ONNX lacks (at some opsets): the ONNX nodes PyTorch writes for them.
@@ -329,8 +373,10 @@ def _same(*types, **fields):
 
 CONVERTERS = [
     Converter("Conv", ("Conv",), to_onnx=_export_conv),
-    *_same("Gemm", "MatMul", "Identity", "Add", "Sub", "Mul", "Div", "LRN", "GlobalAveragePool", "Flatten",
-           "Transpose"),
+    *_same("Gemm", "MatMul", "Identity", "Add", "Sub", "Mul", "Div", "LRN", "GlobalAveragePool", "GlobalMaxPool",
+           "Flatten", "Transpose"),
+    Converter("PReLU", ("PRelu",)),  # the slope is an ordinary (parameter) input
+    Converter("Resize", ("Resize",), frozenset({1, 2, 3}), to_fibnlr=_import_resize, to_onnx=_export_resize),
     *_same("Sum", "Concat", variadic=True),
     Converter("Softmax", ("Softmax",), check=_check_softmax),
     Converter("MaxPool", ("MaxPool",), check=_check_maxpool, ignored_attrs=("storage_order",),
@@ -348,8 +394,8 @@ CONVERTERS = [
     # Opsets 6-11 declare a mask output (SqueezeNet, VGG19 in the ONNX zoo); unread, it is dropped.
     Converter("Dropout", ("Dropout",), frozenset({1, 2}), to_fibnlr=_import_dropout, to_onnx=_export_dropout,
               unread_outputs={1: "mask"}),
-    Converter("ReduceMean", ("ReduceMean",), frozenset({1}), to_fibnlr=_import_reduce_mean,
-              to_onnx=_export_reduce_mean),
+    *[Converter(t, (t,), frozenset({1}), to_fibnlr=_import_reduce, to_onnx=_export_reduce)
+      for t in _AXES_INPUT_SINCE],
     *[_activation(spec) for spec in ACTIVATIONS],
 ]
 
@@ -357,8 +403,7 @@ BY_ONNX_OP = {op: c for c in CONVERTERS for op in c.onnx_ops}  # import dispatch
 BY_FIBNLR_TYPE = {c.type: c for c in CONVERTERS}  # export dispatch
 SUPPORTED_OPS = sorted(BY_ONNX_OP)
 # fibnlr operator types with neither import nor export, with the reason.
-_NOT_YET = "core operator added with the reductions list (ReduceMean's siblings, GlobalMaxPool); no ONNX entry yet"
-EXPORT_LESS: dict[str, str] = {t: _NOT_YET for t in ("ReduceMax", "ReduceMin", "ReduceSum", "GlobalMaxPool")}
+EXPORT_LESS: dict[str, str] = {}
 
 
 def convert_node(ctx, node) -> Imported:
