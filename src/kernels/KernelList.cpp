@@ -8,6 +8,13 @@
 
 namespace fibnlr {
 
+namespace {
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+} // namespace
+
 const std::vector<KernelEntry>& kernelList() {
     static const std::vector<KernelEntry> list = [] {
         std::vector<KernelEntry> l{
@@ -78,21 +85,22 @@ const std::vector<KernelEntry>& kernelList() {
         {"GlobalAveragePool", "cpu", launchGlobalAveragePoolCpu, "globalavgpool_f32_simd"},
         {"GlobalMaxPool", "cpu", launchGlobalMaxPoolCpu, "globalmaxpool_f32_direct"},
         {"PReLU", "cpu", launchPReLUCpu, "prelu_f32_simd_perchannel", supportsPReLUPerChannel},
+        {"Resize", "cpu", launchResizeCpu, "resize2d_f32_separable", supportsResizeSpatial},
         {"Concat", "cpu", launchConcatCpu, "concat_f32_memcpy"},
         {"Softmax", "cpu", launchSoftmaxCpu, "softmax_f32_lastaxis", supportsSoftmaxLastAxis},
         };
         // Every activation of the list (operator/Activation.hpp): the ref formula, and the
         // fast one of the SIMD tables ("relu_f32_simd", ...). Identity and Dropout copy
         // (the scheduler runs them in place, which costs nothing).
-#define FIBNLR_X(Class, Name, Kind) l.push_back({Name, "ref", launchReduceRef});
+#define FIBNLR_X(Class, Name, Kind)                                                                 \
+    l.push_back({Name, "ref", launchReduceRef});                                                    \
+    l.push_back({Name, "cpu", launchReduceCpu, lower(Name) + "_f32_rows", supportsReduceSuffix});
         FIBNLR_REDUCTIONS(FIBNLR_X)
 #undef FIBNLR_X
         for (const std::string& type : activationTypes()) {
             l.push_back({type, "ref", launchUnaryRef});
             if (type == "Identity" || type == "Dropout") continue;
-            std::string name;
-            for (char c : type) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            l.push_back({type, "cpu", launchUnaryCpu, name + "_f32_simd"});
+            l.push_back({type, "cpu", launchUnaryCpu, lower(type) + "_f32_simd"});
         }
         return l;
     }();

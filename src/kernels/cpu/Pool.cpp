@@ -6,6 +6,7 @@
 #include "fibnlr/kernels/cpu/ThreadPool.hpp"
 #include "fibnlr/kernels/ref/Launchers.hpp"
 #include "fibnlr/operator/Pool.hpp"
+#include "fibnlr/operator/Reduce.hpp"
 
 namespace fibnlr {
 
@@ -111,55 +112,91 @@ void launchAveragePoolCpu(const Operator& op, const std::vector<const Tensor*>& 
     avgpool2d_f32_direct(poolParams(op, in[0]->dims()), in[0]->data<float>(), out[0]->data<float>());
 }
 
-void launchGlobalAveragePoolCpu(const Operator&, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
-    const Shape& xd = in[0]->dims();
-    const std::size_t planes = xd[0] * xd[1], inner = in[0]->size() / std::max<std::size_t>(1, planes);
-    const float* x = in[0]->data<float>();
-    float* y = out[0]->data<float>();
+namespace {
+/// The extreme (Max or Min) of x[0, n), n > 0; NaN when one is NaN. Eight
+/// running extremes, so the selects vectorise.
+template <bool Max> float extreme(const float* x, std::size_t n) {
+    const auto better = [](float v, float m) { return Max ? v > m : v < m; };
+    float m[8];
+    bool nan = false;
+    for (float& v : m) v = x[0];
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; ++l) {
+            const float v = x[i + l];
+            nan |= v != v;
+            m[l] = better(v, m[l]) ? v : m[l];
+        }
+    float r = m[0];
+    for (int l = 1; l < 8; ++l) r = better(m[l], r) ? m[l] : r;
+    for (; i < n; ++i) {
+        nan |= x[i] != x[i];
+        r = better(x[i], r) ? x[i] : r;
+    }
+    return nan || r != r ? std::numeric_limits<float>::quiet_NaN() : r;
+}
+
+/// y[t] = the reduction of the `inner` contiguous floats of row t, t < rows.
+void reduceRows(const float* x, std::size_t rows, std::size_t inner, ReduceKind kind, float* y) {
     const Micro& mk = micro();
-    parallelRange(planes, std::max<std::size_t>(1, 16384 / std::max<std::size_t>(1, inner)), [&](std::size_t lo, std::size_t hi) {
+    parallelRange(rows, std::max<std::size_t>(1, 16384 / std::max<std::size_t>(1, inner)), [&](std::size_t lo, std::size_t hi) {
         for (std::size_t t = lo; t < hi; ++t) {
             const float* xp = x + t * inner;
-            y[t] = mk.sum(xp, inner) / static_cast<float>(inner);
-            if (!std::isfinite(y[t])) {
-                // The float sum overflowed, or the plane holds Inf/NaN: summed again in
-                // double as the ref kernel does (finite wherever the true mean is).
-                double s = 0.0;
-                for (std::size_t i = 0; i < inner; ++i) s += xp[i];
-                y[t] = static_cast<float>(s / static_cast<double>(inner));
+            switch (kind) {
+            case ReduceKind::Max: y[t] = extreme<true>(xp, inner); break;
+            case ReduceKind::Min: y[t] = extreme<false>(xp, inner); break;
+            case ReduceKind::Mean:
+            case ReduceKind::Sum: {
+                const float s = mk.sum(xp, inner);
+                const double d = kind == ReduceKind::Mean ? static_cast<double>(inner) : 1.0;
+                y[t] = static_cast<float>(s / d);
+                if (!std::isfinite(s)) {
+                    // The float sum overflowed, or the row holds Inf/NaN: summed again in
+                    // double as the ref kernel does (finite wherever the true result is).
+                    double acc = 0.0;
+                    for (std::size_t i = 0; i < inner; ++i) acc += xp[i];
+                    y[t] = static_cast<float>(acc / d);
+                }
+                break;
+            }
             }
         }
     });
 }
 
+/// Rows and row length of a reduction whose reduced axes are a suffix of x's (0 rows otherwise).
+std::pair<std::size_t, std::size_t> suffixRows(const Shape& x, const std::vector<bool>& reduced) {
+    std::size_t first = x.size();
+    while (first > 0 && reduced[first - 1]) --first;
+    for (std::size_t a = 0; a < first; ++a)
+        if (reduced[a]) return {0, 0};
+    std::size_t rows = 1, inner = 1;
+    for (std::size_t a = 0; a < x.size(); ++a) (a < first ? rows : inner) *= x[a];
+    return {rows, inner};
+}
+} // namespace
+
+void launchGlobalAveragePoolCpu(const Operator&, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    const Shape& xd = in[0]->dims();
+    const std::size_t planes = xd[0] * xd[1];
+    reduceRows(in[0]->data<float>(), planes, in[0]->size() / planes, ReduceKind::Mean, out[0]->data<float>());
+}
+
 void launchGlobalMaxPoolCpu(const Operator&, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
     const Shape& xd = in[0]->dims();
-    const std::size_t planes = xd[0] * xd[1], inner = in[0]->size() / std::max<std::size_t>(1, planes);
-    const float* x = in[0]->data<float>();
-    float* y = out[0]->data<float>();
-    parallelRange(planes, std::max<std::size_t>(1, 16384 / std::max<std::size_t>(1, inner)), [&](std::size_t lo, std::size_t hi) {
-        for (std::size_t t = lo; t < hi; ++t) {
-            // Eight running maxima (vectorised selects); a NaN anywhere makes the result NaN.
-            const float* xp = x + t * inner;
-            float m[8];
-            bool nan = false;
-            for (float& v : m) v = xp[0];
-            std::size_t i = 0;
-            for (; i + 8 <= inner; i += 8)
-                for (int l = 0; l < 8; ++l) {
-                    const float v = xp[i + l];
-                    nan |= v != v;
-                    m[l] = v > m[l] ? v : m[l];
-                }
-            float r = m[0];
-            for (int l = 1; l < 8; ++l) r = m[l] > r ? m[l] : r;
-            for (; i < inner; ++i) {
-                nan |= xp[i] != xp[i];
-                r = xp[i] > r ? xp[i] : r;
-            }
-            y[t] = nan || r != r ? std::numeric_limits<float>::quiet_NaN() : r;
-        }
-    });
+    const std::size_t planes = xd[0] * xd[1];
+    reduceRows(in[0]->data<float>(), planes, in[0]->size() / planes, ReduceKind::Max, out[0]->data<float>());
+}
+
+bool supportsReduceSuffix(const Operator& op, const std::vector<Shape>& in) {
+    const auto& r = dynamic_cast<const ReduceOperator&>(op);
+    return suffixRows(in.at(0), r.reducedAxes(in.at(0).size())).first > 0;
+}
+
+void launchReduceCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    const auto& r = dynamic_cast<const ReduceOperator&>(op);
+    const auto [rows, inner] = suffixRows(in[0]->dims(), r.reducedAxes(in[0]->nbDims()));
+    reduceRows(in[0]->data<float>(), rows, inner, r.reduceKind(), out[0]->data<float>());
 }
 
 } // namespace fibnlr

@@ -15,6 +15,7 @@
 #include "fibnlr/kernels/cpu/ThreadPool.hpp"
 #include "fibnlr/operator/Fused.hpp"
 #include "fibnlr/operator/OperatorList.hpp"
+#include "fibnlr/operator/Reduce.hpp"
 
 namespace fibnlr::test {
 
@@ -216,6 +217,48 @@ std::vector<KernelCase> preluCases() {
     return c;
 }
 
+std::vector<KernelCase> reduceCases(const std::string& type) {
+    // Suffix reductions (the cpu kernel), then one over a middle axis that only ref runs.
+    const std::vector<std::pair<Ints, std::int64_t>> specs{{{2, 3}, 1}, {{1, 2, 3}, 0}, {{}, 1}, {{-1}, 0}, {{1}, 1}};
+    std::vector<KernelCase> c;
+    for (const auto& [axes, keep] : specs)
+        c.push_back({type + " axes " + std::to_string(axes.size()) + " keepdims " + std::to_string(keep),
+                     makeOperator(type, {{"axes", axes}, {"keepdims", keep}}), {rnd({2, 13, 7, 9})}});
+    Tensor nf = rnd({3, 5, 33});
+    nf.data<float>()[40] = std::numeric_limits<float>::quiet_NaN();
+    nf.data<float>()[100] = std::numeric_limits<float>::infinity();
+    c.push_back({type + " non-finite rows", makeOperator(type, {{"axes", Ints{2}}}), {nf}});
+    Tensor big = rnd({2, 3, 4097}, 3e37f, 3.4e38f);  // float row sums overflow: the double fallback
+    c.push_back({type + " overflowing sums", makeOperator(type, {{"axes", Ints{2}}}), {big}});
+    return c;
+}
+
+std::vector<KernelCase> resizeCases() {
+    using Floats = std::vector<float>;
+    auto op = [](const char* mode, const char* transform, const char* rounding, AttrList size) {
+        size.emplace_back("mode", std::string(mode));
+        size.emplace_back("coordinate_transformation_mode", std::string(transform));
+        size.emplace_back("nearest_mode", std::string(rounding));
+        return makeOperator("Resize", size);
+    };
+    std::vector<KernelCase> c{
+        {"nearest asymmetric floor x2", op("nearest", "asymmetric", "floor", {{"scales", Floats{1, 1, 2, 2}}}), {rnd({2, 13, 7, 9})}},
+        {"nearest half_pixel ties", op("nearest", "half_pixel", "round_prefer_ceil", {{"sizes", Ints{2, 13, 10, 4}}}), {rnd({2, 13, 7, 9})}},
+        {"linear pytorch_half_pixel x1.5 x0.5", op("linear", "pytorch_half_pixel", "floor", {{"scales", Floats{1, 1, 1.5f, 0.5f}}}), {rnd({2, 5, 7, 9})}},
+        {"linear align_corners to 13x1", op("linear", "align_corners", "floor", {{"sizes", Ints{1, 3, 13, 1}}}), {rnd({1, 3, 4, 5})}},
+        {"linear half_pixel 3-D", op("linear", "half_pixel", "floor", {{"scales", Floats{1, 1, 2.5f}}}), {rnd({2, 3, 17})}},
+        {"linear asymmetric down", op("linear", "asymmetric", "floor", {{"scales", Floats{1, 1, 0.3f, 0.7f}}}), {rnd({1, 2, 33, 31})}},
+        {"nearest resizing channels (ref only)", op("nearest", "asymmetric", "floor", {{"scales", Floats{1, 2, 1, 1}}}), {rnd({1, 3, 4, 4})}},
+    };
+    // Next to column 0, which output column 0 reads with weight 1 (and column 1 with weight 0):
+    // a zero weight must not turn Inf or NaN into the output.
+    Tensor nf = rnd({1, 2, 5, 5});
+    nf.data<float>()[1] = std::numeric_limits<float>::infinity();
+    nf.data<float>()[26] = std::numeric_limits<float>::quiet_NaN();
+    c.push_back({"linear non-finite", op("linear", "half_pixel", "floor", {{"scales", Floats{1, 1, 2, 2}}}), {nf}});
+    return c;
+}
+
 std::vector<KernelCase> binaryCases(const std::string& type) {
     const std::vector<std::pair<Shape, Shape>> shapes{
         {{2, 13, 7, 9}, {2, 13, 7, 9}}, {{2, 13, 7, 9}, {13, 1, 1}}, {{2, 13, 1, 1}, {2, 13, 7, 9}},
@@ -328,10 +371,14 @@ const std::map<std::string, CaseGenerator>& caseGenerators() {
         {"GlobalAveragePool", [] { return globalPoolCases("GlobalAveragePool"); }},
         {"GlobalMaxPool", [] { return globalPoolCases("GlobalMaxPool"); }},
         {"PReLU", preluCases},
+        {"Resize", resizeCases},
         {"Concat", concatCases},
         {"Softmax", softmaxCases},
         };
         for (const std::string& type : activationTypes()) g[type] = [type] { return unaryCases(type); };
+#define FIBNLR_X(Class, Name, Kind) g[Name] = [] { return reduceCases(Name); };
+        FIBNLR_REDUCTIONS(FIBNLR_X)
+#undef FIBNLR_X
         return g;
     }();
     return gens;
@@ -465,9 +512,13 @@ const std::map<std::string, std::vector<std::string>>& cpuTestAreas() {
             {"Elementwise", {"BatchNormalization", "FusedBatchNormalization", "Add", "Sub", "Mul", "Div", "FusedAdd",
                              "FusedSub", "FusedMul", "FusedDiv", "Sum", "FusedSum", "PReLU"}},
             {"Pool", {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}},
+            {"Resize", {"Resize"}},
             {"Layout", {"Concat", "Softmax"}},
         };
         for (const std::string& type : activationTypes()) a["Elementwise"].push_back(type);
+#define FIBNLR_X(Class, Name, Kind) a["Pool"].push_back(Name);
+        FIBNLR_REDUCTIONS(FIBNLR_X)
+#undef FIBNLR_X
         return a;
     }();
     return areas;

@@ -84,6 +84,8 @@ FIBNLR_CPU_LAUNCHER(AveragePool)
 FIBNLR_CPU_LAUNCHER(GlobalAveragePool)
 FIBNLR_CPU_LAUNCHER(GlobalMaxPool)
 FIBNLR_CPU_LAUNCHER(PReLU)
+FIBNLR_CPU_LAUNCHER(Reduce)
+FIBNLR_CPU_LAUNCHER(Resize)
 FIBNLR_CPU_LAUNCHER(Concat)
 FIBNLR_CPU_LAUNCHER(Softmax)
 #undef FIBNLR_CPU_LAUNCHER
@@ -96,6 +98,10 @@ bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in);
 bool supportsWinograd(const Operator& op, const std::vector<Shape>& in);
 bool supportsWinograd4(const Operator& op, const std::vector<Shape>& in);
 bool supportsPool2d(const Operator& op, const std::vector<Shape>& in);
+/// A reduction whose reduced axes are the last ones (contiguous rows).
+bool supportsReduceSuffix(const Operator& op, const std::vector<Shape>& in);
+/// Resize of the spatial dims of a rank-3 or rank-4 input (batch and channels kept).
+bool supportsResizeSpatial(const Operator& op, const std::vector<Shape>& in);
 /// PReLU with one slope, or one per channel (dim 1).
 bool supportsPReLUPerChannel(const Operator& op, const std::vector<Shape>& in);
 bool supportsSoftmaxLastAxis(const Operator& op, const std::vector<Shape>& in);
