@@ -6,15 +6,28 @@
 
 namespace fibnlr {
 
-FusedOp::FusedOp(OperatorPtr base, Activation act, bool batchNorm, float epsilon)
-    : mBase(std::move(base)), mAct(act), mBatchNorm(batchNorm), mEpsilon(epsilon), mSpecs(mBase->inputSpecs()) {
+FusedOp::FusedOp(OperatorPtr base, Activation act, bool batchNorm, float epsilon, bool channelSlopes)
+    : mBase(std::move(base)), mAct(act), mBatchNorm(batchNorm), mEpsilon(epsilon), mChannelSlopes(channelSlopes),
+      mSpecs(mBase->inputSpecs()) {
     if (mBatchNorm)
         for (const char* n : {"bn_scale", "bn_B", "bn_mean", "bn_var"}) mSpecs.push_back({n, InputCategory::Param});
+    if (mChannelSlopes) mSpecs.push_back({"prelu_slope", InputCategory::Param});
+}
+
+Activation epilogueActivation(const Operator& op, const std::vector<const Tensor*>& in) {
+    Activation act;
+    unfuse(op, act);
+    const auto* f = dynamic_cast<const FusedOp*>(&op);
+    if (!f || !f->hasChannelSlopes()) return act;
+    const Tensor& slope = *in[f->slopeInput()];
+    if (slope.size() == 1) act.a = slope.data<float>()[0];
+    else act.perChannelA = slope.data<float>();
+    return act;
 }
 
 AttrList FusedOp::attributes() const {
     AttrList a = mBase->attributes();
-    a.emplace_back("activation", AttrValue(fibnlr::toString(mAct)));
+    a.emplace_back("activation", AttrValue(mChannelSlopes ? std::string("PReLU") : fibnlr::toString(mAct)));
     a.emplace_back("batch_norm", AttrValue(static_cast<std::int64_t>(mBatchNorm)));
     return a;
 }

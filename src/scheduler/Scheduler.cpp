@@ -8,6 +8,7 @@
 #include "fibnlr/data/Allocation.hpp"
 #include "fibnlr/data/CheckedMath.hpp"
 #include "fibnlr/graph/ShapeInference.hpp"
+#include "fibnlr/kernels/cpu/Kernels.hpp"
 #include "fibnlr/kernels/cpu/Micro.hpp"
 #include "fibnlr/scheduler/Cancellation.hpp"
 #include "fibnlr/operator/BatchNorm.hpp"
@@ -91,7 +92,7 @@ void Scheduler::plan() {
     for (const NodePtr& node : mGraph.nodesUnordered())
         if (node->type() == "Producer") values[node.get()] = {static_cast<const ProducerOp&>(node->getOperator()).value()};
     // 2. Steps: fuse Conv+BatchNorm (folded weights) and producer+activation chains.
-    const std::vector<Proto> protos = planFusion(compute, backend == "cpu");
+    const std::vector<Proto> protos = planFusion(compute, shapes, backend == "cpu");
     // 3. Buffers: one value per step output; shared slots.
     const std::size_t planned = planBuffers(protos, shapes, values);
     // 4. Kernels and operand pointers (values no longer change shape or place).
@@ -150,7 +151,7 @@ std::vector<NodePtr> Scheduler::planShapes(ShapeMap& shapes) const {
     return compute;
 }
 
-std::vector<Scheduler::Proto> Scheduler::planFusion(const std::vector<NodePtr>& compute, bool fuse) const {
+std::vector<Scheduler::Proto> Scheduler::planFusion(const std::vector<NodePtr>& compute, const ShapeMap& shapes, bool fuse) const {
     using Operand = Proto::Operand;
     const std::vector<Port>& graphOutputs = mGraph.outputs();
     auto soleConsumer = [&](const NodePtr& n) -> NodePtr {
@@ -203,6 +204,20 @@ std::vector<Scheduler::Proto> Scheduler::planFusion(const std::vector<NodePtr>& 
             if (a && a->nbInputs() == 1 && activationOf(a->getOperator(), act) &&
                 act.kind != ActKind::None) {
                 pr.op = std::make_shared<FusedOp>(node->getOperatorPtr(), act, withBn, bnEps);
+                pr.chain.push_back(a);
+                absorbed[a.get()] = true;
+            }
+        }
+        if (fuse && node->type() == "Conv") {
+            // Conv (→ BatchNorm) → PReLU with one slope per channel: LeakyReLU per channel in the
+            // epilogue, the slope tensor appended as the step's last input (read live by the kernel).
+            NodePtr a = soleConsumer(cur);
+            const Port slope = a && a->type() == "PReLU" ? a->input(1) : Port{};
+            if (slope.node && mGraph.contains(slope.node) && shapes.count(slope.node.get()) &&
+                supportsPReLUPerChannel(a->getOperator(), {shapes.at(cur.get())[0], shapes.at(slope.node.get())[slope.index]})) {
+                pr.inputs.resize(withBn ? 7 : 3);
+                pr.inputs.push_back(Operand{slope});
+                pr.op = std::make_shared<FusedOp>(node->getOperatorPtr(), Activation{ActKind::LeakyReLU}, withBn, bnEps, true);
                 pr.chain.push_back(a);
                 absorbed[a.get()] = true;
             }

@@ -53,6 +53,11 @@ enum class ActKind {
 struct Activation {
     ActKind kind = ActKind::None;
     float a = 0.f, b = 0.f;
+    /// Per-channel a, or null: a PReLU fused into a conv is LeakyReLU with
+    /// channel c's slope perChannelA[c] (the live slope tensor, set by the kernel).
+    const float* perChannelA = nullptr;
+    /// The activation channel c applies.
+    Activation forChannel(std::size_t c) const { return perChannelA ? Activation{kind, perChannelA[c], b} : *this; }
 };
 /// The reference value of act(x), computed in double where that matters; the
 /// ref kernels use it and tests use it as the oracle for the fast kernels.

@@ -41,7 +41,9 @@ struct EpilogueStats {
 /// type() is "Fused" + the base type; shapes are the base's.
 class FusedOp : public Operator {
 public:
-    FusedOp(OperatorPtr base, Activation act, bool batchNorm = false, float epsilon = 1e-5f);
+    /// channelSlopes: the activation is a PReLU (act LeakyReLU) whose slope,
+    /// one per output channel (or one for all), is the last input.
+    FusedOp(OperatorPtr base, Activation act, bool batchNorm = false, float epsilon = 1e-5f, bool channelSlopes = false);
     std::string type() const override { return "Fused" + mBase->type(); }
     const std::vector<InputSpec>& inputSpecs() const override { return mSpecs; }
     std::size_t nbOutputs() const override { return mBase->nbOutputs(); }
@@ -51,11 +53,11 @@ public:
     }
     std::vector<Shape> inferShapes(const std::vector<Shape>& inputs) const override;
     std::shared_ptr<Operator> clone() const override {
-        return std::make_shared<FusedOp>(mBase->clone(), mAct, mBatchNorm, mEpsilon);
+        return std::make_shared<FusedOp>(mBase->clone(), mAct, mBatchNorm, mEpsilon, mChannelSlopes);
     }
     /// The same step, also accumulating sign statistics of its pre-activation output into `stats`.
     std::shared_ptr<FusedOp> withStats(std::shared_ptr<EpilogueStats> stats) const {
-        auto f = std::make_shared<FusedOp>(mBase, mAct, mBatchNorm, mEpsilon);
+        auto f = std::make_shared<FusedOp>(mBase, mAct, mBatchNorm, mEpsilon, mChannelSlopes);
         f->mStats = std::move(stats);
         return f;
     }
@@ -68,12 +70,16 @@ public:
     float epsilon() const { return mEpsilon; }
     /// Index of the first BatchNorm parameter among the inputs (the base's input count).
     std::size_t batchNormInput() const { return mBase->nbInputs(); }
+    bool hasChannelSlopes() const { return mChannelSlopes; }
+    /// Index of the PReLU slope input (after the BatchNorm parameters).
+    std::size_t slopeInput() const { return mBase->nbInputs() + (mBatchNorm ? 4 : 0); }
 
 private:
     OperatorPtr mBase;
     Activation mAct;
     bool mBatchNorm;
     float mEpsilon;
+    bool mChannelSlopes;
     std::vector<InputSpec> mSpecs;
     std::shared_ptr<EpilogueStats> mStats;
 };
@@ -95,6 +101,10 @@ inline const Operator& unfuse(const Operator& op, Activation& act) {
     act = Activation{};
     return op;
 }
+/// The activation a kernel applies for `op`, with a fused PReLU's slopes read
+/// from the live input tensor (one slope: a; one per channel: perChannelA).
+Activation epilogueActivation(const Operator& op, const std::vector<const Tensor*>& in);
+
 /// The statistics a kernel must accumulate for `op` (null: none).
 inline EpilogueStats* epilogueStats(const Operator& op) {
     const auto* f = dynamic_cast<const FusedOp*>(&op);

@@ -90,8 +90,8 @@ private:
     /// the kernels cannot run; returns the operator nodes in execution order.
     std::vector<NodePtr> planShapes(ShapeMap& shapes) const;
     /// Phase 2: one step per node, or per fused chain (Conv+BatchNorm,
-    /// producer+activation) when `fuse`.
-    std::vector<Proto> planFusion(const std::vector<NodePtr>& compute, bool fuse) const;
+    /// producer+activation, Conv+per-channel PReLU) when `fuse`.
+    std::vector<Proto> planFusion(const std::vector<NodePtr>& compute, const ShapeMap& shapes, bool fuse) const;
     /// Phase 3: a buffer for every step output in shared slots (in place and
     /// views where possible), added to `values`; returns the floats planned.
     std::size_t planBuffers(const std::vector<Proto>& protos, const ShapeMap& shapes, ValueMap& values) const;

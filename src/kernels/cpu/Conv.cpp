@@ -194,10 +194,10 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
                 }
                 const float sc = scale ? scale[oc] : 1.f, sh = shift ? shift[oc] : 0.f;
                 if (!stats) {
-                    mk.scaleShiftAct(src, dst, bp, sc, sh, act);
+                    mk.scaleShiftAct(src, dst, bp, sc, sh, act.forChannel(oc));
                     continue;
                 }
-                alive[m] |= mk.scaleShiftCountAct(src, dst, bp, sc, sh, act, neg, pos, nonFinite) ? 1 : 0;
+                alive[m] |= mk.scaleShiftCountAct(src, dst, bp, sc, sh, act.forChannel(oc), neg, pos, nonFinite) ? 1 : 0;
             }
         if (stats) stats->merge(neg, pos, nonFinite, alive, gi * Mg, Mg);
     };
@@ -257,10 +257,10 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
             // Epilogue over the whole plane (still in L1/L2): rows are too short
             // (7 to 112 floats in MobileNets) for the per-call costs of counting.
             if (!stats) {
-                mk.scaleShiftAct(yp, yp, P, sc, sh, act);
+                mk.scaleShiftAct(yp, yp, P, sc, sh, act.forChannel(c));
                 continue;
             }
-            alive[c] |= mk.scaleShiftCountAct(yp, yp, P, sc, sh, act, neg, pos, nonFinite) ? 1 : 0;
+            alive[c] |= mk.scaleShiftCountAct(yp, yp, P, sc, sh, act.forChannel(c), neg, pos, nonFinite) ? 1 : 0;
         }
         if (stats) stats->merge(neg, pos, nonFinite, alive, 0, C);
     });
@@ -285,6 +285,7 @@ void launchConvKernel(const Operator& op, const std::vector<const Tensor*>& in, 
                       ConvKernelFn kernel) {
     Activation act;
     const auto& conv = static_cast<const ConvOp&>(unfuse(op, act));
+    act = epilogueActivation(op, in);  // with a fused PReLU's slopes
     ConvParams p = convParams(conv, in[0]->dims(), in[1]->dims());
     if (in.size() > 2 && in[2] && in[2]->nbDims() > 1) p.biasMap = in[2]->data<float>();  // shape checked at compile
     const float *scale, *shift;

@@ -239,13 +239,13 @@ bool winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
                             if (p.biasMap)  // a merged conv's f(0), per position, before the per-channel affine
                                 mk.binary(0, outRows[k], 1, p.biasMap + (o * OH + m * ty + k) * OW, 1, outRows[k], OW,
                                           Activation{});
-                            mk.scaleShiftAct(outRows[k], yo + (m * ty + k) * OW, OW, sc, sh, stats ? Activation{} : act);
+                            mk.scaleShiftAct(outRows[k], yo + (m * ty + k) * OW, OW, sc, sh, stats ? Activation{} : act.forChannel(o));
                         }
                     }
                     // Counted over the block's rows at once: single rows are short (4 to 32 floats in ResNets).
                     if (stats) {
                         const std::size_t oy0 = m * ty0, oy1 = std::min(OH, m * ty1);
-                        alive[o - m0] |= mk.countAct(yo + oy0 * OW, (oy1 - oy0) * OW, act, neg, pos, nonFinite) ? 1 : 0;
+                        alive[o - m0] |= mk.countAct(yo + oy0 * OW, (oy1 - oy0) * OW, act.forChannel(o), neg, pos, nonFinite) ? 1 : 0;
                     }
                 }
             if (stats) stats->merge(neg, pos, nonFinite, alive, m0, m1 - m0);

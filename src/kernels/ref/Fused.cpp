@@ -31,7 +31,10 @@ void launchFusedRef(const Operator& op, const std::vector<const Tensor*>& in, co
             if (v > 0.f) st->alive[(i / inner) % C] = 1;
         }
     }
-    for (std::size_t i = 0, n = out[0]->size(); i < n; ++i) y[i] = applyActivationRef(f.activation(), y[i]);
+    const Activation act = epilogueActivation(op, in);
+    const Shape& d = out[0]->dims();
+    const std::size_t C = d.size() >= 2 ? d[1] : 1, inner = d.size() >= 2 ? out[0]->size() / (d[0] * d[1]) : out[0]->size();
+    for (std::size_t i = 0, n = out[0]->size(); i < n; ++i) y[i] = applyActivationRef(act.forChannel((i / inner) % C), y[i]);
 }
 
 } // namespace fibnlr

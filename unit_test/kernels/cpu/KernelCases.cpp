@@ -147,6 +147,19 @@ std::vector<KernelCase> fusedConvCases() {
         for (unsigned s = 0; s < 3; ++s) k.inputs.push_back(rnd({M}, -1.f, 1.f, 10 + s));
         k.inputs.push_back(rnd({M}, 0.1f, 2.f, 20));
         out.push_back(k);
+        // A fused PReLU (per-channel slopes, or one) after the conv, and after conv + BN on every other case.
+        const bool perChannel = i % 2 == 0;
+        const Tensor slope = rnd(perChannel ? Shape{M, 1, 1} : Shape{1}, -0.5f, 0.5f, 30);
+        KernelCase pr{c.label + " + PReLU", std::make_shared<FusedOp>(c.op, Activation{ActKind::LeakyReLU}, false, 1e-5f, true),
+                      c.inputs};
+        pr.inputs.push_back(slope);
+        out.push_back(pr);
+        if (perChannel) {
+            KernelCase bnPr{c.label + " + BN + PReLU",
+                            std::make_shared<FusedOp>(c.op, Activation{ActKind::LeakyReLU}, true, 1e-3f, true), k.inputs};
+            bnPr.inputs.push_back(slope);
+            out.push_back(bnPr);
+        }
     }
     return out;
 }
