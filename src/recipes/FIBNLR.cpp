@@ -19,9 +19,10 @@ namespace {
 
 constexpr const char* kMeasuringKey = "fibnlr.measuring";
 
-bool isSelectedType(const Node& n, const FIBNLRParameters& p) {
-    return std::any_of(p.nodeTypes.begin(), p.nodeTypes.end(), [&](const std::string& t) { return sameNodeType(t, n.type()); });
+bool selectsType(const FIBNLRParameters& p, const std::string& type) {
+    return std::any_of(p.nodeTypes.begin(), p.nodeTypes.end(), [&](const std::string& t) { return sameNodeType(t, type); });
 }
+bool isSelectedType(const Node& n, const FIBNLRParameters& p) { return selectsType(p, n.type()); }
 
 /// Why nothing is prepared, for a user who may never have called prepare:
 /// the activation types the graph holds (with counts) and whether node_types selects them.
@@ -34,8 +35,7 @@ std::string nothingPreparedHint(const GraphView& graph, const FIBNLRParameters& 
     std::string types, missing;
     for (const auto& [t, count] : held) {
         types += (types.empty() ? "" : ", ") + t + " (" + std::to_string(count) + ")";
-        const bool selected = std::any_of(p.nodeTypes.begin(), p.nodeTypes.end(), [&](const std::string& s) { return sameNodeType(s, t); });
-        if (!selected) missing += (missing.empty() ? "'" : ", '") + t + "'";
+        if (!selectsType(p, t)) missing += (missing.empty() ? "'" : ", '") + t + "'";
     }
     std::string hint = "; call fibnlr_prepare first. The graph's non-linearities are " + types;
     if (!missing.empty()) hint += "; add " + missing + " to node_types to measure them";

@@ -1,19 +1,16 @@
 #include <catch2/catch.hpp>
 
+#include "GraphTestUtils.hpp"
+
 #include "fibnlr/graph/Builder.hpp"
 #include "fibnlr/operator/OperatorList.hpp"
 #include "fibnlr/operator/Producer.hpp"
 #include "fibnlr/scheduler/Scheduler.hpp"
 
 using namespace fibnlr;
+using fibnlr::test::filled;
 
 namespace {
-Tensor filled(Shape dims, float start, float step) {
-    Tensor t(std::move(dims));
-    for (std::size_t i = 0; i < t.size(); ++i) t.data<float>()[i] = start + step * static_cast<float>(i);
-    return t;
-}
-
 /// x -> conv -> relu -> add(relu, x) -> output: a residual block in miniature.
 struct Residual {
     GraphView g{"residual"};

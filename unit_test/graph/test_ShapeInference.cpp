@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "GraphTestUtils.hpp"
+
 #include "fibnlr/graph/Builder.hpp"
 #include "fibnlr/graph/ShapeInference.hpp"
 #include "fibnlr/operator/OperatorList.hpp"
@@ -7,14 +9,9 @@
 #include "fibnlr/scheduler/Scheduler.hpp"
 
 using namespace fibnlr;
+using fibnlr::test::filled;
 
 namespace {
-Tensor filled(Shape dims, float start, float step) {
-    Tensor t(std::move(dims));
-    for (std::size_t i = 0; i < t.size(); ++i) t.data<float>()[i] = start + step * static_cast<float>(i);
-    return t;
-}
-
 /// x [N, 2, H, W] -> conv 3x3 pad 1 (no bias: B, an optional input, is
 /// unconnected) -> relu -> add(relu, x) -> pool: a residual block in miniature.
 struct Residual {

@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "fibnlr/kernels/Counting.hpp"
 #include "fibnlr/kernels/cpu/Kernels.hpp"
 #include "fibnlr/kernels/ref/BatchNorm.hpp"
 #include "fibnlr/kernels/ref/Index.hpp"
@@ -19,10 +20,9 @@ void launchFusedRef(const Operator& op, const std::vector<const Tensor*>& in, co
                           in[nb + 3]->data<float>(), out[0]->data<float>());
     }
     float* y = out[0]->data<float>();
+    const auto [outer, C, inner] = countLayout(out[0]->dims());  // channel of element i: (i / inner) % C
     if (EpilogueStats* st = f.stats()) {
         // Sign statistics of the pre-activation values, one element at a time in double.
-        const Shape& d = out[0]->dims();
-        const std::size_t C = d.size() >= 2 ? d[1] : 1, inner = d.size() >= 2 ? out[0]->size() / (d[0] * d[1]) : out[0]->size();
         for (std::size_t i = 0, n = out[0]->size(); i < n; ++i) {
             const float v = y[i];
             if (!std::isfinite(v)) ++st->nonFinite;
@@ -32,8 +32,6 @@ void launchFusedRef(const Operator& op, const std::vector<const Tensor*>& in, co
         }
     }
     const Activation act = epilogueActivation(op, in);
-    const Shape& d = out[0]->dims();
-    const std::size_t C = d.size() >= 2 ? d[1] : 1, inner = d.size() >= 2 ? out[0]->size() / (d[0] * d[1]) : out[0]->size();
     for (std::size_t i = 0, n = out[0]->size(); i < n; ++i) y[i] = applyActivationRef(act.forChannel((i / inner) % C), y[i]);
 }
 
