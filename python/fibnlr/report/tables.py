@@ -1,0 +1,124 @@
+"""The report's tables as plain rows of strings, shared by the HTML and Markdown writers.
+
+A Table knows nothing of its output format; ``marked`` rows are the ones
+the writers highlight (pruned non-linearities, the picked plan candidate).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from .data import ReportInput, Run
+
+__all__ = ["Table", "nonlinearity_table", "layer_rows", "metrics_table", "plan_table", "params_table",
+           "format_number"]
+
+_PLAN_KEYS = ("unit", "nodes", "npr", "nnpr", "gain", "damage", "picked", "why")
+
+
+@dataclass
+class Table:
+    header: List[str]
+    rows: List[List[str]]
+    marked: List[bool] = field(default_factory=list)  # one per row
+    numeric: List[bool] = field(default_factory=list)  # one per column: right-aligned
+
+
+def format_number(v, digits=4) -> str:
+    """Numbers compact and readable: NaN as 'n/a', ints with no decimals, large and small ones in e-notation."""
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, numbers.Real):
+        v = float(v)
+        if math.isnan(v):
+            return "n/a"
+        if v != 0 and (abs(v) >= 1e6 or abs(v) < 1e-3):
+            return f"{v:.{digits - 1}e}"
+        return f"{v:.{digits}f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def nonlinearity_table(run: Run) -> Table:
+    """Every non-linearity of one run: the figure's index, name, type, group, NPR, NNPR, dead/channels, pruned."""
+    header = ["#", "name", "type", "group", "conv channels", "NPR", "NNPR", "dead / channels", "pruned"]
+    rows, marked = [], []
+    for i, n in enumerate(run.nonlinearities):
+        rows.append([str(i), n.name, n.type, n.group,
+                     "-" if n.preceding_channels is None else str(n.preceding_channels),
+                     format_number(n.npr), format_number(n.nnpr), f"{n.dead} / {n.channels}",
+                     "yes" if n.pruned else "no"])
+        marked.append(n.pruned)
+    return Table(header, rows, marked, [True, False, False, True, True, True, True, True, False])
+
+
+def _mega(x) -> str:
+    return f"{x / 1e6:.4g}"
+
+
+def layer_rows(data: ReportInput) -> Optional[Table]:
+    """Per layer MMACs and parameters before and after (union of names, before's order first); None without layers."""
+    before = {r["name"]: r for r in data.layers_before or []}
+    after = {r["name"]: r for r in data.layers_after or []}
+    if not before and not after:
+        return None
+    names = list(before) + [n for n in after if n not in before]
+    rows = []
+    for name in names:
+        b, a = before.get(name), after.get(name)
+        rows.append([name, (a or b)["type"],
+                     _mega(b["macs"]) if b else "-", _mega(a["macs"]) if a else "-",
+                     str(b["params"]) if b else "-", str(a["params"]) if a else "-"])
+    rows.append(["total", f"{len(before)} → {len(after)} layers" if before and after else "",
+                 _mega(sum(r["macs"] for r in before.values())) if before else "-",
+                 _mega(sum(r["macs"] for r in after.values())) if after else "-",
+                 str(sum(r["params"] for r in before.values())) if before else "-",
+                 str(sum(r["params"] for r in after.values())) if after else "-"])
+    return Table(["layer", "type", "MMACs before", "MMACs after", "params before", "params after"], rows,
+                 [False] * (len(rows) - 1) + [True], [False, False, True, True, True, True])
+
+
+def metrics_table(data: ReportInput) -> Optional[Table]:
+    """One row per stage (in the given order), one column per metric seen in any stage."""
+    if not data.metrics:
+        return None
+    keys = []
+    for values in data.metrics.values():
+        keys += [k for k in values if k not in keys]
+    rows = [[stage] + [format_number(float(v[k])) if k in v else "-" for k in keys]
+            for stage, v in data.metrics.items()]
+    return Table(["stage"] + keys, rows, [False] * len(rows), [False] + [True] * len(keys))
+
+
+def plan_table(data: ReportInput) -> Optional[Table]:
+    """The depth plan's candidates, known keys first then any others; the picked ones marked."""
+    if not data.plan:
+        return None
+    keys = [k for k in _PLAN_KEYS if any(k in c for c in data.plan)]
+    for c in data.plan:
+        keys += [k for k in c if k not in keys]
+    rows = []
+    for c in data.plan:
+        row = []
+        for k in keys:
+            v = c.get(k)
+            if k == "nodes" and isinstance(v, (list, tuple)):
+                v = ", ".join(str(x) for x in v)
+            row.append(format_number(v) if isinstance(v, numbers.Real) or v is None else str(v))
+        rows.append(row)
+    numeric = [k in ("npr", "nnpr", "gain", "damage") for k in keys]
+    return Table(keys, rows, [bool(c.get("picked", False)) for c in data.plan], numeric)
+
+
+def params_table(run: Run) -> Optional[Table]:
+    """The run's parameter values, one per row."""
+    if not run.params:
+        return None
+    rows = [[k, format_number(v) if isinstance(v, numbers.Real) or v is None else str(v)]
+            for k, v in run.params.items()]
+    return Table(["parameter", "value"], rows, [False] * len(rows), [False, False])
