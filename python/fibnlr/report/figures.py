@@ -16,12 +16,14 @@ import os
 from typing import List, Optional
 
 from .data import ReportInput, Run
+from .tables import layer_order
 
 __all__ = ["nnpr_figure", "convergence_figure", "layers_figure", "metrics_figure", "write_figures"]
 
 _DPI = 110
 _BAR_INCH = 0.24        # horizontal room per bar
 _MAX_WIDTH = 60.0       # inches; beyond this labels would be unreadable anyway
+_SIDE_BY_SIDE_MAX = 30  # non-linearities per run up to which runs go side by side
 
 
 def _matplotlib():
@@ -54,9 +56,24 @@ def _group_colours(runs: List[Run]):
     return {g: cmap(i % cmap.N) for i, g in enumerate(ids)}
 
 
-def _short(name: str, width: int = 36) -> str:
-    """Long ONNX names keep their distinctive tail ('.../features.7/conv2/Conv')."""
-    return name if len(name) <= width else "…" + name[-(width - 1):]
+def _compact(path: str) -> str:
+    """PyTorch export names repeat each module: '/features/features.5/block/block.0/Conv' -> 'features.5/block.0/Conv'."""
+    parts = [p for p in path.split("/") if p]
+    kept = [p for i, p in enumerate(parts) if not (i + 1 < len(parts) and parts[i + 1].startswith(p + "."))]
+    return "/".join(kept) or path
+
+
+def short_name(name: str, width: int = 40) -> str:
+    """A readable axis label for a layer: compacted path; a merged 'a+b' shows b without a's common prefix;
+    still too long: its distinctive tail."""
+    parts = [_compact(p) for p in name.split("+")]
+    shown = parts[:1]
+    for p in parts[1:]:
+        common = os.path.commonprefix([parts[0], p])
+        common = common[:common.rfind("/") + 1]  # whole path components only
+        shown.append(("…" + p[len(common):]) if common else p)
+    label = "+".join(shown)
+    return label if len(label) <= width else "…" + label[-(width - 1):]
 
 
 def _bar_label(n, many: bool) -> str:
@@ -118,7 +135,8 @@ def _nnpr_legend(fig, runs: List[Run], colours):
 
 def nnpr_figure(path, runs: List[Run], model: str = ""):
     """NNPR per non-linearity as bars coloured by group, pruned ones hatched and crossed, the threshold
-    as a dashed line; one panel per run, side by side, sharing the y axis."""
+    as a dashed line; one panel per run sharing the y axis: side by side, or one above the other
+    (bars aligned) when a run has more than _SIDE_BY_SIDE_MAX non-linearities, so 50 stay readable."""
     colours = _group_colours(runs)
     values = [n.nnpr for r in runs for n in r.nonlinearities if not math.isnan(n.nnpr)]
     values += [r.threshold for r in runs if r.threshold is not None]
@@ -126,11 +144,16 @@ def nnpr_figure(path, runs: List[Run], model: str = ""):
     # Unnormalised NPR can span decades (a nearly dead layer: 1e3): a linear axis would hide the rest.
     log_scale = bool(positive) and max(positive) / min(positive) > 1e3
     widths = [max(4.0, _BAR_INCH * len(r.nonlinearities) + 1.5) for r in runs]
-    fig = _new_figure(sum(widths), 4.8)
-    axes = fig.subplots(1, len(runs), sharey=True, squeeze=False, width_ratios=widths)[0]
+    if max(len(r.nonlinearities) for r in runs) <= _SIDE_BY_SIDE_MAX:
+        fig = _new_figure(sum(widths), 4.8)
+        axes = fig.subplots(1, len(runs), sharey=True, squeeze=False, width_ratios=widths)[0]
+    else:
+        fig = _new_figure(max(widths), 1.2 + 3.9 * len(runs))
+        axes = fig.subplots(len(runs), 1, sharey=True, squeeze=False)[:, 0]
     for ax, run in zip(axes, runs):
         _nnpr_axes(ax, run, colours, log_scale)
-    axes[0].set_ylabel("NNPR (log)" if log_scale else "NNPR")
+    for ax in axes:
+        ax.set_ylabel("NNPR (log)" if log_scale else "NNPR")
     if not log_scale and values:
         axes[0].set_ylim(0, max(values) * 1.1)  # room above the tallest bar and the threshold line
     _nnpr_legend(fig, runs, colours)
@@ -172,7 +195,7 @@ def layers_figure(path, data: ReportInput):
     """MMACs and parameters per layer before and after simplify, as paired bars (two panels)."""
     before = {r["name"]: r for r in data.layers_before or []}
     after = {r["name"]: r for r in data.layers_after or []}
-    names = list(before) + [n for n in after if n not in before]
+    names = layer_order(before, after)
     xs = list(range(len(names)))
     fig = _new_figure(max(6.0, 2 * _BAR_INCH * len(names) + 1.5), 7.5)
     axes = fig.subplots(2, 1, sharex=True)
@@ -185,7 +208,7 @@ def layers_figure(path, data: ReportInput):
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=8)
     axes[1].set_xticks(xs)
-    axes[1].set_xticklabels([_short(n) for n in names], rotation=90, fontsize=7)
+    axes[1].set_xticklabels([short_name(n) for n in names], rotation=90, fontsize=7)
     axes[0].set_title("per layer before and after simplify (a missing bar: layer merged away or new)", fontsize=10)
     return _save(fig, path)
 

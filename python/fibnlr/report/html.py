@@ -22,7 +22,7 @@ th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; }
 th { background: #eee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.marked { background: #fde2e2; font-weight: bold; }
-img { max-width: 100%; border: 1px solid #ddd; }
+img { border: 1px solid #ddd; }  /* full size: wide figures scroll in their figure */
 figure { margin: 0.5em 0 1.5em; overflow-x: auto; }
 figcaption { font-size: 0.85em; color: #555; }
 """

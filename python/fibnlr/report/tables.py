@@ -12,7 +12,7 @@ from typing import List, Optional
 
 from .data import ReportInput, Run
 
-__all__ = ["Table", "nonlinearity_table", "layer_rows", "metrics_table", "plan_table", "params_table",
+__all__ = ["Table", "nonlinearity_table", "layer_order", "layer_rows", "metrics_table", "plan_table", "params_table",
            "format_number"]
 
 _PLAN_KEYS = ("unit", "nodes", "npr", "nnpr", "gain", "damage", "picked", "why")
@@ -61,13 +61,25 @@ def _mega(x) -> str:
     return f"{x / 1e6:.4g}"
 
 
+def layer_order(before: dict, after: dict) -> List[str]:
+    """Every layer name of both tables in graph order: before's order, and a layer only in ``after``
+    (a merged conv is named 'a+b') right after the last of its parts found in ``before``, else at the end."""
+    position = {name: float(i) for i, name in enumerate(before)}
+    end = float(len(before))
+    for k, name in enumerate(n for n in after if n not in before):
+        parts = [position[p] for p in name.split("+") if p in position]
+        # k / (len + 1) keeps several new layers after one part in their own order, before the next old layer.
+        position[name] = (max(parts) if parts else end) + (k + 1) / (len(after) + 1)
+    return sorted(position, key=position.get)
+
+
 def layer_rows(data: ReportInput) -> Optional[Table]:
-    """Per layer MMACs and parameters before and after (union of names, before's order first); None without layers."""
+    """Per layer MMACs and parameters before and after (both in graph order); None without layers."""
     before = {r["name"]: r for r in data.layers_before or []}
     after = {r["name"]: r for r in data.layers_after or []}
     if not before and not after:
         return None
-    names = list(before) + [n for n in after if n not in before]
+    names = layer_order(before, after)
     rows = []
     for name in names:
         b, a = before.get(name), after.get(name)
