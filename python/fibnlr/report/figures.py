@@ -236,6 +236,7 @@ def metrics_figure(path, data: ReportInput):
 
 def write_figures(out_dir, data: ReportInput) -> dict:
     """Draws every figure the data allows into ``out_dir``; returns {"nnpr": path, ...} (absent: not drawn)."""
+    _matplotlib()  # the clear ImportError before any figure starts
     out = {"nnpr": nnpr_figure(os.path.join(out_dir, "nnpr.png"), data.runs, data.model)}
     if any(r.convergence for r in data.runs):
         out["convergence"] = convergence_figure(os.path.join(out_dir, "convergence.png"), data.runs)
