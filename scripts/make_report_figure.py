@@ -1,17 +1,19 @@
 """Writes the README's report figure: the FIBNLR report of the shipped demo ResNet.
 
-    python scripts/make_report_figure.py OUT_DIR [--model resnet|mobilenetv2] [--calibration 640]
+    python scripts/make_report_figure.py OUT_DIR [--report-dir DIR] [--model resnet|mobilenetv2] [--calibration 640]
 
 Runs fibnlr_prepare, fibnlr_compute and fibnlr_prune on the demo model's
 calibration images with the default parameters and with a looser
 threshold (0.5), side by side, simplifies the default run's graph (exact,
 MACs before and after), measures top-1 on the shipped test subset before and
-after, writes the whole report into OUT_DIR/report and copies its NNPR figure
-to OUT_DIR/report_nnpr.png (the README's docs/images/report_nnpr.png).
+after, writes the whole report into a temporary folder (or --report-dir) and
+copies its NNPR figure to OUT_DIR/report_nnpr.png (the README's
+docs/images/report_nnpr.png: ``python scripts/make_report_figure.py docs/images``).
 """
 import argparse
 import os
 import shutil
+import tempfile
 import time
 
 import fibnlr
@@ -46,7 +48,8 @@ def _latency_ms(graph, x, repeats=7):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out_dir")
+    ap.add_argument("out_dir", help="where report_nnpr.png goes")
+    ap.add_argument("--report-dir", help="keep the whole report (HTML, Markdown, every figure) here")
     ap.add_argument("--model", default="resnet", choices=["resnet", "mobilenetv2"])
     ap.add_argument("--calibration", type=int, default=640, help="calibration images (default 640)")
     args = ap.parse_args(argv)
@@ -78,10 +81,12 @@ def main(argv=None):
 
     data = ReportInput(f"demo {args.model}", [run_default, run_loose], layers_before=before, layers_after=after,
                        metrics=metrics)
-    paths = write_report(os.path.join(args.out_dir, "report"), data)
+    os.makedirs(args.out_dir, exist_ok=True)
     figure = os.path.join(args.out_dir, "report_nnpr.png")
-    shutil.copyfile(os.path.join(args.out_dir, "report", "nnpr.png"), figure)
-    print(f"wrote {paths['html']}, {paths['markdown']} and {figure}")
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_report(args.report_dir or tmp, data)
+        shutil.copyfile(paths["figures"][0], figure)  # the NNPR figure comes first
+    print(f"wrote {figure}" + (f" and the report {paths['html']}" if args.report_dir else ""))
 
 
 if __name__ == "__main__":

@@ -295,3 +295,18 @@ def test_bad_report_input_names_the_field_and_writes_nothing(make, field, tmp_pa
 def test_a_wrong_class_in_runs_is_a_type_error(tmp_path):
     with pytest.raises(TypeError, match=r"runs\[0\]"):
         write_report(tmp_path, ReportInput("m", [{"label": "r"}]))
+
+
+def test_the_readme_figure_script_writes_the_nnpr_figure(tmp_path):
+    pytest.importorskip("matplotlib")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "make_report_figure", Path(__file__).resolve().parents[2] / "scripts" / "make_report_figure.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.main([str(tmp_path / "images"), "--report-dir", str(tmp_path / "full"), "--calibration", "128"])
+    width, height = png_size(tmp_path / "images" / "report_nnpr.png")
+    assert width > height > 300
+    page = parse(tmp_path / "full" / "report.html")
+    assert len(page.tables["nonlinearities"]) == 2 * 14  # two runs of the 13 ReLUs, each with its header row
+    assert [r["cells"][0] for r in page.tables["metrics"][1:]] == ["original", "pruned", "simplified"]
