@@ -133,29 +133,40 @@ def _nnpr_legend(fig, runs: List[Run], colours):
                frameon=False)
 
 
+def _run_values(run: Run) -> List[float]:
+    """The heights a run's panel must show: its computed NNPR values and its threshold."""
+    values = [n.nnpr for n in run.nonlinearities if not math.isnan(n.nnpr)]
+    return values + ([run.threshold] if run.threshold is not None else [])
+
+
 def nnpr_figure(path, runs: List[Run], model: str = ""):
     """NNPR per non-linearity as bars coloured by group, pruned ones hatched and crossed, the threshold
-    as a dashed line; one panel per run sharing the y axis: side by side, or one above the other
-    (bars aligned) when a run has more than _SIDE_BY_SIDE_MAX non-linearities, so 50 stay readable."""
+    as a dashed line; one panel per run: side by side, or one above the other (bars aligned) when a run
+    has more than _SIDE_BY_SIDE_MAX non-linearities, so 50 stay readable. Panels share the y axis when
+    their ranges are alike (within 3x); runs with other normalisations (Sum ~0.1, Average ~1) keep their own."""
     colours = _group_colours(runs)
-    values = [n.nnpr for r in runs for n in r.nonlinearities if not math.isnan(n.nnpr)]
-    values += [r.threshold for r in runs if r.threshold is not None]
+    per_run = [_run_values(r) for r in runs]
+    values = [v for vs in per_run for v in vs]
     positive = [v for v in values if v > 0]
     # Unnormalised NPR can span decades (a nearly dead layer: 1e3): a linear axis would hide the rest.
     log_scale = bool(positive) and max(positive) / min(positive) > 1e3
+    tops = [max(vs) for vs in per_run if vs and max(vs) > 0]
+    share = not tops or max(tops) <= 3 * min(tops)
     widths = [max(4.0, _BAR_INCH * len(r.nonlinearities) + 1.5) for r in runs]
-    if max(len(r.nonlinearities) for r in runs) <= _SIDE_BY_SIDE_MAX:
+    side_by_side = max(len(r.nonlinearities) for r in runs) <= _SIDE_BY_SIDE_MAX
+    if side_by_side:
         fig = _new_figure(sum(widths), 4.8)
-        axes = fig.subplots(1, len(runs), sharey=True, squeeze=False, width_ratios=widths)[0]
+        axes = fig.subplots(1, len(runs), sharey=share, squeeze=False, width_ratios=widths)[0]
     else:
         fig = _new_figure(max(widths), 1.2 + 3.9 * len(runs))
-        axes = fig.subplots(len(runs), 1, sharey=True, squeeze=False)[:, 0]
-    for ax, run in zip(axes, runs):
+        axes = fig.subplots(len(runs), 1, sharey=share, squeeze=False)[:, 0]
+    for k, (ax, run, vs) in enumerate(zip(axes, runs, per_run)):
         _nnpr_axes(ax, run, colours, log_scale)
-    for ax in axes:
-        ax.set_ylabel("NNPR (log)" if log_scale else "NNPR")
-    if not log_scale and values:
-        axes[0].set_ylim(0, max(values) * 1.1)  # room above the tallest bar and the threshold line
+        if k == 0 or not (side_by_side and share):
+            ax.set_ylabel("NNPR (log)" if log_scale else "NNPR")
+        top = max(values if share else vs, default=0)
+        if not log_scale and top > 0:
+            ax.set_ylim(0, top * 1.1)  # room above the tallest bar and the threshold line
     _nnpr_legend(fig, runs, colours)
     if model:
         fig.suptitle(f"{model}: normalised negative/positive ratio per non-linearity", fontsize=11)
