@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 __all__ = ["NonLinearity", "Run", "ReportInput", "nonlinearities", "layer_table", "parameters_dict"]
 
@@ -83,9 +83,9 @@ def _preceding_channels(node, activation_types) -> Optional[int]:
         current = parent
 
 
-def _names(pruned) -> Dict[str, object]:
+def _names(pruned) -> Dict[str, Any]:
     """name -> the pruned node (or None when given by name)."""
-    out = {}
+    out: Dict[str, Any] = {}
     for p in pruned:
         if isinstance(p, str):
             out[p] = None
@@ -130,7 +130,7 @@ def nonlinearities(graph, pruned: Iterable = ()) -> List[NonLinearity]:
     from .. import recipes as R
     from .._core import activation_types
     acts = set(activation_types()) | {"Clip"}
-    by_name = _names(pruned)
+    by_name = _names(pruned or ())
     nodes = R.fibnlr_prepared_nodes(graph)
     if not nodes:
         raise ValueError(f"graph '{graph.name()}' has no node with FIBNLR annotations (NPR): "
@@ -151,20 +151,14 @@ def nonlinearities(graph, pruned: Iterable = ()) -> List[NonLinearity]:
 
 
 def _matmul_macs(graph, node) -> float:
-    """MACs per image of a MatMul: output elements per image times the shared dim."""
+    """MACs per image of a MatMul: output elements per image times the shared (last) dim of input A."""
     out = list(graph.output_shape(node, 0))
-    parents = node.get_parents()
-    a = list(graph.output_shape(parents[0], _output_index(node, 0))) if parents and parents[0] is not None else []
+    parent, index = node.input(0)  # the producer of input A and which of its outputs
+    a = list(graph.output_shape(parent, index)) if parent is not None else []
     if not out or not a:
         return 0.0
     batch = out[0] if len(out) > 1 else 1
     return float(math.prod(out)) / max(batch, 1) * a[-1]
-
-
-def _output_index(node, i) -> int:
-    """Which output of its parent feeds input ``i`` (node.input(i) gives (parent, index))."""
-    link = node.input(i)
-    return int(link[1]) if isinstance(link, tuple) else 0
 
 
 def layer_table(graph) -> List[dict]:

@@ -87,23 +87,27 @@ def _nnpr_axes(ax, run: Run, colours, log_scale: bool):
     nls = run.nonlinearities
     many = len(nls) > 12
     xs = list(range(len(nls)))
-    heights = [0.0 if math.isnan(n.nnpr) else n.nnpr for n in nls]
+    computed = [x for x, n in zip(xs, nls) if not math.isnan(n.nnpr)]
+    heights = {x: nls[x].nnpr for x in computed}
+    notes = {x: "n/a" for x in xs if x not in heights}  # not computed: no bar, a note at the bottom
     if log_scale:
-        floor = min([h for h in heights if h > 0] or [1e-6]) / 2
-        heights = [h if h > 0 else floor for h in heights]
-    bars = ax.bar(xs, heights, width=0.8, color=[colours[n.group] for n in nls], edgecolor="black", linewidth=0.6)
-    for bar, n in zip(bars, nls):
-        if n.pruned:
+        # A zero has no place on a log axis: a stub at half the smallest value, labelled 0.
+        floor = min([h for h in heights.values() if h > 0] or [1e-6]) / 2
+        notes.update({x: "0" for x, h in heights.items() if h <= 0})
+        heights = {x: (h if h > 0 else floor) for x, h in heights.items()}
+    bars = ax.bar(computed, [heights[x] for x in computed], width=0.8,
+                  color=[colours[nls[x].group] for x in computed], edgecolor="black", linewidth=0.6)
+    for bar, x in zip(bars, computed):
+        if nls[x].pruned:
             bar.set_hatch("///")
-            bar.set_edgecolor("black")
-    pruned_x = [x for x, n in zip(xs, nls) if n.pruned]
-    pruned_y = [heights[x] for x in pruned_x]
+    pruned_x = [x for x in computed if nls[x].pruned]
     if pruned_x:
-        ax.plot(pruned_x, pruned_y, linestyle="none", marker="x", color="black", markersize=7, markeredgewidth=1.5,
-                zorder=3)
-    missing = [x for x, n in zip(xs, nls) if math.isnan(n.nnpr)]
-    for x in missing:
-        ax.text(x, 0, "n/a", ha="center", va="bottom", fontsize=7, rotation=90)
+        ax.plot(pruned_x, [heights[x] for x in pruned_x], linestyle="none", marker="x", color="black", markersize=7,
+                markeredgewidth=1.5, zorder=3)
+    for x, text in notes.items():
+        # x in data, y in axes coordinates: visible whatever the scale.
+        ax.text(x, 0.01, text, transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=7,
+                rotation=90 if text == "n/a" else 0)
     ax.set_xticks(xs)
     ax.set_xticklabels([f"{i} {_bar_label(n, many)}" if many else f"#{i}\n{_bar_label(n, many)}"
                         for i, n in enumerate(nls)],
@@ -124,7 +128,7 @@ def _nnpr_legend(fig, runs: List[Run], colours):
     """One legend for all panels, below them: group colours are shared, so it never covers a bar."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-    handles = [Patch(facecolor=c, edgecolor="black", label=f"group {g}") for g, c in colours.items()]
+    handles: list = [Patch(facecolor=c, edgecolor="black", label=f"group {g}") for g, c in colours.items()]
     if any(n.pruned for r in runs for n in r.nonlinearities):
         handles.append(Patch(facecolor="white", edgecolor="black", hatch="///", label="pruned (x)"))
     if any(r.threshold is not None for r in runs):

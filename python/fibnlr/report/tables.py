@@ -70,7 +70,7 @@ def layer_order(before: dict, after: dict) -> List[str]:
         parts = [position[p] for p in name.split("+") if p in position]
         # k / (len + 1) keeps several new layers after one part in their own order, before the next old layer.
         position[name] = (max(parts) if parts else end) + (k + 1) / (len(after) + 1)
-    return sorted(position, key=position.get)
+    return sorted(position, key=lambda name: position[name])
 
 
 def layer_rows(data: ReportInput) -> Optional[Table]:
@@ -83,7 +83,8 @@ def layer_rows(data: ReportInput) -> Optional[Table]:
     rows = []
     for name in names:
         b, a = before.get(name), after.get(name)
-        rows.append([name, (a or b)["type"],
+        kind = (a if a is not None else b or {}).get("type", "")
+        rows.append([name, kind,
                      _mega(b["macs"]) if b else "-", _mega(a["macs"]) if a else "-",
                      str(b["params"]) if b else "-", str(a["params"]) if a else "-"])
     rows.append(["total", f"{len(before)} → {len(after)} layers" if before and after else "",
