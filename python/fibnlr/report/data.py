@@ -48,6 +48,9 @@ class ReportInput:
     plan: Optional[List[dict]] = None  # depth plan candidates {"unit", "nodes", ..., "picked", "why"}
 
 
+# The depth plan's candidate fields, in the order the report shows them (any may be absent).
+PLAN_KEYS = ("unit", "nodes", "npr", "nnpr", "gain", "damage", "picked", "why")
+
 # Ops that keep the channel count of their (first) data input, so the conv
 # found behind them still sets the channels the non-linearity sees.
 _CHANNEL_PRESERVING = {

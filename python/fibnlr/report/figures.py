@@ -6,14 +6,14 @@ writing a report leaves a caller's pyplot state (and open windows) alone.
 matplotlib is imported only here, when a figure is drawn, so
 ``import fibnlr.report`` works without it.
 
-Widths grow with the number of bars (about 0.22 inch each) and long label
+Widths grow with the number of bars (0.24 inch each) and long label
 rows turn vertical, so ~50 non-linearities stay readable.
 """
 from __future__ import annotations
 
 import math
 import os
-from typing import List, Optional
+from typing import List
 
 from .data import ReportInput, Run
 from .tables import layer_order

@@ -10,13 +10,10 @@ import numbers
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from .data import ReportInput, Run
+from .data import PLAN_KEYS, ReportInput, Run
 
 __all__ = ["Table", "nonlinearity_table", "layer_order", "layer_rows", "metrics_table", "plan_table", "params_table",
            "format_number"]
-
-_PLAN_KEYS = ("unit", "nodes", "npr", "nnpr", "gain", "damage", "picked", "why")
-
 
 @dataclass
 class Table:
@@ -112,7 +109,7 @@ def plan_table(data: ReportInput) -> Optional[Table]:
     """The depth plan's candidates, known keys first then any others; the picked ones marked."""
     if not data.plan:
         return None
-    keys = [k for k in _PLAN_KEYS if any(k in c for c in data.plan)]
+    keys = [k for k in PLAN_KEYS if any(k in c for c in data.plan)]
     for c in data.plan:
         keys += [k for k in c if k not in keys]
     rows = []

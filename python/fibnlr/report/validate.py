@@ -9,12 +9,9 @@ from __future__ import annotations
 import math
 import numbers
 
-from .data import NonLinearity, ReportInput, Run
+from .data import PLAN_KEYS, NonLinearity, ReportInput, Run
 
 __all__ = ["validate"]
-
-_PLAN_KEYS = ("unit", "nodes", "npr", "nnpr", "gain", "damage", "picked", "why")
-
 
 def _fail(path, value, expected):
     raise ValueError(f"{path} is {value!r}; expected {expected}")
@@ -127,7 +124,7 @@ def _plan(plan):
     for i, c in enumerate(plan):
         p = f"plan[{i}]"
         if not isinstance(c, dict) or not all(isinstance(k, str) for k in c):
-            _fail(p, c, f"a dict with string keys (known: {', '.join(_PLAN_KEYS)})")
+            _fail(p, c, f"a dict with string keys (known: {', '.join(PLAN_KEYS)})")
         if "picked" in c and not isinstance(c["picked"], bool):
             _fail(f"{p}.picked", c["picked"], "True or False")
         if "nodes" in c and not isinstance(c["nodes"], (str, list, tuple)):
