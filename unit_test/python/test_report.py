@@ -309,3 +309,14 @@ def test_the_readme_figure_script_writes_the_nnpr_figure(tmp_path):
     page = parse(tmp_path / "full" / "report.html")
     assert len(page.tables["nonlinearities"]) == 2 * 14  # two runs of the 13 ReLUs, each with its header row
     assert [r["cells"][0] for r in page.tables["metrics"][1:]] == ["original", "pruned", "simplified"]
+
+
+def test_parameters_of_several_runs_share_one_table_with_the_differences_marked(tmp_path):
+    pytest.importorskip("matplotlib")
+    runs = [Run("a", [nl()], params={"ablation_threshold": 0.25, "method": "STRICT"}),
+            Run("b", [nl()], params={"ablation_threshold": 0.5, "method": "STRICT"})]
+    rows = parse(write_report(tmp_path, ReportInput("m", runs))["html"]).tables["params"]
+    assert rows[0]["cells"] == ["parameter", "a", "b"]
+    by_name = {r["cells"][0]: r for r in rows[1:]}
+    assert by_name["ablation_threshold"]["cells"][1:] == ["0.25", "0.5"] and by_name["ablation_threshold"]["marked"]
+    assert by_name["method"]["cells"][1:] == ["STRICT", "STRICT"] and not by_name["method"]["marked"]

@@ -69,11 +69,12 @@ def render_html(data: ReportInput, figures: Dict[str, str], out_dir: str) -> str
     if figures.get("convergence"):
         parts.append("<h2>Convergence</h2>")
         parts.append(_figure(figures["convergence"], "fibnlr_compute's convergence value per batch", out_dir))
+    p = params_table(data.runs)
+    if p is not None:
+        parts.append("<h2>Parameters</h2>" + ("<p>Highlighted: the runs differ.</p>" if len(data.runs) > 1 else "")
+                     + _table(p, "params"))
     for run in data.runs:
         parts.append(f"<h2>Non-linearities: {_e(run.label)}</h2>")
-        p = params_table(run)
-        if p is not None:
-            parts.append("<h3>Parameters</h3>" + _table(p, "params"))
         parts.append(_table(nonlinearity_table(run), "nonlinearities"))
     layers = layer_rows(data)
     if layers is not None:

@@ -50,11 +50,12 @@ def render_markdown(data: ReportInput, figures: Dict[str, str], out_dir: str) ->
     if figures.get("convergence"):
         parts.append("## Convergence")
         parts.append(_image(figures["convergence"], "convergence of fibnlr_compute", out_dir))
+    p = params_table(data.runs)
+    if p is not None:
+        parts.append("## Parameters" + ("\n\nBold: the runs differ." if len(data.runs) > 1 else ""))
+        parts.append(_table(p))
     for run in data.runs:
         parts.append(f"## Non-linearities: {_cell(run.label)}")
-        p = params_table(run)
-        if p is not None:
-            parts.append("### Parameters\n\n" + _table(p))
         parts.append(_table(nonlinearity_table(run)) + "\n\nPruned rows in bold.")
     layers = layer_rows(data)
     if layers is not None:

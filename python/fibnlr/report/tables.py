@@ -125,10 +125,18 @@ def plan_table(data: ReportInput) -> Optional[Table]:
     return Table(keys, rows, [bool(c.get("picked", False)) for c in data.plan], numeric)
 
 
-def params_table(run: Run) -> Optional[Table]:
-    """The run's parameter values, one per row."""
-    if not run.params:
+def _value(v) -> str:
+    return format_number(v) if isinstance(v, numbers.Real) or v is None else str(v)
+
+
+def params_table(runs: List[Run]) -> Optional[Table]:
+    """Parameter values, one row per parameter and one column per run, so runs compare at a glance;
+    rows where the runs differ are marked. None when no run has parameters."""
+    keys: List[str] = []
+    for run in runs:
+        keys += [k for k in run.params if k not in keys]
+    if not keys:
         return None
-    rows = [[k, format_number(v) if isinstance(v, numbers.Real) or v is None else str(v)]
-            for k, v in run.params.items()]
-    return Table(["parameter", "value"], rows, [False] * len(rows), [False, False])
+    rows = [[k] + [_value(r.params[k]) if k in r.params else "-" for r in runs] for k in keys]
+    marked = [len(runs) > 1 and len(set(row[1:])) > 1 for row in rows]
+    return Table(["parameter"] + [r.label for r in runs], rows, marked, [False] * (len(runs) + 1))
