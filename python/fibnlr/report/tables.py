@@ -126,6 +126,8 @@ def plan_table(data: ReportInput) -> Optional[Table]:
 
 
 def _value(v) -> str:
+    if isinstance(v, (list, tuple, set)):
+        return ", ".join(str(x) for x in v)
     return format_number(v) if isinstance(v, numbers.Real) or v is None else str(v)
 
 
