@@ -42,6 +42,8 @@ import numpy as np
 import fibnlr
 from fibnlr import demo_data
 from fibnlr import recipes as R
+from fibnlr.depth_plan import apply_plan, plan_depth
+from fibnlr.depth_plan.linearise import linearised
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 START, END = "<!-- fashion-mnist-table:start -->", "<!-- fashion-mnist-table:end -->"
@@ -68,6 +70,16 @@ CONFIGS = {
     "1-least-per-group": (lambda: _params(ablation_criteria=R.AblationCriteria.X_LEAST_PER_GROUP, ablation_x_least=1,
                                           ablation_threshold=1e9),
                           "the most linear non-linearity of each feature-map size (x_least 1)"),
+}
+
+# name -> (plan_depth arguments, what it does): FIBNLR's measure ranks, measured gain and damage choose
+# (fibnlr.depth_plan); applied with apply_plan, so in exact mode only. max_divergence comes from
+# --plan-max-divergence.
+PLANS = {
+    "plan-latency": ({"objective": "latency"}, "plan_depth, objective latency (timed merge segments)"),
+    "plan-macs": ({"objective": "macs"}, "plan_depth, objective MACs"),
+    "plan-nonlinear-ops-0.5": ({"objective": "nonlinear_ops", "target": 0.5},
+                               "plan_depth, objective non-linear evaluations, target: half of them left"),
 }
 
 
@@ -151,6 +163,26 @@ def run_config(name, teacher, calib, ft, test, args, tmpdir, log):
     return rows
 
 
+def run_plan(name, teacher, calib, ft, test, args, tmpdir, log):
+    """plan_depth, apply_plan (prune + exact simplify), fine-tune: one row."""
+    kwargs = dict(PLANS[name][0], max_divergence=args.plan_max_divergence, params=_params(), progress=False)
+    t = time.time()
+    plan = plan_depth(teacher, calib, **kwargs)
+    log(f"  {name}: {plan!r} in {time.time() - t:.0f} s; picked {', '.join(plan.picked)}"
+        + (f"; {plan.message}" if plan.message else ""))
+    acc_pruned = top1(linearised(teacher, plan.picked), *test)
+    g = teacher.clone()
+    res = apply_plan(g, plan)
+    acc_merged = top1(g, *test)
+    fibnlr.finetune(g, ft, epochs=1, lr=args.lr, teacher=teacher, temperature=4.0, batch_size=64, progress=False)
+    acc_ft = top1(g, *test)
+    d = describe(g, tmpdir, name, args.reps, args.threads)
+    log(f"    exact: {len(res.merged)} merges; pruned {acc_pruned:.2f}, merged {acc_merged:.2f}, fine-tuned "
+        f"{acc_ft:.2f}; {d['convs']} convs, {d['mmacs']:.2f} MMACs, latency {d['lat']}")
+    return [{"config": name, "mode": "exact", "removed": len(plan.picked), "pruned": acc_pruned,
+             "merged": acc_merged, "finetuned": acc_ft, "divergence": plan.divergence, "ratio": plan.ratio, **d}]
+
+
 def format_table(results):
     head = ("| model | configuration | merge | non-linearities removed / total | Conv layers | MMACs "
             "| b1 fibnlr ms | b1 onnxrt ms | b64 fibnlr ms | b64 onnxrt ms "
@@ -211,7 +243,10 @@ def main(argv=None):
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist",
                     help="directory of the Fashion-MNIST IDX files, or 'demo' for the shipped subset")
     ap.add_argument("--models", default=",".join(demo_data.MODELS))
-    ap.add_argument("--configs", default=",".join(CONFIGS))
+    ap.add_argument("--configs", default=",".join([*CONFIGS, *PLANS]),
+                    help=f"comma-separated, from: {', '.join([*CONFIGS, *PLANS])}")
+    ap.add_argument("--plan-max-divergence", type=float, default=1.0,
+                    help="plan_depth's budget: mean KL (nats) on held-out calibration images, before fine-tuning")
     ap.add_argument("--calib", type=int, default=640, help="calibration images for FIBNLR")
     ap.add_argument("--finetune-images", type=int, default=5000, help="training images in the fine-tuning epoch")
     ap.add_argument("--test-images", type=int, default=0, help="test images (0 = all)")
@@ -247,8 +282,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     fibnlr.set_num_threads(args.threads)
     for name in args.configs.split(","):
-        if name not in CONFIGS:
-            raise SystemExit(f"unknown configuration '{name}'; expected some of: {', '.join(CONFIGS)}")
+        if name not in CONFIGS and name not in PLANS:
+            raise SystemExit(f"unknown configuration '{name}'; expected some of: {', '.join([*CONFIGS, *PLANS])}")
     log = lambda s: print(s, flush=True)  # noqa: E731
     calib_pool, train_x, train_y, test_x, test_y = load_data(args.data)
     rng = np.random.default_rng(0)
@@ -275,7 +310,8 @@ def main(argv=None):
              "original": describe(teacher, tmpdir, f"{model}-original", args.reps, args.threads), "rows": []}
         log(f"{model}: top-1 {r['top1']:.2f}, {r['total']} non-linearities, {r['original']}")
         for name in args.configs.split(","):
-            r["rows"] += run_config(name, teacher, calib, ft, test, args, tmpdir, log)
+            run = run_plan if name in PLANS else run_config
+            r["rows"] += run(name, teacher, calib, ft, test, args, tmpdir, log)
         results.append((model, r))
     run = {"command": "python experiments/fashion_mnist.py " + " ".join(argv if argv is not None else sys.argv[1:]),
            "date": time.strftime("%Y-%m-%d"), "cpu": platform.processor() or platform.machine(),

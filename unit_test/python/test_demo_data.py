@@ -116,3 +116,18 @@ def test_fashion_mnist_script_quick_run_writes_the_table(tmp_path):
     script.main(["--combine", str(tmp_path / "run.json"), "--readme", str(combined)])
     assert [line for line in combined.read_text().splitlines() if line.startswith("| resnet |")] == table
     assert "then `python experiments/fashion_mnist.py --combine" in combined.read_text()
+
+
+def test_fashion_mnist_script_plan_row(tmp_path):
+    """A plan_depth row: the planned units are removed and exact merging keeps the pruned model's accuracy."""
+    pytest.importorskip("torch")
+    pytest.importorskip("onnxruntime")
+    script = _load_script("fashion_mnist")
+    results = script.main(["--data", "demo", "--quick", "--models", "mobilenetv2", "--configs", "plan-macs",
+                           "--json", str(tmp_path / "run.json")])
+    (model, r), = results
+    (row,) = r["rows"]
+    assert row["config"] == "plan-macs" and row["mode"] == "exact"
+    assert 0 < row["removed"] <= r["total"] and row["divergence"] <= 1.0
+    assert abs(row["merged"] - row["pruned"]) <= 100 / 256 + 1e-9
+    assert row["convs"] < r["original"]["convs"]

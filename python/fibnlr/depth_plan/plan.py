@@ -1,0 +1,92 @@
+"""What ``plan_depth`` found: every candidate unit with its measure, gain and damage, and the choice."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Candidate:
+    """One unit of non-linearities that ``plan_depth`` considered.
+
+    ``npr`` and ``nnpr`` are FIBNLR's measure, the largest over the unit's nodes
+    (the least linear member decides); ``gain`` is what removing the unit alone
+    saves in the objective's unit (MACs, seconds or evaluations per image);
+    ``damage`` is the divergence (mean KL, nats) of the model with the unit alone
+    linearised from the original on the held-out images, ``agreement`` its top-1
+    agreement; ``why`` says why it was or was not picked. ``gain``/``damage``
+    are NaN when the unit was not measured.
+    """
+    nodes: list
+    npr: float
+    nnpr: float
+    gain: float = float("nan")
+    damage: float = float("nan")
+    agreement: float = float("nan")
+    picked: bool = False
+    why: str = ""
+
+    @property
+    def unit(self) -> str:
+        return " + ".join(self.nodes)
+
+    def to_dict(self) -> dict:
+        return {"unit": self.unit, **dataclasses.asdict(self)}
+
+
+@dataclass
+class DepthPlan:
+    """The non-linearities to remove (``picked``, graph order) and how the plan got there.
+
+    ``cost_before``/``cost_after``: the objective's cost of the simplified model
+    without and with the picked units removed; ``ratio``: the speed-up
+    (``latency``, ``macs``) or the fraction of evaluations left
+    (``nonlinear_ops``); ``divergence``/``agreement``: the measured damage of
+    the picked set on the held-out images; ``target_reached``: None without a
+    target. ``apply_plan(graph, plan)`` removes ``picked`` and simplifies with
+    ``mode``, ``max_mac_growth``, ``dims`` and the merge objective.
+    """
+    objective: str
+    max_divergence: float
+    target: float | None
+    mode: str
+    max_mac_growth: float
+    latency_runtime: str
+    dims: list
+    candidates: list = field(default_factory=list)
+    picked: list = field(default_factory=list)
+    picked_types: dict = field(default_factory=dict)
+    cost_before: float = 0.0
+    cost_after: float = 0.0
+    ratio: float = 1.0
+    divergence: float = 0.0
+    agreement: float = 1.0
+    target_reached: bool | None = None
+    message: str = ""
+
+    @property
+    def merge_objective(self) -> str:
+        return "latency" if self.objective == "latency" else "macs"
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["candidates"] = [c.to_dict() for c in self.candidates]
+        return d
+
+    def summary(self) -> str:
+        """A readable table: one line per candidate, then the totals."""
+        lines = [f"{'unit':70s} {'NNPR':>6s} {'gain':>10s} {'damage':>9s} {'agree':>6s}  picked / why"]
+        for c in self.candidates:
+            lines.append(f"{c.unit[-70:]:70s} {c.nnpr:6.3f} {c.gain:10.4g} {c.damage:9.4g} {c.agreement:6.3f}  "
+                         f"{'yes' if c.picked else 'no '} {c.why}")
+        kind = "fraction left" if self.objective == "nonlinear_ops" else "speed-up"
+        lines.append(f"{len(self.picked)} non-linearities removed; {self.objective} {self.cost_before:.4g} -> "
+                     f"{self.cost_after:.4g} ({kind} {self.ratio:.3f}); divergence {self.divergence:.4g} "
+                     f"(max {self.max_divergence:g}), top-1 agreement {self.agreement:.3f}")
+        if self.message:
+            lines.append(self.message)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"DepthPlan({self.objective}, {len(self.picked)} removed of {len(self.candidates)} candidates, "
+                f"ratio {self.ratio:.3f}, divergence {self.divergence:.4g})")
