@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (README "Run the tests"; .ci/run calls it).
 # Installs what the tests need, then runs the C++ suite (Catch2 via CTest),
-# the C++ example against the installed CMake package, and the Python suite.
+# the C++ examples against the installed CMake package, the API reference
+# (pdoc) and the Python suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -43,6 +44,14 @@ case "$BLAS_LOADED" in
     "$BUILD/install/"*) ;;
     *) echo "examples/cpp loads BLAS from '$BLAS_LOADED', not from the install prefix $BUILD/install" >&2; exit 1 ;;
 esac
+# docs/extending.md's C++ recipe, an out-of-tree project of its own, built and run the same way.
+rm -rf "$BUILD/cpp_recipe"
+"${CLEAN_ENV[@]}" "$CMAKE" -S examples/cpp_recipe -B "$BUILD/cpp_recipe" -DCMAKE_PREFIX_PATH="$BUILD/install" -DCMAKE_BUILD_TYPE=Release >/dev/null
+"${CLEAN_ENV[@]}" "$CMAKE" --build "$BUILD/cpp_recipe" -j "$JOBS"
+"${CLEAN_ENV[@]}" "$BUILD/cpp_recipe/fold_conv_scale"
+
+# The API reference from the docstrings (pdoc); any pdoc warning fails the run.
+bash scripts/build_docs.sh "$BUILD/api-docs"
 
 # Python: run from outside the source tree so the installed package is the one tested.
 cd "$BUILD"
