@@ -70,7 +70,17 @@ def top1_after_pruning(graph, params, test) -> float:
 
 
 def blocks() -> dict[str, str]:
-    """NAME -> Markdown text of every block the page quotes."""
+    """NAME -> Markdown text of every block the page quotes. Measures on one thread (the same
+    summation order on every machine) and puts the thread count back afterwards."""
+    threads = fibnlr.get_num_threads()
+    fibnlr.set_num_threads(1)
+    try:
+        return _blocks()
+    finally:
+        fibnlr.set_num_threads(threads)
+
+
+def _blocks() -> dict[str, str]:
     graph, convergence = measure()
     nodes = fibnlr.fibnlr_prepared_nodes(graph)
     _, _, test_x, test_y = demo_data.load_subset()
@@ -151,7 +161,8 @@ def blocks() -> dict[str, str]:
     return out
 
 
-MARKER = re.compile(r"<!-- numbers:(?P<name>[a-z-]+) -->\n(?P<body>.*?)\n<!-- /numbers:(?P=name) -->", re.S)
+# A block: the opening marker, its body (possibly empty) and the closing marker, each on its own lines.
+MARKER = re.compile(r"<!-- numbers:(?P<name>[a-z-]+) -->\n(?:(?P<body>.*?)\n)?<!-- /numbers:(?P=name) -->", re.S)
 
 
 def rewrite(page: str, values: dict[str, str]) -> str:
@@ -175,7 +186,6 @@ def main(argv=None) -> int:
     group.add_argument("--check", metavar="PAGE", help="exit 1 when PAGE's blocks differ from the measured numbers")
     group.add_argument("--write", metavar="PAGE", help="rewrite PAGE's blocks with the measured numbers")
     args = ap.parse_args(argv)
-    fibnlr.set_num_threads(1)  # one thread: the same summation order on every machine
     values = blocks()
     if not (args.check or args.write):
         for name, text in values.items():
@@ -194,7 +204,7 @@ def main(argv=None) -> int:
             f.write(new)
         return 0
     if new != page:
-        stale = [m.group("name") for m in MARKER.finditer(page) if m.group("body") != values[m.group("name")]]
+        stale = [m.group("name") for m in MARKER.finditer(page) if (m.group("body") or "") != values.get(m.group("name"))]
         print(f"{path}: stale numbers in block(s) {', '.join(stale)}; run python {sys.argv[0]} --write {path}",
               file=sys.stderr)
         return 1
