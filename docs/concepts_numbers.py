@@ -204,7 +204,8 @@ def main(argv=None) -> int:
             f.write(new)
         return 0
     if new != page:
-        stale = [m.group("name") for m in MARKER.finditer(page) if (m.group("body") or "") != values.get(m.group("name"))]
+        stale = [m.group("name") for m in MARKER.finditer(page)
+                 if (m.group("body") or "") != values.get(m.group("name"))]
         print(f"{path}: stale numbers in block(s) {', '.join(stale)}; run python {sys.argv[0]} --write {path}",
               file=sys.stderr)
         return 1

@@ -63,7 +63,8 @@ std::vector<std::string> foldConvScale(GraphView& graph) {
         Tensor nw(w->dims());
         const std::size_t perW = w->size() / M;
         for (std::size_t o = 0; o < M; ++o)
-            for (std::size_t i = 0; i < perW; ++i) nw.data<float>()[o * perW + i] = w->data<float>()[o * perW + i] * s[o];
+            for (std::size_t i = 0; i < perW; ++i)
+                nw.data<float>()[o * perW + i] = w->data<float>()[o * perW + i] * s[o];
         const NodePtr replacement = Node::create(conv->getOperator().clone(), conv->name());
         Node::link(makeProducer(nw, graph.uniqueName(conv->name() + "_W")), 0, replacement, 1);
         if (b) {

@@ -34,7 +34,8 @@ int main() {
     NodePtr x = addInput(g, "x");
     // conv1 · per-channel layer scale [1, 8, 1, 1] -> ReLU
     NodePtr c1 = addNode(g, "Conv", "conv1", {out(x)},
-                         {{"W", randomTensor({8, 3, 3, 3}, 1, 0.3f)}, {"B", randomTensor({8}, 2, 0.1f)}}, {{"pads", pad1}});
+                         {{"W", randomTensor({8, 3, 3, 3}, 1, 0.3f)}, {"B", randomTensor({8}, 2, 0.1f)}},
+                         {{"pads", pad1}});
     NodePtr s1 = addNode(g, "Mul", "scale1", {out(c1)}, {{"B", randomTensor({1, 8, 1, 1}, 3)}});
     NodePtr r1 = addNode(g, "ReLU", "relu1", {out(s1)});
     // 0.5 · conv2 (scalar operand first, no bias) -> ReLU
