@@ -92,7 +92,7 @@ def _blocks() -> dict[str, str]:
     for label, norm in (("sum", fibnlr.NormalizationMethod.SUM), ("average", fibnlr.NormalizationMethod.AVERAGE),
                         ("minmax", fibnlr.NormalizationMethod.MIN_MAX)):
         nnpr[label] = {n.name(): v for n, v in fibnlr.fibnlr_compute_NNPR(graph, params_for(norm)).items()}
-    rows = ["| ReLU (input of) | group | neg mass | pos mass | NPR | NNPR Sum | NNPR Average | NNPR MinMax "
+    rows = ["| ReLU | group | neg mass | pos mass | NPR | NNPR Sum | NNPR Average | NNPR MinMax "
             "| dead / channels |", "|---|---|---|---|---|---|---|---|---|"]
     for n in nodes:
         npr, tracker = fibnlr.fibnlr_get_npr(n), fibnlr.fibnlr_get_activity_tracker(n)
