@@ -50,9 +50,9 @@ rm -rf "$BUILD/cpp_recipe"
 "${CLEAN_ENV[@]}" "$CMAKE" --build "$BUILD/cpp_recipe" -j "$JOBS"
 "${CLEAN_ENV[@]}" "$BUILD/cpp_recipe/fold_conv_scale"
 
-# The API reference from the docstrings (pdoc); any pdoc warning fails the run.
-bash scripts/build_docs.sh "$BUILD/api-docs"
-
 # Python: run from outside the source tree so the installed package is the one tested.
 cd "$BUILD"
 python -m pytest "$ROOT/unit_test/python" -q -p no:cacheprovider
+
+# The API reference from the docstrings (pdoc) of the installed package; any pdoc warning fails the run.
+bash "$ROOT/scripts/build_docs.sh" "$BUILD/api-docs"
