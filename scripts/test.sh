@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (README "Run the tests"; .ci/run calls it).
 # Installs what the tests need, then runs the C++ suite (Catch2 via CTest),
-# the C++ examples against the installed CMake package, the API reference
-# (pdoc) and the Python suite.
+# the C++ examples against the installed CMake package, the Python suite and
+# the API reference (pdoc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,8 +20,8 @@ if [ -n "$MISSING" ]; then
     $SUDO apt-get install -y -qq $MISSING
 fi
 
-# The package with its test extras (torch is pinned to the CPU build).
-python -m pip install -q ".[test]" h5py Pillow && python -m pip install -q --no-deps cifar-10-model==7.4.0 foolbox==3.3.4
+# The package with its test extras (torch is pinned to the CPU build); pdoc builds the API reference.
+python -m pip install -q ".[test]" h5py Pillow pdoc && python -m pip install -q --no-deps cifar-10-model==7.4.0 foolbox==3.3.4
 
 # C++: library + Catch2 suite, then install the CMake package and build the example against it.
 cmake -S . -B "$BUILD/cpp" -DCMAKE_BUILD_TYPE=Release -DFIBNLR_BUILD_TESTS=ON >/dev/null
