@@ -14,7 +14,7 @@ fi
 OUT=$(realpath -m "$1")  # absolute: pdoc runs from a scratch directory
 PYTHON=${PYTHON:-python}
 # The public modules; `fibnlr` itself lists only what its __all__ exports.
-MODULES=(fibnlr fibnlr.recipes fibnlr.torch fibnlr.demo_data)
+MODULES=(fibnlr fibnlr.recipes fibnlr.depth_plan fibnlr.report fibnlr.torch fibnlr.demo_data)
 
 SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
