@@ -12,3 +12,53 @@ def progress_bar(iterable, enabled: bool, total=None, desc=None) -> tqdm:
     isatty = getattr(sys.stderr, "isatty", None)
     show = bool(enabled) and isatty is not None and isatty()
     return tqdm(iterable, total=total, desc=desc, disable=not show, leave=False, unit="batch")
+
+
+def measure(graph, batches, params=None, progress: bool = True) -> list:
+    """``fibnlr_compute(graph, batches, params)`` with a bar over the batches.
+
+    ``batches``: a list (or any sized iterable) of input batches, as
+    ``fibnlr_compute`` takes them; the graph compiled and prepared. The bar's
+    postfix is the convergence value of the last batch, the same sum the recipe
+    compares with ``convergence_threshold``: Σ over prepared nodes of the squared
+    change of NPR since the previous batch (nodes that saw no positive input yet
+    left out). The recipe may stop before the last batch; the bar then stops too.
+    Returns the recipe's convergence values.
+    """
+    from ._core import recipes
+
+    params = params if params is not None else recipes.fibnlr_Parameters()
+    nodes = recipes.fibnlr_prepared_nodes(graph)
+    try:
+        total = len(batches)
+    except TypeError:
+        total = None
+    if total is not None and params.max_iteration > 0:
+        total = min(total, params.max_iteration)
+    bar = progress_bar(None, progress, total=total, desc="measure")
+
+    def npr_state():
+        out = []
+        for node in nodes:
+            npr = recipes.fibnlr_get_npr(node)
+            out.append((npr.value(), npr.pos))
+        return out
+
+    def feed():
+        # Called by the recipe (GIL held) for each batch: batch k-1 has run when batch k is asked for.
+        previous = npr_state()
+        for k, batch in enumerate(batches):
+            if k > 0:
+                current = npr_state()
+                change = sum((v - pv) ** 2 for (v, pos), (pv, ppos) in zip(current, previous) if pos > 0 and ppos > 0)
+                if k > 1:
+                    bar.set_postfix(convergence=f"{change:.3g}", refresh=False)
+                previous = current
+                bar.update(1)
+            yield batch
+        bar.update(1)
+
+    try:
+        return recipes.fibnlr_compute(graph, feed(), params)
+    finally:
+        bar.close()
