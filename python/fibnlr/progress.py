@@ -1,4 +1,4 @@
-"""The progress bar of evaluate and finetune."""
+"""The progress bars of evaluate, finetune and measuring (``measure``: fibnlr_compute with a bar)."""
 from __future__ import annotations
 
 import sys
@@ -44,21 +44,32 @@ def measure(graph, batches, params=None, progress: bool = True) -> list:
             out.append((npr.value(), npr.pos))
         return out
 
-    def feed():
-        # Called by the recipe (GIL held) for each batch: batch k-1 has run when batch k is asked for.
-        previous = npr_state()
-        for k, batch in enumerate(batches):
-            if k > 0:
-                current = npr_state()
-                change = sum((v - pv) ** 2 for (v, pos), (pv, ppos) in zip(current, previous) if pos > 0 and ppos > 0)
-                if k > 1:
-                    bar.set_postfix(convergence=f"{change:.3g}", refresh=False)
-                previous = current
-                bar.update(1)
-            yield batch
+    previous = npr_state()
+
+    def done(k):
+        # Batch k has run (the recipe asks for batch k + 1 or stops): its convergence value, as the recipe's.
+        nonlocal previous
+        current = npr_state()
+        if k > 0:
+            change = sum((v - pv) ** 2 for (v, pos), (pv, ppos) in zip(current, previous) if pos > 0 and ppos > 0)
+            bar.set_postfix(convergence=f"{change:.3g}", refresh=False)
+        previous = current
         bar.update(1)
 
+    def feed():
+        k = -1
+        for k, batch in enumerate(batches):
+            if k > 0:
+                done(k - 1)
+            yield batch
+        if k >= 0:
+            done(k)
+
     try:
-        return recipes.fibnlr_compute(graph, feed(), params)
+        convergence = recipes.fibnlr_compute(graph, feed(), params)
+        if convergence and not bar.disable and bar.n < len(convergence):  # stopped early: the last batch's value
+            bar.set_postfix(convergence=f"{convergence[-1]:.3g}", refresh=False)
+            bar.update(len(convergence) - bar.n)
+        return convergence
     finally:
         bar.close()

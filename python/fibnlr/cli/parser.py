@@ -31,6 +31,13 @@ e.g. {"method": "LOOSE", "normalization": "AVERAGE", "ablation_threshold": 0.3,
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line naming the problem (argparse would print the usage first), status 2."""
+
+    def error(self, message):
+        self.exit(2, f"fibnlr: error: {message} (see {self.prog} --help)\n")
+
+
 def _floats(text):
     try:
         return [float(v) for v in text.split(",")]
@@ -83,11 +90,11 @@ def _key(args):
 
 def build_parser():
     common = _common()
-    ap = argparse.ArgumentParser(prog="fibnlr", description=DESCRIPTION, epilog=DATA_HELP,
+    ap = _Parser(prog="fibnlr", description=DESCRIPTION, epilog=DATA_HELP,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     from .. import __version__
     ap.add_argument("--version", action="version", version=f"fibnlr {__version__}")
-    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     def command(name, help_text, description):
         return sub.add_parser(name, help=help_text, description=description, epilog=DATA_HELP, parents=[common],

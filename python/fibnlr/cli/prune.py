@@ -9,7 +9,7 @@ from .params import load_params, params_to_dict, threshold
 from .sources import load_source
 
 
-def measure_and_prune(source, args, out, params, values):
+def measure_and_prune(source, args, out, params):
     """Prunes source.graph in place; returns (records, convergence, the unpruned clone, batch)."""
     x = source.calibration
     batch = min(args.batch_size, len(x)) if args.batch_size >= 1 else args.batch_size
@@ -35,7 +35,7 @@ def run_entry(label, records, convergence, params, values):
 def cmd_prune(args, out):
     source = load_source(args)
     params, values = load_params(args.params)
-    records, convergence, original, batch = measure_and_prune(source, args, out, params, values)
+    records, convergence, original, batch = measure_and_prune(source, args, out, params)
     graph, x = source.graph, source.calibration
     doc = {"command": "prune", "model": source.path, "out": source.out, "calibration_images": len(x),
            "runs": [run_entry(args.params or "default", records, convergence, params, values)],
@@ -44,8 +44,7 @@ def cmd_prune(args, out):
         change = compare.change(compare.scores(original, x, batch), compare.scores(graph, x, batch))
     doc["change"] = change
     out.result(compare.change_line("change made by pruning", change))
-    labelled = source.eval if source.eval is not None else \
-        (x, source.calibration_y) if source.calibration_y is not None else None
+    labelled = source.eval
     if labelled is not None:
         before = compare.top1(original, labelled, batch, out.progress)
         after = compare.top1(graph, labelled, batch, out.progress)
@@ -60,7 +59,7 @@ def cmd_prune(args, out):
                        f"{after:.2f} % after pruning, {simplified:.2f} % after an exact simplify "
                        f"({len(res.merged)} merges, {layers} Conv layers left)")
         else:
-            out.result(f"top-1 on {len(labelled[1])} labelled images: {before:.2f} % before pruning, "
+            out.result(f"top-1 on {len(labelled[1])} {source.eval_what}: {before:.2f} % before pruning, "
                        f"{after:.2f} % after")
     save_onnx(graph, source.out)
     out.result(f"wrote {source.out}")

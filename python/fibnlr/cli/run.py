@@ -28,10 +28,12 @@ def _stage(graph, name, source, batch, reference, out, doc):
     return m
 
 
-def _table(doc, eval_images):
+def _table(doc, source):
     head = f"{'stage':<12}{'top-1 %':>9}{'agreement %':>13}{'max logit change':>18}{'latency ms':>12}"
-    lines = [f"each stage: top-1 on {eval_images} labelled images; agreement with the original and logit change "
-             f"on the calibration images; latency at batch 1 on fibnlr", head]
+    top1 = (f"top-1 on {len(source.eval[1])} {source.eval_what}" if source.eval is not None
+            else "no top-1 (no labels: give --eval DATA)")
+    lines = [f"each stage: {top1}; agreement with the original and logit change on the "
+             f"{len(source.calibration)} calibration images; latency at batch 1 on fibnlr", head]
     for stage, m in doc["metrics"].items():
         def cell(key, width, fmt):
             return f"{format(m[key], fmt) if key in m else '-':>{width}}"
@@ -49,7 +51,7 @@ def cmd_run(args, out):
     params, values = load_params(args.params)
     if args.report:
         import fibnlr.report  # noqa: F401 - fail before the work when the report package is missing
-    records, convergence, original, batch = measure_and_prune(source, args, out, params, values)
+    records, convergence, original, batch = measure_and_prune(source, args, out, params)
     graph, x = source.graph, source.calibration
     doc = {"command": "run", "model": source.path, "out": source.out, "calibration_images": len(x),
            "runs": [run_entry(args.params or "default", records, convergence, params, values)],
@@ -81,7 +83,7 @@ def cmd_run(args, out):
         out.result(f"fine-tuned {args.finetune_epochs} epoch(s) in {out.timings['finetune']:.1f} s, loss per epoch "
                    + ", ".join(f"{v:.4f}" for v in losses))
         _stage(graph, "finetuned", source, batch, reference, out, doc)
-    out.result(_table(doc, len(source.eval[1]) if source.eval is not None else 0))
+    out.result(_table(doc, source))
 
     save_onnx(graph, source.out)
     out.result(f"wrote {source.out}")

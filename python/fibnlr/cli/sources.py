@@ -17,6 +17,7 @@ class Source:
     train: object = None   # (x, y or None) for fine-tuning, None: the calibration images
     eval: object = None    # (x, y) for accuracy, None: none
     out: str = None        # where to write the result
+    eval_what: str = ""    # what the eval images are, for the output
 
 
 def load_source(args, need_out=True):
@@ -26,7 +27,7 @@ def load_source(args, need_out=True):
         label = (f"demo: the shipped {args.demo_model} trained on Fashion-MNIST, {len(calib_x)} calibration "
                  f"images, {len(train[1])} training images, {len(test[1])} real test images")
         out = args.out if getattr(args, "out", None) else args.demo_out
-        return Source(graph, path, label, calib_x, None, train, test, out)
+        return Source(graph, path, label, calib_x, None, train, test, out, "real Fashion-MNIST test images")
     command = args.command
     missing = [flag for flag, value in (("MODEL.onnx", args.model), ("--calibration DATA", args.calibration),
                                         ("--out OUT.onnx", getattr(args, "out", True) if need_out else True))
@@ -40,4 +41,7 @@ def load_source(args, need_out=True):
     if evaluation is not None and evaluation[1] is None:
         raise ValueError(f"--eval {args.eval} has no labels; give a .npz with 'y' or a folder of class folders")
     label = f"{args.model} with {args.calibration} ({len(x)} calibration images)"
-    return Source(graph, os.fspath(args.model), label, x, y, train, evaluation, getattr(args, "out", None))
+    what = f"images of {args.eval}"
+    if evaluation is None and y is not None:  # accuracy on the calibration images: biased, but what there is
+        evaluation, what = (x, y), f"calibration images of {args.calibration}"
+    return Source(graph, os.fspath(args.model), label, x, y, train, evaluation, getattr(args, "out", None), what)
