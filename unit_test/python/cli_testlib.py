@@ -16,7 +16,7 @@ def demo_files(folder, calib=96, test=200, labels=True):
 
 
 def run_json(capsys, *argv):
-    """main([... '--json']): (exit status, parsed stdout)."""
+    """main([... '--json']): (exit status, parsed stdout), or (exit status, stderr) when it failed."""
     rc = cli.main([*map(str, argv), "--json", "--quiet"])
-    out = capsys.readouterr().out
-    return rc, json.loads(out) if rc == 0 else out
+    captured = capsys.readouterr()
+    return rc, json.loads(captured.out) if rc == 0 else captured.err

@@ -29,7 +29,8 @@ def load_source(args, need_out=True):
         out = args.out if getattr(args, "out", None) else args.demo_out
         return Source(graph, path, label, calib_x, None, train, test, out, "real Fashion-MNIST test images")
     command = args.command
-    missing = [flag for flag, value in (("MODEL.onnx", args.model), ("--calibration DATA", args.calibration),
+    data_flag = "--data DATA" if command == "prune" else "--calibration DATA"
+    missing = [flag for flag, value in (("MODEL.onnx", args.model), (data_flag, args.calibration),
                                         ("--out OUT.onnx", getattr(args, "out", True) if need_out else True))
                if not value]
     if missing:
@@ -41,7 +42,7 @@ def load_source(args, need_out=True):
     if evaluation is not None and evaluation[1] is None:
         raise ValueError(f"--eval {args.eval} has no labels; give a .npz with 'y' or a folder of class folders")
     label = f"{args.model} with {args.calibration} ({len(x)} calibration images)"
-    what = f"images of {args.eval}"
+    what = f"images of {getattr(args, 'eval', None)}"
     if evaluation is None and y is not None:  # accuracy on the calibration images: biased, but what there is
         evaluation, what = (x, y), f"calibration images of {args.calibration}"
     return Source(graph, os.fspath(args.model), label, x, y, train, evaluation, getattr(args, "out", None), what)
