@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
 from tqdm import tqdm
 
@@ -14,11 +15,12 @@ def progress_bar(iterable, enabled: bool, total=None, desc=None) -> tqdm:
     return tqdm(iterable, total=total, desc=desc, disable=not show, leave=False, unit="batch")
 
 
-def measure(graph, batches, params=None, progress: bool = True) -> list:
+def measure(graph, batches, params=None, progress: bool = True, *, key=None) -> list:
     """``fibnlr_compute(graph, batches, params)`` with a bar over the batches.
 
-    ``batches``: a list (or any sized iterable) of input batches, as
-    ``fibnlr_compute`` takes them; the graph compiled and prepared. The bar's
+    ``batches``: a list (or any sized iterable, e.g. a torch DataLoader) of
+    input batches, as ``fibnlr_compute`` takes them, or of dicts whose entry
+    ``key`` is the input; the graph compiled and prepared. The bar's
     postfix is the convergence value of the last batch, the same sum the recipe
     compares with ``convergence_threshold``: Σ over prepared nodes of the squared
     change of NPR since the previous batch (nodes that saw no positive input yet
@@ -61,6 +63,11 @@ def measure(graph, batches, params=None, progress: bool = True) -> list:
         for k, batch in enumerate(batches):
             if k > 0:
                 done(k - 1)
+            if isinstance(batch, Mapping):
+                if key is None or key not in batch:
+                    raise TypeError(f"batch {k} is a dict with keys {sorted(map(str, batch))}: pass key= the "
+                                    f"input entry's name" + ("" if key is None else f" (not {key!r})"))
+                batch = batch[key]
             yield batch
         if k >= 0:
             done(k)

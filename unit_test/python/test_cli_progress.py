@@ -3,6 +3,7 @@ import io
 import sys
 
 import numpy as np
+import pytest
 
 import fibnlr
 from fibnlr import demo_data, progress
@@ -53,3 +54,13 @@ def test_measure_without_a_terminal_shows_nothing(monkeypatch):
     x = np.zeros((8, 1, 28, 28), np.float32) + 0.5
     conv = progress.measure(_prepared(params), [x[:4], x[4:], x[:4]], params, progress=True)
     assert len(conv) == 2 and stderr.getvalue() == ""
+
+
+def test_measure_takes_dict_batches_with_key():
+    params = R.fibnlr_Parameters(max_iteration=2, convergence_threshold=0.0)
+    x = demo_data.to_input(demo_data.load_subset()[0][:64])
+    expected = R.fibnlr_compute(_prepared(params), [x[:32], x[32:]], params)
+    dicts = [{"image": x[:32], "label": np.zeros(32)}, {"image": x[32:], "label": np.zeros(32)}]
+    assert progress.measure(_prepared(params), dicts, params, progress=False, key="image") == expected
+    with pytest.raises(TypeError, match=r"batch 0 is a dict with keys \['image', 'label'\]: pass key="):
+        progress.measure(_prepared(params), dicts, params, progress=False)
