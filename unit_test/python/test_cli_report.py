@@ -128,3 +128,15 @@ def test_real_report_is_written(tmp_path, capsys):
                      "--report", str(tmp_path / "r")]) == 0
     html = [p for p in (tmp_path / "r").iterdir() if p.suffix == ".html"]
     assert html and "resnet" in html[0].read_text()
+
+
+def test_report_from_a_prune_result(tmp_path, capsys, written):
+    result = tmp_path / "prune.json"
+    assert cli.main(["prune", "--demo", "--quiet", "--out", str(tmp_path / "o.onnx"), "--json-out", str(result)]) == 0
+    doc = json.loads(result.read_text())
+    capsys.readouterr()
+    assert cli.main(["report", "--from-json", str(result), "--out", str(tmp_path / "r"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["report"]["html"] == f"{tmp_path / 'r'}/report.html"
+    (_, data), = written
+    assert [n.name for n in data.runs[0].nonlinearities if n.pruned] == doc["pruned"]
+    assert set(data.metrics) == {"original", "pruned", "simplified"} and data.layers_before is None
