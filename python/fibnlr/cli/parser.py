@@ -109,11 +109,13 @@ def build_parser():
     _demo(p, "demo_pruned.onnx")
     p.add_argument("--calibration", "--data", dest="calibration", metavar="DATA", help="calibration images")
     p.add_argument("--train", metavar="DATA", help="fine-tuning images (default: the calibration images)")
-    p.add_argument("--eval", metavar="DATA", help="labelled images for the accuracy of each stage (default: the calibration images when labelled)")
+    p.add_argument("--eval", metavar="DATA",
+                   help="labelled images for the accuracy of each stage (default: the calibration images when labelled)")
     p.add_argument("--out", help="where to write the result (default with --demo: demo_pruned.onnx here)")
     p.add_argument("--params", metavar="PARAMS.json", help="FIBNLR parameters")
     _merge(p)
-    p.add_argument("--finetune-epochs", type=int, default=1, metavar="N", help="fine-tuning epochs (default 1; 0: none)")
+    p.add_argument("--finetune-epochs", type=int, default=1, metavar="N",
+                   help="fine-tuning epochs (default 1; 0: none)")
     p.add_argument("--lr", type=float, default=5e-4, help="fine-tuning learning rate (Adam, default 5e-4)")
     p.add_argument("--report", metavar="DIR", help="also write an HTML/Markdown report with figures into DIR")
     p.add_argument("--json-out", metavar="FILE", help="write the JSON results to FILE (input of 'fibnlr report')")
