@@ -1,4 +1,4 @@
-"""The `fibnlr prune` command line and the ported upstream example."""
+"""`fibnlr prune` (its behaviour and flags before the other subcommands came) and the ported upstream example."""
 
 import json
 import subprocess
@@ -31,6 +31,9 @@ def test_demo_prunes_the_shipped_model_and_reports_real_accuracy(tmp_path, capsy
     rows = _demo_rows(text)
     assert len(rows) == 13  # the shipped ResNet: stem + 2 per basic block x 6 blocks
     assert "dead/channels" in text and f"wrote {out}" in text and "2000 real test images" in text
+    # what pruning changed is reported as such; the onnxruntime line is labelled as the export check
+    assert "change made by pruning: top-1 agreement with the original" in text
+    assert "export check: onnxruntime agrees with fibnlr on the written file" in text
     model = onnx.load(str(out))
     onnx.checker.check_model(model)
     n_pruned = sum(row.split()[-1] == "yes" for row in rows)
