@@ -1,8 +1,8 @@
 """`run --report` and `fibnlr report`: the fibnlr.report.ReportInput they build, and the real report."""
 import dataclasses
-import importlib.util
 import json
 import math
+import re
 import sys
 import types
 from dataclasses import dataclass, field
@@ -113,21 +113,22 @@ def test_report_arguments_are_checked(tmp_path, capsys, written):
     assert "no 'runs'" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(importlib.util.find_spec("fibnlr.report") is not None, reason="the report package is here")
-def test_without_the_report_package_run_report_says_so_before_working(tmp_path, capsys):
-    assert cli.main(["run", "--demo", "--report", str(tmp_path / "r"), "--out", str(tmp_path / "o.onnx")]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("fibnlr: error: ") and "fibnlr.report" in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "o.onnx").exists()
-
-
 def test_real_report_is_written(tmp_path, capsys):
-    pytest.importorskip("fibnlr.report")
-    pytest.importorskip("matplotlib")
     assert cli.main(["run", "--demo", "--finetune-epochs", "0", "--quiet", "--out", str(tmp_path / "o.onnx"),
                      "--report", str(tmp_path / "r")]) == 0
-    html = [p for p in (tmp_path / "r").iterdir() if p.suffix == ".html"]
-    assert html and "resnet" in html[0].read_text()
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "resnet" in html
+    for src in re.findall(r'<img[^>]+src="([^"]+)"', html):
+        assert (tmp_path / "r" / src).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", src
+    assert "Depth plan" not in html  # FIBNLR's rules chose: no plan
+
+
+def test_real_report_shows_the_depth_plan(tmp_path, capsys):
+    assert cli.main(["run", "--demo", "--demo-model", "mobilenetv2", "--objective", "macs", "--max-divergence", "2",
+                     "--finetune-epochs", "0", "--quiet", "--out", str(tmp_path / "o.onnx"),
+                     "--report", str(tmp_path / "r")]) == 0
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "Depth plan" in md and "features.8/block/block.2/Clip" in md
 
 
 def test_report_from_a_prune_result(tmp_path, capsys, written):

@@ -77,7 +77,8 @@ def _merge(p):
     p.add_argument("--mode", default="exact", choices=["exact", "approximate"],
                    help="exact: only merges giving the same function; approximate: also padded chains")
     p.add_argument("--objective", default="macs", help="what each merge plan minimises: macs (default), "
-                   "latency (timed on fibnlr) or layers")
+                   "latency (timed on fibnlr) or layers; for run with --target/--max-divergence also what "
+                   "plan_depth buys: latency, macs or nonlinear_ops (non-linear evaluations per image)")
     p.add_argument("--max-mac-growth", type=float, default=1.0, metavar="X",
                    help="skip a merge costing more than X times the MACs it replaces (default 1.0)")
 
@@ -114,6 +115,12 @@ def build_parser():
     p.add_argument("--out", help="where to write the result (default with --demo: demo_pruned.onnx here)")
     p.add_argument("--params", metavar="PARAMS.json", help="FIBNLR parameters")
     _merge(p)
+    p.add_argument("--target", type=float, metavar="X",
+                   help="choose with plan_depth until this is reached: a speed-up for --objective latency or "
+                        "macs (e.g. 1.3), the fraction of non-linear evaluations left for nonlinear_ops (e.g. 0.5)")
+    p.add_argument("--max-divergence", type=float, metavar="KL",
+                   help="choose with plan_depth within this damage: mean KL (nats) between the original's and "
+                        "the pruned model's outputs on held-out calibration images (default 1.0)")
     p.add_argument("--finetune-epochs", type=int, default=1, metavar="N",
                    help="fine-tuning epochs (default 1; 0: none)")
     p.add_argument("--lr", type=float, default=5e-4, help="fine-tuning learning rate (Adam, default 5e-4)")

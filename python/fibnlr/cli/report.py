@@ -37,8 +37,9 @@ def report_input(doc):
         runs.append(_only(Run, {**r, "nonlinearities": nls, "convergence": r.get("convergence") or []}))
     metrics = {stage: {k: v for k, v in m.items() if k in _REPORT_METRICS}
                for stage, m in (doc.get("metrics") or {}).items()}
+    plan = (doc.get("plan") or {}).get("candidates")
     return ReportInput(model=doc.get("model", "?"), runs=runs, layers_before=doc.get("layers_before"),
-                       layers_after=doc.get("layers_after"), metrics=metrics)
+                       layers_after=doc.get("layers_after"), metrics=metrics, plan=plan or None)
 
 
 def _nan(v):

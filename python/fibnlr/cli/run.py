@@ -5,7 +5,7 @@ import time
 
 from ..finetuning import finetune
 from ..onnx_io import save_onnx
-from . import compare
+from . import compare, planning
 from .prune import measure_and_prune, run_entry
 from .params import load_params
 from .sources import load_source
@@ -45,17 +45,22 @@ def _table(doc, source):
 def cmd_run(args, out):
     start = time.perf_counter()
     check_epochs(args.finetune_epochs, "--finetune-epochs")
-    if args.objective not in ("macs", "latency", "layers"):
-        raise ValueError(f"--objective is '{args.objective}'; expected one of: macs, latency, layers")
+    planning.check_objective(args)
     source = load_source(args)
     params, values = load_params(args.params)
     if args.report:
         import fibnlr.report  # noqa: F401 - fail before the work when the report package is missing
-    records, convergence, original, batch = measure_and_prune(source, args, out, params)
+    plan = None
+    if planning.uses_plan(args):
+        records, convergence, original, batch, plan = planning.plan_and_prune(source, args, out, params)
+    else:
+        records, convergence, original, batch = measure_and_prune(source, args, out, params)
     graph, x = source.graph, source.calibration
     doc = {"command": "run", "model": source.path, "out": source.out, "calibration_images": len(x),
            "runs": [run_entry(args.params or "default", records, convergence, params, values)],
            "pruned": [r["name"] for r in records if r["pruned"]], "metrics": {}}
+    if plan is not None:
+        doc["plan"] = plan.to_dict()
     reference = compare.scores(original, x, batch)
     _stage(original, "original", source, batch, None, out, doc)
     m = _stage(graph, "pruned", source, batch, reference, out, doc)
