@@ -69,7 +69,7 @@ void bindDataProvider(py::module_& m) {
         m, "Database",
         "A random-access set of items. Subclass it in Python and implement get_item(index) -> list of arrays "
         "(one per modality), len() and get_nb_modalities(); call Database.__init__(self).")
-        .def(py::init<>())
+        .def(py::init<>(), "Initialises the C++ side; a Python subclass's __init__ must call it")
         .def("get_item", [](const Database& db, std::size_t i) {
             std::vector<Tensor> item;
             {

@@ -1,3 +1,5 @@
+#include <pybind11/typing.h>
+
 #include "AnnotationGc.hpp"
 #include "Convert.hpp"
 #include "fibnlr/graph/Builder.hpp"
@@ -41,7 +43,11 @@ std::vector<NodePtr> toNodeList(const py::iterable& nodes) {
     return out;
 }
 
-py::object portToPython(const Port& p) {
+/// (node, index) of a port; the typing names make the stubs say tuple[Node, int].
+using PortTuple = py::typing::Tuple<Node, int>;
+using PortList = py::typing::List<PortTuple>;
+
+py::typing::Optional<PortTuple> portToPython(const Port& p) {
     if (!p.node) return py::none();
     return py::make_tuple(p.node, p.index);
 }
@@ -77,7 +83,7 @@ void bindGraph(py::module_& m) {
         .def(
             "output_consumers",
             [](const Node& n, std::size_t i) {
-                py::list out;
+                PortList out;
                 for (const Port& p : n.outputConsumers(i)) out.append(portToPython(p));
                 return out;
             },
@@ -168,14 +174,14 @@ void bindGraph(py::module_& m) {
         .def("inputs",
              [](const GraphView& g) {
                  // (node, 0) pairs, the same kind of thing outputs() returns.
-                 py::list out;
+                 PortList out;
                  for (const NodePtr& n : g.inputs()) out.append(py::make_tuple(n, std::size_t{0}));
                  return out;
              },
              "(Input node, 0) per graph input, in order: the same (node, index) pairs as outputs()")
         .def("outputs",
              [](const GraphView& g) {
-                 py::list out;
+                 PortList out;
                  for (const Port& p : g.outputs()) out.append(portToPython(p));
                  return out;
              },

@@ -128,8 +128,8 @@ void bindMerge(py::module_& m) {
     toDictMethod(resFold, {"add", "conv", "skip", "projection", "new_node"});
 
     py::class_<LayerCost> cost(r, "LayerCost", "MACs (per image) and parameters of one compute node");
-    cost.def_readonly("name", &LayerCost::name, "node name")
-        .def_readonly("type", &LayerCost::type, "operator type")
+    cost.def_readonly("name", &LayerCost::name, "the node's name")
+        .def_readonly("type", &LayerCost::type, "the node's operator type")
         .def_readonly("macs", &LayerCost::macs, "multiply-accumulates per image (0 when no dims are known)")
         .def_readonly("params", &LayerCost::params, "number of parameters (weights and biases)")
         .def("__repr__", [](const LayerCost& c) {

@@ -230,7 +230,7 @@ void bindRecipes(py::module_& core) {
     strictInit(ablationEnum);
 
     using P = FIBNLRParameters;
-    py::class_<P>(m, "fibnlr_Parameters",
+    py::class_<P>(m, "Parameters",
                   "FIBNLR parameters (defaults as upstream, except node_types: every rectifier-like activation). "
                   "node_types: the operator types prepare selects, in any case ('Relu' is 'ReLU') "
                   "(assign a new list, e.g. p.node_types = p.node_types + ['Tanh']; in-place list methods act on a copy).")
@@ -288,7 +288,7 @@ void bindRecipes(py::module_& core) {
                 d[k] = py::cast(p).attr(k);
             return d;
         }, "Every field as a dict name -> value (enums as their members)");
-    m.attr("Parameters") = m.attr("fibnlr_Parameters");
+    m.attr("fibnlr_Parameters") = m.attr("Parameters");  // the upstream name
 
     // Reading the ratio: `ratio` is a read-only property on both NPR and NNPR.
     // npr.value() (a method) and nnpr.value (an attribute) stay as upstream has them.
@@ -305,7 +305,7 @@ void bindRecipes(py::module_& core) {
             py::dict d;
             d["neg"] = v.neg, d["pos"] = v.pos, d["non_finite"] = v.nonFinite, d["ratio"] = v.value();
             return d;
-        }, "{'neg', 'pos', 'non_finite', 'ratio'}");
+        }, "The NPR as a dict with keys 'neg', 'pos', 'non_finite' and 'ratio'");
     commonMethods(npr);
     py::class_<NNPR, std::shared_ptr<NNPR>> nnpr(m, "NNPR", "NPR normalised within the node's group");
     nnpr.def(py::init([](double v) { return NNPR{v}; }), py::arg("value") = NNPR{}.value,
@@ -317,7 +317,7 @@ void bindRecipes(py::module_& core) {
             py::dict d;
             d["ratio"] = v.value;
             return d;
-        }, "{'ratio'}");
+        }, "The NNPR as a dict {'ratio': value}");
     commonMethods(nnpr);
     py::class_<ActivityTracker, std::shared_ptr<ActivityTracker>> tracker(
         m, "ActivityTracker", "Per channel (input dimension 1): True = dead (never > 0)");
@@ -337,13 +337,13 @@ void bindRecipes(py::module_& core) {
         }, "{'neurons': per-channel dead flags, 'dead': their count}");
     commonMethods(tracker);
     py::class_<Group, std::shared_ptr<Group>> group(m, "Group", "The normalisation group of a node");
-    group.def(py::init([](std::int64_t id) { return Group{id}; }), py::arg("id") = 0, "Group `id`")
+    group.def(py::init([](std::int64_t id) { return Group{id}; }), py::arg("id") = 0, "The normalisation group numbered `id`")
         .def_readwrite("id", &Group::id, "The group id")
         .def("to_dict", [](const Group& g) {
             py::dict d;
             d["id"] = g.id;
             return d;
-        }, "{'id'}");
+        }, "The group as a dict {'id': id}");
     commonMethods(group);
 
     py_convert::registerBoundAnnotation<NPR>();
@@ -357,7 +357,7 @@ void bindRecipes(py::module_& core) {
 
     m.def("fibnlr_prepare",
           [](GraphView& g, const P& params) { return inOrder(g.getNodes(), fibnlrPrepare(g, params)); },
-          py::arg("graph"), py::arg("params") = P{},
+          py::arg("graph"), py::arg_v("params", P{}, "Parameters()"),
           "Selects the nodes of params.node_types and attaches NPR, NNPR (NaN), ActivityTracker, Group and a "
           "measuring hook to each.\n\nArgs:\n    graph: the model (compiled first for GroupMethod.IMAGE_SIZE).\n"
           "    params: the Parameters.\n\nReturns:\n    list[Node]: the prepared nodes in graph order.\n\n"
@@ -367,7 +367,7 @@ void bindRecipes(py::module_& core) {
           [](GraphView& g, const py::object& data, const P& params) {
               return withData(g, data, [&](auto& source) { return fibnlrCompute(g, source, params); });
           },
-          py::arg("graph"), py::arg("provider"), py::arg("params") = P{},
+          py::arg("graph"), py::arg("provider"), py::arg_v("params", P{}, "Parameters()"),
           "Runs calibration batches through the compiled graph, accumulating NPR and ActivityTracker on every "
           "prepared node, until convergence, max_iteration or the end of the data; then computes NNPR.\n\n"
           "Args:\n    graph: the prepared, compiled model.\n    provider: a DataProvider, or any iterable of numpy "
@@ -381,7 +381,7 @@ void bindRecipes(py::module_& core) {
               for (const auto& [node, value] : fibnlrComputeNNPR(g, params)) out[py::cast(node)] = value;
               return out;
           },
-          py::arg("graph"), py::arg("params") = P{},
+          py::arg("graph"), py::arg_v("params", P{}, "Parameters()"),
           "Normalises each prepared node's NPR within its group into NNPR and stores it.\n\n"
           "Returns:\n    dict[Node, float]: NNPR per prepared node (empty when nothing is prepared).\n\n"
           "Raises:\n    ValueError: invalid parameters.");
@@ -390,7 +390,7 @@ void bindRecipes(py::module_& core) {
               const std::vector<NodePtr> order = g.getNodes();  // before pruning changes the graph
               return inOrder(order, fibnlrPrune(g, params));
           },
-          py::arg("graph"), py::arg("params") = P{},
+          py::arg("graph"), py::arg_v("params", P{}, "Parameters()"),
           "Selects prepared nodes by their stored NNPR (params.ablation_criteria) and replaces them by Identity "
           "or removes them (params.ablation_method).\n\nReturns:\n    list[Node]: the selected nodes in graph "
           "order (the original node objects, which keep their attributes).\n\nRaises:\n    ValueError: a "
@@ -401,7 +401,7 @@ void bindRecipes(py::module_& core) {
               auto pruned = withData(g, data, [&](auto& source) { return fibnlrRun(g, source, params); });
               return inOrder(order, pruned);
           },
-          py::arg("graph"), py::arg("provider"), py::arg("params") = P{},
+          py::arg("graph"), py::arg("provider"), py::arg_v("params", P{}, "Parameters()"),
           "prepare + compute + prune in one call (arguments as for compute).\n\nReturns:\n    list[Node]: the "
           "pruned nodes in graph order.\n\nRaises:\n    ValueError: as prepare, compute and prune; every node's "
           "attributes are then put back.");
@@ -411,7 +411,6 @@ void bindRecipes(py::module_& core) {
           py::arg("graph"), py::arg("group"), "The nodes whose Group id is `group`, in graph order");
     m.def("fibnlr_prepared_nodes", &fibnlrPreparedNodes, py::arg("graph"),
           "The nodes carrying FIBNLR attributes, in graph (topological) order");
-    // The clean aliases (prepare, compute, ...) are set by bindThreads after it wraps these.
 
     // Conv helpers (the spatial rank is taken from the node).
     m.def("is_conv", &isConv, py::arg("node"), "True when `node` is a Conv");

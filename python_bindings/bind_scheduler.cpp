@@ -1,5 +1,3 @@
-#include <pybind11/typing.h>
-
 #include "Convert.hpp"
 #include "GraphLock.hpp"
 #include "fibnlr/scheduler/Scheduler.hpp"
@@ -10,7 +8,31 @@ namespace py = pybind11;
 
 namespace {
 
-using DimsArg = py::typing::Optional<py::typing::List<py::typing::List<int>>>;
+/// The dims argument of compile, kept as the Python object so a bad value
+/// gets compile's own error (not pybind11's overload dump); its caster
+/// only gives it a readable type in signatures and stubs.
+struct DimsArg {
+    py::object value;
+};
+
+} // namespace
+} // namespace fibnlr::bindings
+
+namespace pybind11::detail {
+template <> struct type_caster<fibnlr::bindings::DimsArg> {
+    PYBIND11_TYPE_CASTER(fibnlr::bindings::DimsArg,
+                         const_name("collections.abc.Sequence[collections.abc.Sequence[int]] | None"));
+    bool load(handle src, bool) {
+        value.value = reinterpret_borrow<object>(src);
+        return true;
+    }
+    static handle cast(const fibnlr::bindings::DimsArg& v, return_value_policy, handle) { return v.value.inc_ref(); }
+};
+} // namespace pybind11::detail
+
+namespace fibnlr::bindings {
+
+namespace {
 
 /// Annotation the ONNX importer puts on each Input node: the declared shape, 0 for an unknown dim.
 constexpr const char* kDeclaredShape = "onnx.input_shape";
@@ -77,14 +99,14 @@ void bindScheduler(py::module_& m) {
     graph.def(
         "compile",
         [](GraphView& g, const std::string& backend, DataType datatype, const DimsArg& dims) {
-            compileGraph(g, backend, datatype, dims);
+            compileGraph(g, backend, datatype, dims.value);
         },
         py::arg("backend"), py::arg("datatype") = DataType::Float32, py::arg("dims").none(true) = py::none(),
-        compileDoc);
+        "The upstream argument order compile(backend, datatype, dims), as compile(dims, backend, datatype) below.");
     graph.def(
         "compile",
         [](GraphView& g, const DimsArg& dims, const std::string& backend, DataType datatype) {
-            compileGraph(g, backend, datatype, dims);
+            compileGraph(g, backend, datatype, dims.value);
         },
         py::arg("dims").none(true) = py::none(), py::arg("backend") = "cpu", py::arg("datatype") = DataType::Float32,
         compileDoc);

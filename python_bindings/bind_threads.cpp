@@ -91,11 +91,8 @@ void bindThreads(py::module_& m) {
                              "fold_batchnorm", "remove_identity", "merge_convolutions", "fold_residual", "simplify",
                              "layer_costs"})
         if (py::hasattr(recipes, name)) guardRecipe(recipes, name);
-    for (auto [alias, name] : {std::pair{"prepare", "fibnlr_prepare"}, {"compute", "fibnlr_compute"},
-                               {"compute_nnpr", "fibnlr_compute_NNPR"}, {"prune", "fibnlr_prune"}, {"run", "fibnlr"},
-                               {"find_groups", "fibnlr_find_groups"}, {"find_node_by_group", "fibnlr_find_node_by_group"},
-                               {"prepared_nodes", "fibnlr_prepared_nodes"}})
-        recipes.attr(alias) = recipes.attr(name);
+    // The clean names (prepare, compute, ...) are given by the Python package
+    // fibnlr.recipes, so this compiled module holds each function once.
 
     py::module_ testing = m.def_submodule("_testing", "Test hooks (private)");
     testing.def("fail_allocation", [](std::size_t n) { fibnlr::testing::failAllocation(n); }, py::arg("n"),

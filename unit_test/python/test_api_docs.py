@@ -31,6 +31,8 @@ def _is_pybind_enum(cls):
 def _public_members(cls):
     """(name, object) of a class's own public methods and properties (and __init__)."""
     for name, member in vars(cls).items():
+        if isinstance(member, staticmethod):
+            member = getattr(cls, name)
         if name.startswith("_") and name != "__init__":
             continue
         if isinstance(member, cls):  # enum members
