@@ -23,10 +23,10 @@ from __future__ import annotations
 import argparse
 import glob
 import importlib.util
-import io
 import os
 import tempfile
 import warnings
+from typing import SupportsIndex, SupportsInt
 
 import numpy as np
 import numpy.typing as npt
@@ -72,7 +72,8 @@ def build_resnet18_onnx(path: str, width: int) -> None:
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             x = self.layers(self.stem(x))
-            return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+            scores: torch.Tensor = self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+            return scores
 
     torch.manual_seed(0)
     model = ResNet18(width).eval()
@@ -83,12 +84,9 @@ def build_resnet18_onnx(path: str, width: int) -> None:
                 m.running_mean.normal_(0, 0.2)
                 m.running_var.uniform_(0.5, 1.5)
                 m.bias.normal_(0, 0.2)
-    buf = io.BytesIO()
     warnings.simplefilter("ignore", DeprecationWarning)  # the legacy exporter is used on purpose
-    torch.onnx.export(model, (torch.zeros(1, 3, 32, 32),), buf, dynamo=False, opset_version=13,
+    torch.onnx.export(model, (torch.zeros(1, 3, 32, 32),), path, dynamo=False, opset_version=13,
                       input_names=["input"], output_names=["output"], dynamic_axes={"input": {0: "N"}})
-    with open(path, "wb") as f:
-        f.write(buf.getvalue())
 
 
 def cifar10_images() -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64], str]:
@@ -116,9 +114,9 @@ class CIFAR10Database(aidge_core.Database):
         aidge_core.Database.__init__(self)
         self.images, self.labels, self.size = images, labels, size
 
-    def get_item(self, index: int) -> list[npt.NDArray[np.float32] | np.int64]:
-        rng = np.random.default_rng(index)
-        k = index % len(self.images)
+    def get_item(self, index: SupportsInt | SupportsIndex) -> list[npt.NDArray[np.float32] | np.int64]:
+        rng = np.random.default_rng(int(index))
+        k = int(index) % len(self.images)
         img = self.images[k]
         if rng.random() < 0.5:
             img = img[:, :, ::-1]

@@ -43,16 +43,28 @@ from .merge_report import count_layers, format_simplify_report
 from .onnx_io import load_onnx, save_onnx, to_onnx
 # The upstream names, for ported scripts (`aidge_core.fibnlr_prepare(...)`);
 # listed in fibnlr.compat, left out of __all__: new code uses fibnlr.recipes.
-from .compat import (AblationCriteria, AblationMethod, ActivityTracker, Group, GroupMethod, Method, NNPR, NPR,
-                     NormalizationMethod, compute_kernel_dims, compute_kernel_strides, conv_from, fibnlr,
-                     fibnlr_add_activity_tracker, fibnlr_add_group, fibnlr_add_nnpr, fibnlr_add_npr, fibnlr_compute,
-                     fibnlr_compute_NNPR, fibnlr_find_groups, fibnlr_find_node_by_group, fibnlr_get_activity_tracker,
-                     fibnlr_get_group, fibnlr_get_nnpr, fibnlr_get_npr, fibnlr_has_activity_tracker,
-                     fibnlr_has_group, fibnlr_has_nnpr, fibnlr_has_npr, fibnlr_Parameters, fibnlr_prepare,
-                     fibnlr_prepared_nodes, fibnlr_prune, fibnlr_set_activity_tracker, fibnlr_set_group,
-                     fibnlr_set_nnpr, fibnlr_set_npr, fibnlr_try_get_activity_tracker, fibnlr_try_get_group,
-                     fibnlr_try_get_nnpr, fibnlr_try_get_npr, get_kernel_dims, get_kernel_strides, in_channels,
-                     is_child_of, is_conv, is_tensor, out_channels)
+from .compat import (  # noqa: F401  ("X as X": re-exported for type checkers, outside __all__)
+    AblationCriteria as AblationCriteria, AblationMethod as AblationMethod, ActivityTracker as ActivityTracker,
+    Group as Group, GroupMethod as GroupMethod, Method as Method, NNPR as NNPR, NPR as NPR,
+    NormalizationMethod as NormalizationMethod, compute_kernel_dims as compute_kernel_dims,
+    compute_kernel_strides as compute_kernel_strides, conv_from as conv_from, fibnlr as fibnlr,
+    fibnlr_add_activity_tracker as fibnlr_add_activity_tracker, fibnlr_add_group as fibnlr_add_group,
+    fibnlr_add_nnpr as fibnlr_add_nnpr, fibnlr_add_npr as fibnlr_add_npr, fibnlr_compute as fibnlr_compute,
+    fibnlr_compute_NNPR as fibnlr_compute_NNPR, fibnlr_find_groups as fibnlr_find_groups,
+    fibnlr_find_node_by_group as fibnlr_find_node_by_group,
+    fibnlr_get_activity_tracker as fibnlr_get_activity_tracker, fibnlr_get_group as fibnlr_get_group,
+    fibnlr_get_nnpr as fibnlr_get_nnpr, fibnlr_get_npr as fibnlr_get_npr,
+    fibnlr_has_activity_tracker as fibnlr_has_activity_tracker, fibnlr_has_group as fibnlr_has_group,
+    fibnlr_has_nnpr as fibnlr_has_nnpr, fibnlr_has_npr as fibnlr_has_npr,
+    fibnlr_Parameters as fibnlr_Parameters, fibnlr_prepare as fibnlr_prepare,
+    fibnlr_prepared_nodes as fibnlr_prepared_nodes, fibnlr_prune as fibnlr_prune,
+    fibnlr_set_activity_tracker as fibnlr_set_activity_tracker, fibnlr_set_group as fibnlr_set_group,
+    fibnlr_set_nnpr as fibnlr_set_nnpr, fibnlr_set_npr as fibnlr_set_npr,
+    fibnlr_try_get_activity_tracker as fibnlr_try_get_activity_tracker,
+    fibnlr_try_get_group as fibnlr_try_get_group, fibnlr_try_get_nnpr as fibnlr_try_get_nnpr,
+    fibnlr_try_get_npr as fibnlr_try_get_npr, get_kernel_dims as get_kernel_dims,
+    get_kernel_strides as get_kernel_strides, in_channels as in_channels, is_child_of as is_child_of,
+    is_conv as is_conv, is_tensor as is_tensor, out_channels as out_channels)
 
 __version__ = "0.1.0"
 
