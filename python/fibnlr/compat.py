@@ -128,6 +128,7 @@ __all__ = ["CLEAN_NAMES", "UPSTREAM_NAMES",
           "fibnlr_add_activity_tracker", "fibnlr_set_activity_tracker", "fibnlr_has_activity_tracker",
           "fibnlr_get_activity_tracker", "fibnlr_try_get_activity_tracker", "fibnlr_add_group",
           "fibnlr_set_group", "fibnlr_has_group", "fibnlr_get_group", "fibnlr_try_get_group",
-          "Method", "NormalizationMethod", "GroupMethod", "AblationCriteria", "AblationMethod", "NPR", "NNPR", "ActivityTracker", "Group",
+          "Method", "NormalizationMethod", "GroupMethod", "AblationCriteria", "AblationMethod", "NPR", "NNPR",
+          "ActivityTracker", "Group",
           "is_conv", "is_tensor", "is_child_of", "get_kernel_dims", "get_kernel_strides", "in_channels",
           "out_channels", "compute_kernel_dims", "compute_kernel_strides", "conv_from"]

@@ -3,7 +3,7 @@ depth merging (fold, merge and simplify the linear layers left back to back).
 
 The FIBNLR recipe, step by step::
 
-    from fibnlr.recipes import Parameters, prepare, compute, prune
+    from fibnlr.recipes import AblationCriteria, Parameters, compute, prepare, prune
 
     params = Parameters(ablation_criteria=AblationCriteria.THRESHOLD, ablation_threshold=0.1)
     prepared = prepare(graph, params)          # list of nodes, graph order
@@ -92,7 +92,7 @@ LayerCost = _compiled.LayerCost
 # fibnlr.depth_plan here.)
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> object:
     # The upstream names (fibnlr_prepare, fibnlr_get_npr, ...; see
     # fibnlr.compat) stay reachable as fibnlr.recipes.<name> for ported scripts.
     from .. import compat
