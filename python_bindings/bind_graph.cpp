@@ -151,7 +151,8 @@ void bindGraph(py::module_& m) {
         .def("annotation_keys", [](const Node& n) { return n.annotations().keys(); }, "The annotation keys, sorted")
         // Identity of the C++ node, so sets and dicts of nodes returned by different calls agree.
         .def("__hash__", [](const Node& n) { return std::hash<const Node*>{}(&n); })
-        .def("__eq__", [](const Node& a, const py::object& b) { return py::isinstance<Node>(b) && &a == &b.cast<const Node&>(); })
+        .def("__eq__", [](const Node& a, const py::object& b) { return py::isinstance<Node>(b) && &a == &b.cast<const Node&>(); },
+             py::arg("other"))
         .def("__repr__", [](const Node& n) { return "Node(" + n.name() + ": " + n.getOperator().toString() + ")"; });
 
     py::class_<GraphView, GraphViewPtr>(m, "GraphView", "A set of nodes with ordered inputs and outputs",
@@ -213,7 +214,7 @@ void bindGraph(py::module_& m) {
         .def("clone", &GraphView::clone, "Deep copy (new nodes, copied parameters and annotations)")
         .def("touch", &GraphView::touch, "Marks the graph changed so the next forward recompiles")
         .def("__len__", &GraphView::size, "Number of nodes")
-        .def("__contains__", &GraphView::contains)
+        .def("__contains__", &GraphView::contains, py::arg("node"))
         .def("__repr__", [](const GraphView& g) {
             return "GraphView('" + g.name() + "', " + std::to_string(g.size()) + " nodes)";
         });

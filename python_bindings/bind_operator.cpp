@@ -74,7 +74,7 @@ void bindOperator(py::module_& m) {
             "for any other operator, TypeError for an unsupported element type.")
         .def("nb_inputs", &Operator::nbInputs, "Number of inputs (data and parameters)")
         .def("nb_outputs", &Operator::nbOutputs, "Number of outputs")
-        .def("__eq__", [](const Operator& a, const Operator& b) { return a.sameAttributes(b); })
+        .def("__eq__", [](const Operator& a, const Operator& b) { return a.sameAttributes(b); }, py::arg("other"))
         .def("__repr__", &Operator::toString);
 
     m.def("operator_types", &operatorTypes, "Every operator type the core knows, as a list of names");

@@ -21,12 +21,15 @@ template <> std::size_t hashOf(const Group& v) { return std::hash<std::int64_t>{
 
 /// Common methods of the attribute types: equality, ordering, hash, repr, copy.
 template <class T> void commonMethods(py::class_<T, std::shared_ptr<T>>& c) {
-    c.def("__eq__", [](const T& a, const py::object& b) { return py::isinstance<T>(b) && a == b.cast<const T&>(); })
-        .def("__ne__", [](const T& a, const py::object& b) { return !(py::isinstance<T>(b) && a == b.cast<const T&>()); })
-        .def("__lt__", [](const T& a, const T& b) { return a < b; })
-        .def("__le__", [](const T& a, const T& b) { return !(b < a); })
-        .def("__gt__", [](const T& a, const T& b) { return b < a; })
-        .def("__ge__", [](const T& a, const T& b) { return !(a < b); })
+    c.def("__eq__", [](const T& a, const py::object& b) { return py::isinstance<T>(b) && a == b.cast<const T&>(); },
+          py::arg("other"))
+        .def("__ne__",
+             [](const T& a, const py::object& b) { return !(py::isinstance<T>(b) && a == b.cast<const T&>()); },
+             py::arg("other"))
+        .def("__lt__", [](const T& a, const T& b) { return a < b; }, py::arg("other"))
+        .def("__le__", [](const T& a, const T& b) { return !(b < a); }, py::arg("other"))
+        .def("__gt__", [](const T& a, const T& b) { return b < a; }, py::arg("other"))
+        .def("__ge__", [](const T& a, const T& b) { return !(a < b); }, py::arg("other"))
         .def("__hash__", [](const T& a) { return hashOf(a); })
         .def("__repr__", &T::repr)
         .def("__copy__", [](const T& a) { return T(a); })
@@ -278,7 +281,7 @@ void bindRecipes(py::module_& core) {
                     "selected, so on its own it prunes nothing: set ablation_criteria (and group_assignments).")
         .def_static("none", &P::none, "Strict, normalisation NONE, group NONE, criteria NONE, ablation NONE")
         .def("validate", &P::validate, "Raises ValueError for an invalid value")
-        .def("__eq__", [](const P& a, const P& b) { return a == b; })
+        .def("__eq__", [](const P& a, const P& b) { return a == b; }, py::arg("other"))
         .def("__repr__", &P::repr)
         .def("to_dict", [](const P& p) {
             py::dict d;

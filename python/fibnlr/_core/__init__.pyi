@@ -84,7 +84,7 @@ class Operator:
     An operator: type, inputs, typed attributes, shape rule
     """
     __hash__: typing.ClassVar[None] = None
-    def __eq__(self, arg0: Operator) -> bool:
+    def __eq__(self, other: Operator) -> bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -137,7 +137,7 @@ class Node:
         """
         A constant node holding `array` (shared, not copied)
         """
-    def __eq__(self, arg0: typing.Any) -> bool:
+    def __eq__(self, other: typing.Any) -> bool:
         ...
     def __hash__(self) -> int:
         ...
@@ -244,7 +244,7 @@ class GraphView:
     """
     A set of nodes with ordered inputs and outputs
     """
-    def __contains__(self, arg0: Node) -> bool:
+    def __contains__(self, node: Node) -> bool:
         ...
     def __init__(self, name: str = 'graph') -> None:
         """
