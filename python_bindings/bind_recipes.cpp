@@ -148,7 +148,7 @@ template <class E> void strictInit(py::enum_<E>& e) {
               }
               return static_cast<E>(v);
           }),
-          py::arg("value"));
+          py::arg("value"), "The member whose value is `value`; ValueError for any other integer");
 }
 
 /// The nodes of `selected` in the order of `order` (a graph's nodes, taken

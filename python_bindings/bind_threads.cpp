@@ -97,7 +97,8 @@ void bindThreads(py::module_& m) {
     py::module_ testing = m.def_submodule("_testing", "Test hooks (private)");
     testing.def("fail_allocation", [](std::size_t n) { fibnlr::testing::failAllocation(n); }, py::arg("n"),
                 "The n-th next tensor or plan buffer allocation raises MemoryError (once); 0 switches it off");
-    testing.def("allocation_count", [] { return fibnlr::testing::allocationCount(); });
+    testing.def("allocation_count", [] { return fibnlr::testing::allocationCount(); },
+                "The number of tensor and plan buffer allocations so far");
 }
 
 } // namespace fibnlr::bindings

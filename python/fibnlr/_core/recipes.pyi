@@ -31,7 +31,9 @@ class Method:
     def __index__(self) -> int:
         ...
     def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
+        """
+        The member whose value is `value`; ValueError for any other integer
+        """
     def __int__(self) -> int:
         ...
     @typing.overload
@@ -84,7 +86,9 @@ class NormalizationMethod:
     def __index__(self) -> int:
         ...
     def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
+        """
+        The member whose value is `value`; ValueError for any other integer
+        """
     def __int__(self) -> int:
         ...
     @typing.overload
@@ -134,7 +138,9 @@ class GroupMethod:
     def __index__(self) -> int:
         ...
     def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
+        """
+        The member whose value is `value`; ValueError for any other integer
+        """
     def __int__(self) -> int:
         ...
     @typing.overload
@@ -184,7 +190,9 @@ class AblationCriteria:
     def __index__(self) -> int:
         ...
     def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
+        """
+        The member whose value is `value`; ValueError for any other integer
+        """
     def __int__(self) -> int:
         ...
     @typing.overload
@@ -234,7 +242,9 @@ class AblationMethod:
     def __index__(self) -> int:
         ...
     def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
+        """
+        The member whose value is `value`; ValueError for any other integer
+        """
     def __int__(self) -> int:
         ...
     @typing.overload
