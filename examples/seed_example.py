@@ -18,15 +18,18 @@ absent. ``--width`` scales the network (64 = the real ResNet18; the default
 
     python examples/seed_example.py [--width 8] [--batches 4]
 """
+from __future__ import annotations
+
 import argparse
 import glob
 import importlib.util
-import io
 import os
 import tempfile
 import warnings
+from typing import SupportsIndex, SupportsInt
 
 import numpy as np
+import numpy.typing as npt
 
 # ---- changed: imports and module names (upstream: aidge_core, aidge_onnx, aidge_backend_cpu) ----
 import fibnlr as aidge_core
@@ -35,30 +38,31 @@ float32 = aidge_core.dtype.float32  # upstream: from aidge_core import dtype ...
 # ---- end of the changed lines -------------------------------------------------------------------
 
 
-def build_resnet18_onnx(path, width):
+def build_resnet18_onnx(path: str, width: int) -> None:
     """A CIFAR ResNet18 (BasicBlock x [2, 2, 2, 2], 3x3 stem), exported to ONNX."""
     import torch
     from torch import nn
 
     class Block(nn.Module):
-        def __init__(self, cin, cout, stride):
+        def __init__(self, cin: int, cout: int, stride: int) -> None:
             super().__init__()
             self.c1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
             self.b1 = nn.BatchNorm2d(cout)
             self.c2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
             self.b2 = nn.BatchNorm2d(cout)
-            self.short = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            self.short: nn.Module = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
                           if stride != 1 or cin != cout else nn.Identity())
 
-        def forward(self, x):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
             y = torch.relu(self.b1(self.c1(x)))
             return torch.relu(self.b2(self.c2(y)) + self.short(x))
 
     class ResNet18(nn.Module):
-        def __init__(self, w):
+        def __init__(self, w: int) -> None:
             super().__init__()
             self.stem = nn.Sequential(nn.Conv2d(3, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU())
-            layers, cin = [], w
+            layers: list[nn.Module] = []
+            cin = w
             for i in range(4):
                 for j in range(2):
                     layers.append(Block(cin, w * 2 ** i, 2 if i > 0 and j == 0 else 1))
@@ -66,30 +70,29 @@ def build_resnet18_onnx(path, width):
             self.layers = nn.Sequential(*layers)
             self.fc = nn.Linear(cin, 10)
 
-        def forward(self, x):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
             x = self.layers(self.stem(x))
-            return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+            scores: torch.Tensor = self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+            return scores
 
     torch.manual_seed(0)
     model = ResNet18(width).eval()
     with torch.no_grad():  # non-trivial BN statistics, as a trained model has
         for m in model.modules():
             if isinstance(m, nn.BatchNorm2d):
+                assert m.running_mean is not None and m.running_var is not None  # track_running_stats
                 m.running_mean.normal_(0, 0.2)
                 m.running_var.uniform_(0.5, 1.5)
                 m.bias.normal_(0, 0.2)
-    buf = io.BytesIO()
     warnings.simplefilter("ignore", DeprecationWarning)  # the legacy exporter is used on purpose
-    torch.onnx.export(model, (torch.zeros(1, 3, 32, 32),), buf, dynamo=False, opset_version=13,
+    torch.onnx.export(model, (torch.zeros(1, 3, 32, 32),), path, dynamo=False, opset_version=13,
                       input_names=["input"], output_names=["output"], dynamic_axes={"input": {0: "N"}})
-    with open(path, "wb") as f:
-        f.write(buf.getvalue())
 
 
-def cifar10_images():
+def cifar10_images() -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64], str]:
     """(images float32 NCHW normalised, labels, source) from foolbox's 20 real CIFAR-10 images."""
     spec = importlib.util.find_spec("foolbox")
-    if spec is not None:
+    if spec is not None and spec.submodule_search_locations:
         from PIL import Image
         d = os.path.join(spec.submodule_search_locations[0], "data")
         files = sorted(glob.glob(os.path.join(d, "cifar10_[0-9][0-9]_*.png")))
@@ -107,13 +110,13 @@ def cifar10_images():
 class CIFAR10Database(aidge_core.Database):
     """`size` items drawn from the real images with the standard CIFAR augmentation."""
 
-    def __init__(self, images, labels, size):
+    def __init__(self, images: npt.NDArray[np.float32], labels: npt.NDArray[np.int64], size: int) -> None:
         aidge_core.Database.__init__(self)
         self.images, self.labels, self.size = images, labels, size
 
-    def get_item(self, index):
-        rng = np.random.default_rng(index)
-        k = index % len(self.images)
+    def get_item(self, index: SupportsInt | SupportsIndex) -> list[npt.NDArray[np.float32] | np.int64]:
+        rng = np.random.default_rng(int(index))
+        k = int(index) % len(self.images)
         img = self.images[k]
         if rng.random() < 0.5:
             img = img[:, :, ::-1]
@@ -121,14 +124,14 @@ class CIFAR10Database(aidge_core.Database):
         dy, dx = rng.integers(0, 9, 2)
         return [np.ascontiguousarray(padded[:, dy:dy + 32, dx:dx + 32]), self.labels[k]]
 
-    def len(self):
+    def len(self) -> int:
         return self.size
 
-    def get_nb_modalities(self):
+    def get_nb_modalities(self) -> int:
         return 2
 
 
-def print_nodes(nodes, pruned):
+def print_nodes(nodes: list[aidge_core.Node], pruned: list[aidge_core.Node]) -> None:
     pruned_names = {n.name() for n in pruned}
     print(f"{'node':<28}{'group':>7}{'NPR':>12}{'NNPR':>10}{'dead/channels':>15}  pruned")
     for node in nodes:
@@ -140,7 +143,7 @@ def print_nodes(nodes, pruned):
               f"{'yes' if node.name() in pruned_names else 'no'}")
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser(description="The upstream FIBNLR example, ported")
     ap.add_argument("--width", type=int, default=8, help="ResNet18 base width (64 = full size)")
     ap.add_argument("--batches", type=int, default=4, help="batches of 64 in the data provider")

@@ -69,7 +69,7 @@ void bindDataProvider(py::module_& m) {
         m, "Database",
         "A random-access set of items. Subclass it in Python and implement get_item(index) -> list of arrays "
         "(one per modality), len() and get_nb_modalities(); call Database.__init__(self).")
-        .def(py::init<>())
+        .def(py::init<>(), "Initialises the C++ side; a Python subclass's __init__ must call it")
         .def("get_item", [](const Database& db, std::size_t i) {
             std::vector<Tensor> item;
             {
@@ -77,10 +77,10 @@ void bindDataProvider(py::module_& m) {
                 item = db.getItem(i);
             }
             return toList(item);
-        }, py::arg("index"))
-        .def("len", &Database::len)
-        .def("get_nb_modalities", &Database::getNbModalities)
-        .def("__len__", &Database::len);
+        }, py::arg("index"), "Item `index`: a list of numpy arrays, one per modality")
+        .def("len", &Database::len, "The number of items")
+        .def("get_nb_modalities", &Database::getNbModalities, "The number of modalities (arrays per item)")
+        .def("__len__", &Database::len, "The number of items");
 
     py::class_<TensorDatabase, Database, py::smart_holder>(
         m, "TensorDatabase",
@@ -91,7 +91,8 @@ void bindDataProvider(py::module_& m) {
             for (std::size_t i = 0; i < arrays.size(); ++i)
                 ts.push_back(itemTensor(arrays[i], "TensorDatabase modality " + std::to_string(i)));
             return std::make_shared<TensorDatabase>(std::move(ts));
-        }))
+        }), "TensorDatabase(*arrays): one array per modality, all with the same first (item) axis. Raises "
+            "ValueError when the first axes differ, TypeError for a non-number array.")
         .def("modality", [](const TensorDatabase& db, std::size_t i) {
             if (i >= db.getNbModalities()) throw py::index_error("TensorDatabase has " + std::to_string(db.getNbModalities()) + " modalities");
             return py_convert::toNumpy(db.modalities()[i]);
@@ -106,11 +107,15 @@ void bindDataProvider(py::module_& m) {
                  return std::make_shared<DataProvider>(std::move(db), batchSize, shuffle, dropLast, seed, nbThreads);
              }),
              py::arg("database"), py::arg("batch_size"), py::arg("shuffle") = false, py::arg("drop_last") = false,
-             py::arg("seed") = py::none(), py::arg("nb_threads") = 2, py::keep_alive<1, 2>())
+             py::arg("seed") = py::none(), py::arg("nb_threads") = 2, py::keep_alive<1, 2>(),
+             "Args:\n    database: the Database to read.\n    batch_size: items per batch (> 0).\n"
+             "    shuffle: read the items in a new random order each epoch.\n"
+             "    drop_last: leave out the last partial batch.\n    seed: shuffle seed (None: random).\n"
+             "    nb_threads: loader threads.\n\nRaises:\n    ValueError: batch_size 0.")
         .def("__iter__", [](DataProvider& p) -> DataProvider& {
             p.resetEpoch();
             return p;
-        })
+        }, "Starts a new epoch and returns the provider (an iterator of batches)")
         .def("__next__", [](DataProvider& p) {
             std::vector<Tensor> batch;
             {
@@ -119,7 +124,7 @@ void bindDataProvider(py::module_& m) {
             }
             if (batch.empty()) throw py::stop_iteration();
             return toList(batch);
-        })
+        }, "The next batch (list of arrays, one per modality); StopIteration at the end of the epoch")
         .def("read_batch", [](DataProvider& p) -> py::object {
             std::vector<Tensor> batch;
             {
@@ -129,10 +134,10 @@ void bindDataProvider(py::module_& m) {
             if (batch.empty()) return py::none();
             return toList(batch);
         }, "The next batch of the current epoch, or None when done")
-        .def("reset_epoch", &DataProvider::resetEpoch)
-        .def("done", &DataProvider::done)
-        .def("__len__", &DataProvider::nbBatches)
-        .def_property_readonly("batch_size", &DataProvider::batchSize)
+        .def("reset_epoch", &DataProvider::resetEpoch, "Starts a new epoch (reshuffles when shuffle)")
+        .def("done", &DataProvider::done, "True when the current epoch has no batch left")
+        .def("__len__", &DataProvider::nbBatches, "Batches per epoch")
+        .def_property_readonly("batch_size", &DataProvider::batchSize, "Items per batch")
         .def("__repr__", [](const DataProvider& p) {
             return "DataProvider(" + std::to_string(p.nbItems()) + " items, batch_size=" +
                    std::to_string(p.batchSize()) + ", " + std::to_string(p.nbBatches()) + " batches)";

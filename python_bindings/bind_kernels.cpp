@@ -29,7 +29,7 @@ void bindKernels(py::module_& core) {
         for (const CountingKernel& k : countingKernels())
             if (k.fn == bestCountSigns()) return k.name;
         return std::string("?");
-    });
+    }, "The name of the counting kernel FIBNLR uses on this CPU");
     m.def("count_signs", [](const py::handle& array, const std::string& kernel) {
         Tensor t = py_convert::toTensor(array, "count_signs");
         if (t.dataType() != DataType::Float32) throw py::type_error("count_signs: expected float32");

@@ -91,16 +91,14 @@ void bindThreads(py::module_& m) {
                              "fold_batchnorm", "remove_identity", "merge_convolutions", "fold_residual", "simplify",
                              "layer_costs"})
         if (py::hasattr(recipes, name)) guardRecipe(recipes, name);
-    for (auto [alias, name] : {std::pair{"prepare", "fibnlr_prepare"}, {"compute", "fibnlr_compute"},
-                               {"compute_nnpr", "fibnlr_compute_NNPR"}, {"prune", "fibnlr_prune"}, {"run", "fibnlr"},
-                               {"find_groups", "fibnlr_find_groups"}, {"find_node_by_group", "fibnlr_find_node_by_group"},
-                               {"prepared_nodes", "fibnlr_prepared_nodes"}})
-        recipes.attr(alias) = recipes.attr(name);
+    // The clean names (prepare, compute, ...) are given by the Python package
+    // fibnlr.recipes, so this compiled module holds each function once.
 
     py::module_ testing = m.def_submodule("_testing", "Test hooks (private)");
     testing.def("fail_allocation", [](std::size_t n) { fibnlr::testing::failAllocation(n); }, py::arg("n"),
                 "The n-th next tensor or plan buffer allocation raises MemoryError (once); 0 switches it off");
-    testing.def("allocation_count", [] { return fibnlr::testing::allocationCount(); });
+    testing.def("allocation_count", [] { return fibnlr::testing::allocationCount(); },
+                "The number of tensor and plan buffer allocations so far");
 }
 
 } // namespace fibnlr::bindings

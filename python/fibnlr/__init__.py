@@ -7,13 +7,14 @@ Fine-tuning with PyTorch: :func:`finetune` (needs torch), accuracy on the
 backend: :func:`evaluate`; :mod:`fibnlr.torch` converts graphs to and from
 ``torch.nn.Module``. ``import fibnlr`` never imports torch.
 
-The FIBNLR recipe lives in :mod:`fibnlr.recipes` (clean names ``prepare``,
-``compute``, ``compute_nnpr``, ``prune``, ``run``, ``Parameters``) and is
-re-exported here under its upstream names (``fibnlr_prepare``,
-``fibnlr_compute``, ``fibnlr_compute_NNPR``, ``fibnlr_prune``, ``fibnlr``,
-``fibnlr_Parameters``, ...), so upstream scripts port by changing their imports.
+The recipes live in :mod:`fibnlr.recipes`: the FIBNLR recipe (``prepare``,
+``compute``, ``compute_nnpr``, ``prune``, ``run``, ``Parameters``) and depth
+merging (``simplify``, ``merge_convolutions``, ...). The upstream names
+(``fibnlr_prepare``, ``fibnlr_get_npr``, the main function ``fibnlr``, ...)
+stay importable from here so upstream scripts port by changing their imports;
+:mod:`fibnlr.compat` lists them. The package is typed (``py.typed``, stubs
+for the compiled core).
 """
-import sys as _sys
 
 
 def _load_openblas():
@@ -32,36 +33,43 @@ def _load_openblas():
 
 _load_openblas()
 
-from ._core import (DataProvider, Database, GraphView, Node, Operator, Tensor, TensorDatabase, dtype, get_kernels,
-                    get_num_threads, make_operator, memory_limit, operator_types, recipes, set_kernels,
-                    set_memory_limit, activation_types, set_num_threads, simd_path)
+from ._core import (DataProvider, Database, DataType, GraphLock, GraphView, Node, Operator, Tensor, TensorDatabase,
+                    activation_types, dtype, get_kernels, get_num_threads, make_operator, memory_limit,
+                    operator_types, set_kernels, set_memory_limit, set_num_threads, simd_path)
+from . import recipes
 from .evaluation import evaluate
 from .finetuning import finetune
 from .merge_report import count_layers, format_simplify_report
 from .onnx_io import load_onnx, save_onnx, to_onnx
-
-# `import fibnlr.recipes` / `from fibnlr.recipes import ...` reach the compiled submodule.
-_sys.modules[__name__ + ".recipes"] = recipes
-
-_RECIPE_NAMES = [
-    "fibnlr_Parameters", "Method", "NormalizationMethod", "GroupMethod", "AblationCriteria", "AblationMethod",
-    "fibnlr_prepare", "fibnlr_compute", "fibnlr_compute_NNPR", "fibnlr_prune", "fibnlr",
-    "fibnlr_find_groups", "fibnlr_find_node_by_group", "fibnlr_prepared_nodes",
-    "NPR", "NNPR", "ActivityTracker", "Group",
-    "fibnlr_add_npr", "fibnlr_set_npr", "fibnlr_has_npr", "fibnlr_get_npr", "fibnlr_try_get_npr",
-    "fibnlr_add_nnpr", "fibnlr_set_nnpr", "fibnlr_has_nnpr", "fibnlr_get_nnpr", "fibnlr_try_get_nnpr",
-    "fibnlr_add_activity_tracker", "fibnlr_set_activity_tracker", "fibnlr_has_activity_tracker",
-    "fibnlr_get_activity_tracker", "fibnlr_try_get_activity_tracker",
-    "fibnlr_add_group", "fibnlr_set_group", "fibnlr_has_group", "fibnlr_get_group", "fibnlr_try_get_group",
-    "is_conv", "is_tensor", "is_child_of", "get_kernel_dims", "get_kernel_strides", "in_channels", "out_channels",
-    "compute_kernel_dims", "compute_kernel_strides", "conv_from",
-]
-globals().update({_name: getattr(recipes, _name) for _name in _RECIPE_NAMES})
+# The upstream names, for ported scripts (`aidge_core.fibnlr_prepare(...)`);
+# listed in fibnlr.compat, left out of __all__: new code uses fibnlr.recipes.
+from .compat import (  # noqa: F401  ("X as X": re-exported for type checkers, outside __all__)
+    AblationCriteria as AblationCriteria, AblationMethod as AblationMethod, ActivityTracker as ActivityTracker,
+    Group as Group, GroupMethod as GroupMethod, Method as Method, NNPR as NNPR, NPR as NPR,
+    NormalizationMethod as NormalizationMethod, compute_kernel_dims as compute_kernel_dims,
+    compute_kernel_strides as compute_kernel_strides, conv_from as conv_from, fibnlr as fibnlr,
+    fibnlr_add_activity_tracker as fibnlr_add_activity_tracker, fibnlr_add_group as fibnlr_add_group,
+    fibnlr_add_nnpr as fibnlr_add_nnpr, fibnlr_add_npr as fibnlr_add_npr, fibnlr_compute as fibnlr_compute,
+    fibnlr_compute_NNPR as fibnlr_compute_NNPR, fibnlr_find_groups as fibnlr_find_groups,
+    fibnlr_find_node_by_group as fibnlr_find_node_by_group,
+    fibnlr_get_activity_tracker as fibnlr_get_activity_tracker, fibnlr_get_group as fibnlr_get_group,
+    fibnlr_get_nnpr as fibnlr_get_nnpr, fibnlr_get_npr as fibnlr_get_npr,
+    fibnlr_has_activity_tracker as fibnlr_has_activity_tracker, fibnlr_has_group as fibnlr_has_group,
+    fibnlr_has_nnpr as fibnlr_has_nnpr, fibnlr_has_npr as fibnlr_has_npr,
+    fibnlr_Parameters as fibnlr_Parameters, fibnlr_prepare as fibnlr_prepare,
+    fibnlr_prepared_nodes as fibnlr_prepared_nodes, fibnlr_prune as fibnlr_prune,
+    fibnlr_set_activity_tracker as fibnlr_set_activity_tracker, fibnlr_set_group as fibnlr_set_group,
+    fibnlr_set_nnpr as fibnlr_set_nnpr, fibnlr_set_npr as fibnlr_set_npr,
+    fibnlr_try_get_activity_tracker as fibnlr_try_get_activity_tracker,
+    fibnlr_try_get_group as fibnlr_try_get_group, fibnlr_try_get_nnpr as fibnlr_try_get_nnpr,
+    fibnlr_try_get_npr as fibnlr_try_get_npr, get_kernel_dims as get_kernel_dims,
+    get_kernel_strides as get_kernel_strides, in_channels as in_channels, is_child_of as is_child_of,
+    is_conv as is_conv, is_tensor as is_tensor, out_channels as out_channels)
 
 __version__ = "0.1.0"
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> object:
     # fibnlr.torch after a plain `import fibnlr`; torch is imported only then.
     if name == "torch":
         import importlib
@@ -71,12 +79,15 @@ def __getattr__(name):
 
 __all__ = [
     "DataProvider",
+    "DataType",
     "Database",
+    "GraphLock",
     "GraphView",
     "Node",
     "Operator",
     "Tensor",
     "TensorDatabase",
+    "activation_types",
     "count_layers",
     "dtype",
     "evaluate",
@@ -88,7 +99,6 @@ __all__ = [
     "make_operator",
     "memory_limit",
     "operator_types",
-    "activation_types",
     "recipes",
     "save_onnx",
     "set_kernels",
@@ -96,4 +106,4 @@ __all__ = [
     "set_num_threads",
     "simd_path",
     "to_onnx",
-] + _RECIPE_NAMES
+]

@@ -75,7 +75,7 @@ def to_onnx(graph, opset: int | None = None) -> onnx.ModelProto:
             ctx.add_constant(ctx.output_names(node)[0], node.get_operator().value())
         elif t != "Input":
             export_node(ctx, node)
-    for node in graph.inputs():
+    for node, _ in graph.inputs():
         dims = node.get_annotation(INPUT_SHAPE) if node.has_annotation(INPUT_SHAPE) else None
         if dims is not None:
             dims = [0] + list(dims[1:])  # the batch stays free

@@ -52,7 +52,7 @@ class GraphModule(nn.Module):
         self.nodes = nn.ModuleDict()
         self.producer_keys = {}  # Producer node name -> attribute of self.constants
         self._steps = []  # (key in self.nodes, node name, input references, number of outputs)
-        self._inputs = [n.name() for n in graph.inputs()]
+        self._inputs = [n.name() for n, _ in graph.inputs()]
         taken_constants, taken_nodes = set(), set()
         for node in graph.get_nodes():
             if node.type() == "Producer":
