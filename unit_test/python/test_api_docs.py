@@ -2,6 +2,7 @@
 functions name their arguments, and the clean API reads consistently
 (issue 14): DataType/dtype, compile(dims=...), inputs()/outputs(), ratio,
 lists in graph order, result objects with repr and to_dict."""
+import dataclasses
 import inspect
 import re
 
@@ -41,6 +42,8 @@ def _public_members(cls):
             continue  # pybind11's own enum machinery, not ours
         if name == "__init__" and getattr(member, "__objclass__", None) is object:
             continue
+        if dataclasses.is_dataclass(cls) and (name == "__init__" or name in {f.name for f in dataclasses.fields(cls)}):
+            continue  # fields and the __init__ made of them: the class docstring describes them
         yield name, member
 
 

@@ -19,8 +19,7 @@ def load_model(path):
 
 
 def input_node(graph):
-    # get_nodes_by_type, not graph.inputs(): its element type is changing (node or (node, index)).
-    nodes = graph.get_nodes_by_type("Input")
+    nodes = [node for node, _ in graph.inputs()]
     if len(nodes) != 1:
         raise ValueError(f"the model has {len(nodes)} inputs; the fibnlr command line supports one-input models")
     return nodes[0]

@@ -28,9 +28,11 @@ class Candidate:
 
     @property
     def unit(self) -> str:
+        """The unit's node names joined by " + " (its label in tables and reports)."""
         return " + ".join(self.nodes)
 
     def to_dict(self) -> dict:
+        """Every field and ``unit`` as plain values (the rows of ``fibnlr.report.ReportInput.plan``)."""
         return {"unit": self.unit, **dataclasses.asdict(self)}
 
 
@@ -66,9 +68,11 @@ class DepthPlan:
 
     @property
     def merge_objective(self) -> str:
+        """What ``simplify``'s merge plan minimises for this plan: latency for ``latency``, else MACs."""
         return "latency" if self.objective == "latency" else "macs"
 
     def to_dict(self) -> dict:
+        """Every field as plain values, candidates included (JSON-ready but for NaN of unmeasured units)."""
         d = dataclasses.asdict(self)
         d["candidates"] = [c.to_dict() for c in self.candidates]
         return d

@@ -87,9 +87,8 @@ BatchNormFold = _compiled.BatchNormFold
 ResidualFold = _compiled.ResidualFold
 LayerCost = _compiled.LayerCost
 
-# Pure-Python recipes go below, imported from their own modules, and into
-# __all__. (The integrator adds plan_depth, apply_plan and DepthPlan from
-# fibnlr.depth_plan here.)
+# Pure-Python recipes, from their own modules.
+from ..depth_plan import DepthPlan, apply_plan, plan_depth  # noqa: E402 - after the compiled names it uses
 
 
 def __getattr__(name: str) -> object:
@@ -117,4 +116,6 @@ __all__ = [
     # depth merging
     "simplify", "fold_batchnorm", "remove_identity", "merge_convolutions", "fold_residual", "layer_costs",
     "SimplifyResult", "MergeResult", "MergeRecord", "BatchNormFold", "ResidualFold", "LayerCost",
+    # choosing what to prune by what it buys (fibnlr.depth_plan)
+    "plan_depth", "apply_plan", "DepthPlan",
 ]
