@@ -1,10 +1,11 @@
 """The FIBNLR recipe as the commands run it: prepare, measure (with a progress bar), prune; per-node records."""
 from __future__ import annotations
 
-import math
+import dataclasses
 
 from .._core import recipes as R
 from ..progress import measure
+from ..report.data import nonlinearities
 
 
 def slices(x, batch):
@@ -12,26 +13,12 @@ def slices(x, batch):
     return [x[i:i + batch] for i in range(0, len(x), batch)]
 
 
-def _preceding_channels(node):
-    """Out-channels of the Conv feeding ``node`` (through a BatchNorm), or None."""
-    try:
-        parent = node.get_parent(0)
-        while parent is not None and parent.type() in ("BatchNormalization", "Identity"):
-            parent = parent.get_parent(0)
-        return int(R.out_channels(parent)) if parent is not None and parent.type() == "Conv" else None
-    except (ValueError, IndexError, TypeError):
-        return None
+def _records(graph):
+    """Every prepared node as the fields of fibnlr.report.NonLinearity, plus its non-finite input count.
 
-
-def _record(node):
-    """One prepared node: the fields of fibnlr.report.NonLinearity (+ non_finite)."""
-    npr = R.fibnlr_get_npr(node)
-    tracker = R.fibnlr_get_activity_tracker(node)
-    nnpr = R.fibnlr_get_nnpr(node).value
-    return {"name": node.name(), "type": node.type(), "group": str(R.fibnlr_get_group(node).id),
-            "npr": float(npr.value()), "nnpr": float(nnpr) if nnpr is not None else math.nan,
-            "dead": int(tracker.count_dead_neurons()), "channels": len(tracker.neurons),
-            "preceding_channels": _preceding_channels(node), "pruned": False, "non_finite": int(npr.non_finite)}
+    Called before pruning: a removed node would lose its place and its link to the preceding conv."""
+    non_finite = {n.name(): int(R.fibnlr_get_npr(n).non_finite) for n in R.fibnlr_prepared_nodes(graph)}
+    return [dict(dataclasses.asdict(nl), non_finite=non_finite[nl.name]) for nl in nonlinearities(graph)]
 
 
 def run_recipe(graph, x, params, batch_size, progress):
@@ -42,13 +29,11 @@ def run_recipe(graph, x, params, batch_size, progress):
         raise ValueError(f"--batch-size is {batch_size}, expected >= 1")
     batch = min(batch_size, len(x))
     graph.compile(backend="cpu", dims=[[batch, *x.shape[1:]]])
-    order = {n.name(): i for i, n in enumerate(graph.get_nodes())}  # before pruning: removed nodes keep their place
-    prepared = sorted(R.fibnlr_prepare(graph, params), key=lambda n: order[n.name()])
-    if not prepared:
+    if not R.fibnlr_prepare(graph, params):
         raise ValueError(f"the model has no non-linearity of the selected node_types "
                          f"({', '.join(params.node_types)})")
     convergence = measure(graph, slices(x, batch), params, progress)
-    records = [_record(n) for n in prepared]  # before prune: the links to the preceding conv are still there
+    records = _records(graph)
     pruned = {n.name() for n in R.fibnlr_prune(graph, params)}
     for r in records:
         r["pruned"] = r["name"] in pruned

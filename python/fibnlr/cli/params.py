@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from .._core import recipes as R
+from ..report.data import parameters_dict as params_to_dict  # noqa: F401 - one JSON form of the parameters
 
 ENUMS = {
     "method": R.Method,
@@ -53,16 +54,6 @@ def load_params(path):
     except json.JSONDecodeError as e:
         raise ValueError(f"parameters file {path} is not valid JSON: {e}") from None
     return parameters_from_dict(values, path), values
-
-
-def params_to_dict(p) -> dict:
-    """Every field of ``p``, JSON-ready (enums by member name)."""
-    out = {}
-    for key in FIELDS:
-        value = getattr(p, key)
-        out[key] = value.name if key in ENUMS else dict(value) if isinstance(value, dict) else \
-            list(value) if isinstance(value, (list, tuple)) else value
-    return out
 
 
 def threshold(p):

@@ -192,17 +192,14 @@ def layer_table(graph) -> List[dict]:
 
 
 def parameters_dict(params) -> dict:
-    """A fibnlr_Parameters as plain values (enum names, numbers, lists) for ``Run.params``."""
-    fields = ["method", "normalization", "group", "ablation_criteria", "ablation_method", "ablation_threshold",
-              "ablation_x_least", "max_iteration", "convergence_threshold", "group_assignments", "node_types"]
+    """A fibnlr Parameters as plain JSON values (enums by member name) for ``Run.params``."""
     out = {}
-    for f in fields:
-        v = getattr(params, f)
-        if hasattr(v, "name") and not isinstance(v, (str, int, float)):
-            v = v.name
-        elif isinstance(v, dict):
-            v = dict(v)
-        elif isinstance(v, (list, tuple, set)):
-            v = list(v)
-        out[f] = v
+    for key, value in params.to_dict().items():
+        if hasattr(value, "name") and not isinstance(value, (str, int, float)):
+            value = value.name
+        elif isinstance(value, dict):
+            value = dict(value)
+        elif isinstance(value, (list, tuple, set)):
+            value = list(value)
+        out[key] = value
     return out
