@@ -21,7 +21,7 @@ if [ -n "$MISSING" ]; then
 fi
 
 # The package with its test extras (torch is pinned to the CPU build); pdoc builds the API reference.
-python -m pip install -q ".[test]" h5py Pillow pdoc && python -m pip install -q --no-deps cifar-10-model==7.4.0 foolbox==3.3.4
+python -m pip install -q ".[test,report]" h5py Pillow && python -m pip install -q --no-deps cifar-10-model==7.4.0 foolbox==3.3.4
 
 # C++: library + Catch2 suite, then install the CMake package and build the example against it.
 cmake -S . -B "$BUILD/cpp" -DCMAKE_BUILD_TYPE=Release -DFIBNLR_BUILD_TESTS=ON >/dev/null
