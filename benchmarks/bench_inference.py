@@ -18,8 +18,8 @@ times enough back-to-back forwards to last >= 20 ms (one forward of the large
 batches; many at batch 1, whose forward takes 0.05-20 ms) and counts their mean.
 
 Measuring overhead: fibnlr_compute with every non-linearity prepared
-(ReLU, LeakyReLU, GELU, Clip) over --reps batches, against --reps plain
-forwards of the same batches.
+(ReLU, LeakyReLU, GELU, Clip) over --reps batches (times the forwards per
+sample at batch 1), against plain forwards of the same batches.
 
 Naive baseline: the reference kernels (fibnlr.set_kernels("ref")) on
 batch 1, one forward, 1 thread, once per model.
