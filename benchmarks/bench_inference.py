@@ -1,28 +1,39 @@
 """Inference throughput of fibnlr's fast CPU backend against onnxruntime and
 PyTorch, the cost of FIBNLR measuring, and peak memory; ratios from one run.
 
-Models are built in code with random weights (BatchNorm kept in the ONNX
-file: every runtime folds or fuses it itself):
-  ResNet18 (CIFAR stem, width 64) at 32x32, batch 64
-  ResNet18 (ImageNet stem, width 64, 1000 classes) at 224x224, batch 8
-  MobileNetV2 (width 1.0, 1000 classes) at 224x224, batch 8
+The large models are built in code with random weights (BatchNorm kept in
+the ONNX file: every runtime folds or fuses it itself):
+  ResNet18 (CIFAR stem, width 64) at 32x32, batch 64 and batch 1
+  ResNet18 (ImageNet stem, width 64, 1000 classes) at 224x224, batch 8 and 1
+  MobileNetV2 (width 1.0, 1000 classes) at 224x224, batch 8 and 1
+The two small models are the shipped trained Fashion-MNIST demo models
+(fibnlr.demo_data.model_path: "resnet", ResNet-style with 8/16/32 channels,
+and "mobilenetv2", MobileNetV2-style; input 1x28x28), at batch 1 and 64: their
+ONNX file runs in fibnlr and onnxruntime, fibnlr.torch.to_module of it in torch.
 For each thread count, every runtime runs with that many threads, one after
 the other with a pause between them (their thread pools must not overlap);
-each figure is the best of --reps timed forwards after one warm-up (the best
-is the least disturbed by other processes on a shared machine).
+each figure is the best of --reps timed samples after one warm-up (the best
+is the least disturbed by other processes on a shared machine). A sample
+times enough back-to-back forwards to last >= 20 ms (one forward of the large
+batches; many at batch 1, whose forward takes 0.05-20 ms) and counts their mean.
 
 Measuring overhead: fibnlr_compute with every non-linearity prepared
-(ReLU, LeakyReLU, GELU, Clip) over --reps batches, against --reps plain
-forwards of the same batches.
+(ReLU, LeakyReLU, GELU, Clip) over --reps batches (times the forwards per
+sample at batch 1), against plain forwards of the same batches.
 
 Naive baseline: the reference kernels (fibnlr.set_kernels("ref")) on
-batch 1, one forward, 1 thread.
+batch 1, one forward, 1 thread, once per model.
 
 Memory: peak resident set size of a child process that loads the model and
 runs one ResNet18 batch-64 forward, per runtime, and its growth over the
 process after imports.
 
     python benchmarks/bench_inference.py [--threads 1,2] [--reps 5] [--pause 2] [--no-naive]
+        [--no-memory] [--settings SUBSTRING,...]
+
+--settings keeps the rows whose label contains one of the comma-separated
+substrings (e.g. "b1" for the batch-1 rows, "28x28" for the demo models).
+Per-step profile of one row: benchmarks/bench_profile.py.
 """
 import argparse
 import os
@@ -42,11 +53,27 @@ SETTINGS = [
     ("ResNet18 32x32 b64", "resnet18_cifar", (64, 3, 32, 32)),
     ("ResNet18 224x224 b8", "resnet18_imagenet", (8, 3, 224, 224)),
     ("MobileNetV2 224x224 b8", "mobilenet_v2", (8, 3, 224, 224)),
+    ("ResNet18 32x32 b1", "resnet18_cifar", (1, 3, 32, 32)),
+    ("ResNet18 224x224 b1", "resnet18_imagenet", (1, 3, 224, 224)),
+    ("MobileNetV2 224x224 b1", "mobilenet_v2", (1, 3, 224, 224)),
+    ("demo ResNet 28x28 b1", "demo_resnet", (1, 1, 28, 28)),
+    ("demo ResNet 28x28 b64", "demo_resnet", (64, 1, 28, 28)),
+    ("demo MobileNetV2 28x28 b1", "demo_mobilenetv2", (1, 1, 28, 28)),
+    ("demo MobileNetV2 28x28 b64", "demo_mobilenetv2", (64, 1, 28, 28)),
 ]
+# The shipped trained demo models, by builder name (fibnlr.demo_data.MODELS).
+DEMO = {"demo_resnet": "resnet", "demo_mobilenetv2": "mobilenetv2"}
+MIN_SAMPLE_S = 0.02  # a timed sample lasts at least this long (timer and scheduler noise)
 
 
 def build(name):
+    """The torch model of builder ``name`` in eval mode."""
     import torch
+    if name in DEMO:
+        import fibnlr
+        from fibnlr import demo_data
+        from fibnlr.torch import to_module
+        return to_module(fibnlr.load_onnx(demo_data.model_path(DEMO[name])))
     from models.mobilenet import mobilenet_v2
     from models.resnet import resnet18
     torch.manual_seed(0)
@@ -58,17 +85,34 @@ def build(name):
 
 
 def onnx_model(name, shape):
+    """The ONNX ModelProto of builder ``name`` (batch dimension free)."""
+    if name in DEMO:
+        import onnx
+        from fibnlr import demo_data
+        return onnx.load(demo_data.model_path(DEMO[name]))
     from models.export import export_onnx
     return export_onnx(build(name), (1,) + tuple(shape[1:]), opset=13, fold_bn=False)
 
 
+def inner_count(fn):
+    """Calls of ``fn`` per timed sample so that a sample lasts >= MIN_SAMPLE_S;
+    calls ``fn`` at least once (its first call is the warm-up: plans, packs, allocates)."""
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    one = time.perf_counter() - t0
+    return max(1, int(MIN_SAMPLE_S / max(one, 1e-7)) + 1) if one < MIN_SAMPLE_S else 1
+
+
 def best(fn, reps):
-    fn()  # warm-up (plans, packs, allocates)
+    """Best over ``reps`` samples of the mean time of one call of ``fn`` (seconds)."""
+    n = inner_count(fn)
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
+        for _ in range(n):
+            fn()
+        times.append((time.perf_counter() - t0) / n)
     return min(times)
 
 
@@ -81,15 +125,16 @@ def run_fibnlr(proto, x, threads, reps):
 
 
 def run_measuring(proto, x, threads, reps):
-    """(time of reps plain forwards, time of fibnlr_compute over the same reps batches)."""
+    """(time of plain forwards, time of fibnlr_compute over the same batches): reps
+    batches, or as many more as make each pass last >= reps * MIN_SAMPLE_S (batch 1)."""
     import fibnlr
     from fibnlr import recipes as R
     fibnlr.set_num_threads(threads)
-    batches = [x * (1.0 + 0.01 * i) for i in range(reps)]
     g = fibnlr.load_onnx(proto)
     g.compile(dims=[list(x.shape)])
-    g.forward(x)
-    params = fibnlr.fibnlr_Parameters(convergence_threshold=0.0, max_iteration=reps,
+    count = reps * inner_count(lambda: g.forward(x))
+    batches = [x * (1.0 + 0.01 * i) for i in range(count)]
+    params = fibnlr.fibnlr_Parameters(convergence_threshold=0.0, max_iteration=count,
                                       node_types=["ReLU", "ReLU6", "LeakyReLU", "GELU"])
     R.fibnlr_prepare(g, params)
     forward_t, compute_t = float("inf"), float("inf")
@@ -120,7 +165,7 @@ def run_ort(proto, x, threads, reps):
 def run_torch(name, x, threads, reps):
     import torch
     torch.set_num_threads(threads)
-    model = build(name)
+    model = build(name)  # the demo models: fibnlr.torch.to_module of their ONNX graph
     xt = torch.from_numpy(x)
     with torch.inference_mode():
         return best(lambda: model(xt), reps)
@@ -201,23 +246,31 @@ def main():
     ap.add_argument("--pause", type=float, default=2.0)
     ap.add_argument("--no-naive", action="store_true")
     ap.add_argument("--no-memory", action="store_true")
-    ap.add_argument("--models", default=",".join(s[1] for s in SETTINGS))
+    ap.add_argument("--models", default=",".join(dict.fromkeys(s[1] for s in SETTINGS)),
+                    help="comma-separated builder names (default: all)")
+    ap.add_argument("--settings", default="",
+                    help="comma-separated substrings; keep the rows whose label contains one (default: all)")
     ap.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
         memory_child(*args.memory_child)
         return
     threads = [int(t) for t in args.threads.split(",")]
+    wanted = [w for w in args.settings.split(",") if w]
+    settings = [(label, name, shape) for label, name, shape in SETTINGS
+                if name in args.models.split(",") and (not wanted or any(w in label for w in wanted))]
+    if not settings:
+        raise SystemExit(f"no benchmark row matches --models {args.models!r} --settings {args.settings!r}; "
+                         f"rows: {', '.join(s[0] for s in SETTINGS)}")
     print("machine:", machine())
-    print(f"best of {args.reps} forwards after a warm-up; img/s; ratios = fibnlr / other\n")
-    header = (f"{'model':24s} {'thr':>3s} {'fibnlr':>8s} {'onnxrt':>8s} {'torch':>8s} "
-              f"{'fib/ort':>8s} {'fib/torch':>9s} {'measure':>8s}")
+    print(f"best of {args.reps} samples (each >= {MIN_SAMPLE_S * 1000:.0f} ms of forwards) after a warm-up; "
+          f"img/s; ratios = fibnlr / other; load = 1-minute load average after the row\n")
+    header = (f"{'model':26s} {'thr':>3s} {'fibnlr':>8s} {'onnxrt':>8s} {'torch':>8s} "
+              f"{'fib/ort':>8s} {'fib/torch':>9s} {'measure':>8s} {'load':>5s}")
     print(header)
     print("-" * len(header))
-    naive = {}
-    for label, name, shape in SETTINGS:
-        if name not in args.models.split(","):
-            continue
+    naive, naive_done = {}, set()
+    for label, name, shape in settings:
         proto = onnx_model(name, shape)
         x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
         n = shape[0]
@@ -230,15 +283,17 @@ def main():
             time.sleep(args.pause)
             fwd, comp = run_measuring(proto, x, t, args.reps)
             time.sleep(args.pause)
-            print(f"{label:24s} {t:3d} {n / fib:8.1f} {n / ort_t:8.1f} {n / tor:8.1f} "
-                  f"{ort_t / fib:8.2f} {tor / fib:9.2f} {comp / fwd:8.3f}", flush=True)
-        if not args.no_naive:
+            print(f"{label:26s} {t:3d} {n / fib:8.1f} {n / ort_t:8.1f} {n / tor:8.1f} "
+                  f"{ort_t / fib:8.2f} {tor / fib:9.2f} {comp / fwd:8.3f} {os.getloadavg()[0]:5.1f}", flush=True)
+        # Batch 1 of a model is the same whatever the row's batch: once per model.
+        if not args.no_naive and name not in naive_done:
+            naive_done.add(name)
             naive[label] = (run_naive(proto, shape), run_fibnlr(proto, x[:1].copy(), 1, args.reps))
     print("\nmeasure = time of fibnlr_compute (all non-linearities prepared) / time of plain forwards, same batches")
     if naive:
         print("\nnaive baseline (reference kernels), batch 1, 1 thread:")
         for label, (ref_t, fast_t) in naive.items():
-            print(f"  {label:24s} ref {1 / ref_t:8.3f} img/s   fast {1 / fast_t:8.1f} img/s   speed-up {ref_t / fast_t:8.0f}x")
+            print(f"  {label:26s} ref {1 / ref_t:8.3f} img/s   fast {1 / fast_t:8.1f} img/s   speed-up {ref_t / fast_t:8.0f}x")
     if not args.no_memory:
         print("\npeak resident memory, ResNet18 32x32 batch-64 forward, 2 threads (separate processes):")
         import onnx
