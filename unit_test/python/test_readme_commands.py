@@ -22,6 +22,10 @@ COMMANDS = {
     "bench_load_chain": (["benchmarks/bench_load_chain.py", "--sizes", "200"], "us/node"),
     "bench_merge": (["benchmarks/bench_merge.py", "--models", "mobilenet_v2_all_pruned", "--rounds", "1",
                      "--batch", "1"], "speed-up over the pruned model"),
+    "bench_inference": (["benchmarks/bench_inference.py", "--threads", "1", "--reps", "1", "--pause", "0",
+                         "--settings", "demo ResNet 28x28 b1", "--no-memory"], "fib/ort"),
+    "bench_profile": (["benchmarks/bench_profile.py", "demo ResNet 28x28 b1", "--threads", "1", "--reps", "1",
+                       "--pause", "0"], "per-node profile by op type"),
 }
 
 
