@@ -13,7 +13,7 @@ code and seeds) and each recipe configuration of ``CONFIGS``:
    (ReLU6) nodes;
 2. ``simplify`` in ``exact`` mode and, separately, in ``approximate`` mode
    (which may let a merge grow the MACs by ``--approx-max-mac-growth``);
-3. one epoch of fine-tuning of each simplified graph with distillation from
+3. ``--finetune-epochs`` (default 1) of fine-tuning of each simplified graph with distillation from
    the unpruned model (``fibnlr.finetune``, teacher = original, labels mixed in
    with kd_weight 0.5) on ``--finetune-images`` training images;
 4. top-1 on the test set (10,000 images) before, after pruning, after merging,
@@ -151,7 +151,7 @@ def run_config(name, teacher, calib, ft, test, args, tmpdir, log):
         res = R.simplify(g, mode=mode, max_mac_growth=growth, dims=[DIMS])
         acc_merged = top1(g, *test)
         t = time.time()
-        fibnlr.finetune(g, ft, epochs=1, lr=args.lr, teacher=teacher, temperature=4.0, batch_size=64,
+        fibnlr.finetune(g, ft, epochs=args.finetune_epochs, lr=args.lr, teacher=teacher, temperature=4.0, batch_size=64,
                         progress=False)
         acc_ft = top1(g, *test)
         d = describe(g, tmpdir, f"{name}-{mode}", args.reps, args.threads)
@@ -174,7 +174,7 @@ def run_plan(name, teacher, calib, ft, test, args, tmpdir, log):
     g = teacher.clone()
     res = apply_plan(g, plan)
     acc_merged = top1(g, *test)
-    fibnlr.finetune(g, ft, epochs=1, lr=args.lr, teacher=teacher, temperature=4.0, batch_size=64, progress=False)
+    fibnlr.finetune(g, ft, epochs=args.finetune_epochs, lr=args.lr, teacher=teacher, temperature=4.0, batch_size=64, progress=False)
     acc_ft = top1(g, *test)
     d = describe(g, tmpdir, name, args.reps, args.threads)
     log(f"    exact: {len(res.merged)} merges; pruned {acc_pruned:.2f}, merged {acc_merged:.2f}, fine-tuned "
@@ -212,7 +212,7 @@ def format_text(results, runs, combined_by=None):
     for run in runs:
         lines.append(f"- `{run['command']}` ({run['date']}, {run['cpu']}, {run['threads']} threads, load average "
                      f"{run['load']:.1f} at the end; {run['calib']} calibration images, {run['finetune']} "
-                     f"fine-tuning images, Adam lr {run['lr']}, {run['test']} test images, max_mac_growth "
+                     f"fine-tuning images × {run.get('epochs', 1)} epoch(s), Adam lr {run['lr']}, {run['test']} test images, max_mac_growth "
                      f"{run['growth'][0]} exact / {run['growth'][1]} approximate): "
                      f"{', '.join(run['models'])}")
     if combined_by:
@@ -249,6 +249,7 @@ def main(argv=None):
                     help="plan_depth's budget: mean KL (nats) on held-out calibration images, before fine-tuning")
     ap.add_argument("--calib", type=int, default=640, help="calibration images for FIBNLR")
     ap.add_argument("--finetune-images", type=int, default=5000, help="training images in the fine-tuning epoch")
+    ap.add_argument("--finetune-epochs", type=int, default=1, help="fine-tuning epochs over those images")
     ap.add_argument("--test-images", type=int, default=0, help="test images (0 = all)")
     ap.add_argument("--lr", type=float, default=5e-4, help="Adam learning rate of the fine-tuning")
     ap.add_argument("--max-mac-growth", type=float, default=1.0, help="simplify's limit in exact mode")
@@ -316,7 +317,8 @@ def main(argv=None):
     run = {"command": "python experiments/fashion_mnist.py " + " ".join(argv if argv is not None else sys.argv[1:]),
            "date": time.strftime("%Y-%m-%d"), "cpu": platform.processor() or platform.machine(),
            "threads": args.threads, "load": os.getloadavg()[0], "calib": len(calib), "finetune": len(ft_idx),
-           "lr": args.lr, "test": n_test, "growth": [args.max_mac_growth, args.approx_max_mac_growth],
+           "lr": args.lr, "epochs": args.finetune_epochs, "test": n_test,
+           "growth": [args.max_mac_growth, args.approx_max_mac_growth],
            "models": [m for m, _ in results]}
     text = format_text(results, [run])
     print(text)
