@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 
+from ..merge_latency import fibnlr_timer
 from ..evaluation import _is_compiled, evaluate
 
 
@@ -28,18 +28,9 @@ def top1(graph, data, batch, progress):
     return 100.0 * evaluate(graph, data, batch_size=batch, progress=progress)["top1"]
 
 
-def latency_ms(graph, dims, budget_s=0.3):
-    """Median time of one forward at batch 1 on fibnlr, in ms, on a clone compiled for [1, *dims]."""
-    g = graph.clone()
-    x = np.zeros([1, *dims], np.float32)
-    g.compile(backend="cpu", dims=[[1, *dims]])
-    g.forward(x)  # warm-up: plan and weight transforms
-    times, start = [], time.perf_counter()
-    while len(times) < 5 or (time.perf_counter() - start < budget_s and len(times) < 200):
-        t = time.perf_counter()
-        g.forward(x)
-        times.append(time.perf_counter() - t)
-    return float(np.median(times)) * 1e3
+def latency_ms(graph, dims):
+    """Best time of one forward at batch 1 on fibnlr, in ms (on a clone)."""
+    return fibnlr_timer(graph, [[1, *dims]]) * 1e3
 
 
 def export_check(graph, path, x):

@@ -20,30 +20,14 @@ cost(∅) is taken after ``simplify``, so BatchNorm folding is not counted as a 
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
-from ..merge_latency import onnxruntime_timer
+from ..merge_latency import fibnlr_timer, onnxruntime_timer
 from .linearise import linearised
 
 OBJECTIVES = ("latency", "macs", "nonlinear_ops")
 RUNTIMES = ("fibnlr", "onnxruntime")
-
-
-def fibnlr_timer(graph, dims):
-    """Best seconds per forward of ``graph`` on fibnlr at ``dims`` (a clone is compiled; ≥ 5 runs, ≥ 20 ms)."""
-    g = graph.clone()
-    g.compile(dims=dims)
-    x = np.zeros(dims[0], np.float32)
-    g.forward(x)  # warm-up: plans, packed weights
-    best, total, runs = math.inf, 0.0, 0
-    while runs < 200 and (runs < 5 or total < 0.02):
-        t = time.perf_counter()
-        g.forward(x)
-        s = time.perf_counter() - t
-        best, total, runs = min(best, s), total + s, runs + 1
-    return best
 
 
 class CostModel:
