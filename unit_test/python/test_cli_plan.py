@@ -15,6 +15,8 @@ def test_run_with_a_budget_removes_the_planned_units_and_merges_them(tmp_path, c
     picked = [c for c in plan["candidates"] if c["picked"]]
     assert picked and plan["divergence"] <= 2.0
     assert sorted(doc["pruned"]) == sorted(n for c in picked for n in c["nodes"])
+    # the report's run is the plan's choice: no FIBNLR threshold line
+    assert doc["runs"][0]["label"] == "plan_depth (macs)" and doc["runs"][0]["threshold"] is None
     # the written model lost exactly the planned ReLU6 (exported as Clip) and its merged blocks
     clips = sum(n.op_type == "Clip" for n in onnx.load(str(out)).graph.node)
     assert clips == 17 - len(doc["pruned"])

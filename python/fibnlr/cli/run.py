@@ -59,8 +59,9 @@ def cmd_run(args, out):
     doc = {"command": "run", "model": source.path, "out": source.out, "calibration_images": len(x),
            "runs": [run_entry(args.params or "default", records, convergence, params, values)],
            "pruned": [r["name"] for r in records if r["pruned"]], "metrics": {}}
-    if plan is not None:
+    if plan is not None:  # the plan chose, not FIBNLR's threshold: no threshold line in the report
         doc["plan"] = plan.to_dict()
+        doc["runs"][0].update(label=f"plan_depth ({plan.objective})", threshold=None)
     reference = compare.scores(original, x, batch)
     _stage(original, "original", source, batch, None, out, doc)
     m = _stage(graph, "pruned", source, batch, reference, out, doc)

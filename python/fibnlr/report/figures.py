@@ -173,7 +173,8 @@ def nnpr_figure(path, runs: List[Run], model: str = ""):
             ax.set_ylim(0, top * 1.1)  # room above the tallest bar and the threshold line
     _nnpr_legend(fig, runs, colours)
     if model:
-        fig.suptitle(f"{model}: normalised negative/positive ratio per non-linearity", fontsize=11)
+        name = os.path.basename(model) or model  # a path would not fit the figure's width
+        fig.suptitle(f"{name}: normalised negative/positive ratio per non-linearity", fontsize=11)
     return _save(fig, path)
 
 
