@@ -44,26 +44,15 @@ fibnlr_set_group = _compiled.fibnlr_set_group
 fibnlr_has_group = _compiled.fibnlr_has_group
 fibnlr_get_group = _compiled.fibnlr_get_group
 fibnlr_try_get_group = _compiled.fibnlr_try_get_group
-# Upstream names that are also the clean ones.
-Method = _compiled.Method
-NormalizationMethod = _compiled.NormalizationMethod
-GroupMethod = _compiled.GroupMethod
-AblationCriteria = _compiled.AblationCriteria
-AblationMethod = _compiled.AblationMethod
-NPR = _compiled.NPR
-NNPR = _compiled.NNPR
-ActivityTracker = _compiled.ActivityTracker
-Group = _compiled.Group
-is_conv = _compiled.is_conv
-is_tensor = _compiled.is_tensor
-is_child_of = _compiled.is_child_of
-get_kernel_dims = _compiled.get_kernel_dims
-get_kernel_strides = _compiled.get_kernel_strides
-in_channels = _compiled.in_channels
-out_channels = _compiled.out_channels
-compute_kernel_dims = _compiled.compute_kernel_dims
-compute_kernel_strides = _compiled.compute_kernel_strides
-conv_from = _compiled.conv_from
+# Upstream names that are also the clean ones: the same objects as fibnlr.recipes exports.
+from .recipes import (  # noqa: E402
+    Method as Method, NormalizationMethod as NormalizationMethod, GroupMethod as GroupMethod,
+    AblationCriteria as AblationCriteria, AblationMethod as AblationMethod, NPR as NPR, NNPR as NNPR,
+    ActivityTracker as ActivityTracker, Group as Group, is_conv as is_conv, is_tensor as is_tensor,
+    is_child_of as is_child_of, get_kernel_dims as get_kernel_dims, get_kernel_strides as get_kernel_strides,
+    in_channels as in_channels, out_channels as out_channels, compute_kernel_dims as compute_kernel_dims,
+    compute_kernel_strides as compute_kernel_strides, conv_from as conv_from,
+)
 
 #: upstream name -> its clean name in fibnlr.recipes
 CLEAN_NAMES = {
@@ -120,15 +109,4 @@ CLEAN_NAMES = {
 #: every upstream name, importable from fibnlr, fibnlr.recipes and here
 UPSTREAM_NAMES = tuple(CLEAN_NAMES)
 
-__all__ = ["CLEAN_NAMES", "UPSTREAM_NAMES",
-          "fibnlr_Parameters", "fibnlr_prepare", "fibnlr_compute", "fibnlr_compute_NNPR", "fibnlr_prune",
-          "fibnlr", "fibnlr_find_groups", "fibnlr_find_node_by_group", "fibnlr_prepared_nodes",
-          "fibnlr_add_npr", "fibnlr_set_npr", "fibnlr_has_npr", "fibnlr_get_npr", "fibnlr_try_get_npr",
-          "fibnlr_add_nnpr", "fibnlr_set_nnpr", "fibnlr_has_nnpr", "fibnlr_get_nnpr", "fibnlr_try_get_nnpr",
-          "fibnlr_add_activity_tracker", "fibnlr_set_activity_tracker", "fibnlr_has_activity_tracker",
-          "fibnlr_get_activity_tracker", "fibnlr_try_get_activity_tracker", "fibnlr_add_group",
-          "fibnlr_set_group", "fibnlr_has_group", "fibnlr_get_group", "fibnlr_try_get_group",
-          "Method", "NormalizationMethod", "GroupMethod", "AblationCriteria", "AblationMethod", "NPR", "NNPR",
-          "ActivityTracker", "Group",
-          "is_conv", "is_tensor", "is_child_of", "get_kernel_dims", "get_kernel_strides", "in_channels",
-          "out_channels", "compute_kernel_dims", "compute_kernel_strides", "conv_from"]
+__all__ = ["CLEAN_NAMES", "UPSTREAM_NAMES", *UPSTREAM_NAMES]
