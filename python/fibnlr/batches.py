@@ -31,7 +31,8 @@ def _to_numpy(value):
     return None
 
 
-def _check_key(key):
+def split_key(key):
+    """(images key, labels key or None) from ``key=``: a name, or a pair of names (also the .npz keys of the CLI)."""
     if key is None or isinstance(key, str):
         return key, None
     if isinstance(key, (tuple, list)) and len(key) == 2 and all(isinstance(k, str) for k in key):
@@ -74,7 +75,7 @@ class Batches:
 
     def __init__(self, data, batch_size: int, key=None):
         self.batch_size = batch_size
-        self._images_key, self._labels_key = _check_key(key)
+        self._images_key, self._labels_key = split_key(key)
         self._images = self._labels = self._iterable = None
         if isinstance(data, Mapping):
             if self._images_key is None:

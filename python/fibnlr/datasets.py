@@ -25,21 +25,15 @@ import os
 
 import numpy as np
 
+from .batches import split_key
+
 __all__ = ["IMAGE_EXTENSIONS", "class_names", "load_images", "normalise"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
 
-def _split_key(key):
-    if key is None or isinstance(key, str):
-        return key, None
-    if isinstance(key, (tuple, list)) and len(key) == 2 and all(isinstance(k, str) for k in key):
-        return key[0], key[1]
-    raise TypeError(f"key must be the images array's name or a (images key, labels key) pair, got {key!r}")
-
-
 def _load_npz(path, key):
-    images_key, labels_key = _split_key(key)
+    images_key, labels_key = split_key(key)
     with np.load(path, allow_pickle=False) as npz:
         names = list(npz.files)
         if not names:
