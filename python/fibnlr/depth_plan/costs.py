@@ -30,6 +30,11 @@ OBJECTIVES = ("latency", "macs", "nonlinear_ops")
 RUNTIMES = ("fibnlr", "onnxruntime")
 
 
+def merge_objective(objective):
+    """What simplify's merge plan minimises for a plan objective: latency for latency, else MACs."""
+    return "latency" if objective == "latency" else "macs"
+
+
 class CostModel:
     """Prices sets of removed non-linearities of ``graph`` (not modified) for one objective; cached by set."""
 
@@ -46,11 +51,11 @@ class CostModel:
             timer = fibnlr_timer if latency_runtime == "fibnlr" else onnxruntime_timer()
             self._base_seconds = timer(base, dims)
             self._base_saving = self._saving(result)
+            self._cache[frozenset()] = self._base_seconds  # what _price(∅) gives, without simplifying ∅ again
 
     @property
     def merge_objective(self):
-        """What simplify's merge plan minimises for this objective."""
-        return "latency" if self.objective == "latency" else "macs"
+        return merge_objective(self.objective)
 
     def simplified(self, removed):
         """(graph, SimplifyResult): a clone with ``removed`` linearised, then simplified."""

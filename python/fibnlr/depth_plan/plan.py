@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from .costs import merge_objective
+
 
 @dataclass
 class Candidate:
@@ -69,7 +71,7 @@ class DepthPlan:
     @property
     def merge_objective(self) -> str:
         """What ``simplify``'s merge plan minimises for this plan: latency for ``latency``, else MACs."""
-        return "latency" if self.objective == "latency" else "macs"
+        return merge_objective(self.objective)
 
     def to_dict(self) -> dict:
         """Every field as plain values, candidates included (JSON-ready but for NaN of unmeasured units)."""
