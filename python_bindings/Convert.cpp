@@ -30,13 +30,15 @@ Tensor toTensor(const py::handle& obj, const std::string& what) {
     return Tensor::wrap(data, dims, type, keepAlive(arr));
 }
 
-py::array toNumpy(const Tensor& t) {
+py::array toNumpy(const Tensor& t, bool writable) {
     auto holder = new Tensor(t);
     py::capsule base(holder, [](void* p) { delete static_cast<Tensor*>(p); });
     std::vector<py::ssize_t> shape(t.dims().begin(), t.dims().end());
-    if (t.dataType() == DataType::Int64)
-        return py::array_t<std::int64_t>(shape, static_cast<const std::int64_t*>(t.rawData()), base);
-    return py::array_t<float>(shape, static_cast<const float*>(t.rawData()), base);
+    py::array a = t.dataType() == DataType::Int64
+                      ? py::array(py::array_t<std::int64_t>(shape, static_cast<const std::int64_t*>(t.rawData()), base))
+                      : py::array(py::array_t<float>(shape, static_cast<const float*>(t.rawData()), base));
+    if (!writable) a.attr("flags").attr("writeable") = false;
+    return a;
 }
 
 AttrValue toAttr(const py::handle& v, const std::string& what) {

@@ -21,7 +21,9 @@ namespace py = pybind11;
 /// for other dtypes, naming `what`.
 Tensor toTensor(const py::handle& obj, const std::string& what);
 /// A numpy array sharing the tensor's storage (the array keeps it alive).
-py::array toNumpy(const Tensor& t);
+/// Parameters are handed out read-only: numpy writes are invisible to the
+/// tensor's write count (TensorStamp), so they go through write_parameter.
+py::array toNumpy(const Tensor& t, bool writable = true);
 
 AttrValue toAttr(const py::handle& value, const std::string& what);
 py::object fromAttr(const AttrValue& value);

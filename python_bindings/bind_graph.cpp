@@ -98,13 +98,29 @@ void bindGraph(py::module_& m) {
         .def("unlink_input", &Node::unlinkInput, py::arg("index"), "Disconnects input `index` from its parent")
         .def(
             "get_parameter",
-            [](const Node& n, const py::handle& key) { return py_convert::toNumpy(producerAt(n, paramIndex(n, key)).value()); },
-            py::arg("key"), "The Producer tensor on input `key` (name or index) as a numpy array sharing memory")
+            [](const Node& n, const py::handle& key) {
+                return py_convert::toNumpy(producerAt(n, paramIndex(n, key)).value(), false);
+            },
+            py::arg("key"),
+            "The Producer tensor on input `key` (name or index) as a read-only numpy array sharing memory: it "
+            "shows later writes; change it with write_parameter or set_parameter")
+        .def(
+            "write_parameter",
+            [](const Node& n, const py::handle& key, const py::handle& array) {
+                const std::size_t i = paramIndex(n, key);
+                producerAt(n, i).assign(py_convert::toTensor(array, describe(n) + " parameter"),
+                                        describe(n) + " parameter " + n.getOperator().inputSpecs()[i].name);
+            },
+            py::arg("key"), py::arg("array"),
+            "Copies `array` into the Producer tensor on input `key` in place (same shape and element type, "
+            "else ValueError and nothing written): arrays from get_parameter show the new values and compiled "
+            "plans drop what they derived from the old ones")
         .def(
             "set_parameter",
             [](const NodePtr& n, const py::handle& key, const py::handle& array) {
                 const std::size_t i = paramIndex(*n, key);
-                Tensor t = py_convert::toTensor(array, describe(*n) + " parameter");
+                // A copy: the caller's array must not stay an alias whose writes the graph cannot see.
+                Tensor t = py_convert::toTensor(array, describe(*n) + " parameter").clone();
                 if (NodePtr p = n->producer(i)) {
                     static_cast<ProducerOp&>(p->getOperator()).setValue(t);
                 } else if (!n->input(i).node) {
@@ -115,8 +131,8 @@ void bindGraph(py::module_& m) {
                 }
             },
             py::arg("key"), py::arg("array"),
-            "Sets the Producer tensor on input `key`; creates the Producer when the input is unconnected "
-            "(add the node to its graph again to include the new Producer)")
+            "Sets the Producer tensor on input `key` to a copy of `array` (any shape); creates the Producer when "
+            "the input is unconnected (add the node to its graph again to include the new Producer)")
         .def(
             "parameters",
             [](const Node& n) {
@@ -124,10 +140,10 @@ void bindGraph(py::module_& m) {
                 for (std::size_t i = 0; i < n.nbInputs(); ++i)
                     if (NodePtr p = n.producer(i))
                         d[py::str(n.getOperator().inputSpecs()[i].name)] =
-                            py_convert::toNumpy(static_cast<ProducerOp&>(p->getOperator()).value());
+                            py_convert::toNumpy(static_cast<ProducerOp&>(p->getOperator()).value(), false);
                 return d;
             },
-            "Input spec name -> numpy array (shared) for every input fed by a Producer")
+            "Input spec name -> read-only numpy array (shared) for every input fed by a Producer")
         .def(
             "get_annotation",
             [](const Node& n, const std::string& key) {

@@ -16,6 +16,12 @@ const char* categoryName(InputCategory c) {
     }
     return "?";
 }
+
+ProducerOp& producerOf(Operator& op) {
+    auto* p = dynamic_cast<ProducerOp*>(&op);
+    if (!p) throw std::invalid_argument(op.type() + " holds no value; only a Producer does");
+    return *p;
+}
 } // namespace
 
 AttrList toAttrList(const py::dict& attrs, const std::string& what) {
@@ -56,22 +62,25 @@ void bindOperator(py::module_& m) {
              "(name, category) per input, category 'data', 'param' or 'optional_param'")
         .def(
             "value",
-            [](Operator& op) {
-                auto* p = dynamic_cast<ProducerOp*>(&op);
-                if (!p) throw std::invalid_argument(op.type() + " holds no value; only a Producer does");
-                return py_convert::toNumpy(p->value());
+            [](Operator& op) { return py_convert::toNumpy(producerOf(op).value(), false); },
+            "A Producer's tensor as a read-only numpy array sharing memory (change it with write_value or "
+            "set_value). Raises ValueError for any other operator.")
+        .def(
+            "write_value",
+            [](Operator& op, const py::handle& array) {
+                producerOf(op).assign(py_convert::toTensor(array, "Producer value"), "Producer value");
             },
-            "A Producer's tensor as a numpy array sharing memory. Raises ValueError for any other operator.")
+            py::arg("array"),
+            "Copies `array` into a Producer's tensor in place (same shape and element type, else ValueError "
+            "and nothing written); arrays from value() show the new values.")
         .def(
             "set_value",
             [](Operator& op, const py::handle& array) {
-                auto* p = dynamic_cast<ProducerOp*>(&op);
-                if (!p) throw std::invalid_argument(op.type() + " holds no value; only a Producer does");
-                p->setValue(py_convert::toTensor(array, "Producer value"));
+                producerOf(op).setValue(py_convert::toTensor(array, "Producer value").clone());
             },
             py::arg("array"),
-            "Replaces a Producer's tensor with `array` (shared when float32/int64 C-contiguous). Raises ValueError "
-            "for any other operator, TypeError for an unsupported element type.")
+            "Replaces a Producer's tensor with a copy of `array` (any shape). Raises ValueError for any other "
+            "operator, TypeError for an unsupported element type.")
         .def("nb_inputs", &Operator::nbInputs, "Number of inputs (data and parameters)")
         .def("nb_outputs", &Operator::nbOutputs, "Number of outputs")
         .def("__eq__", [](const Operator& a, const Operator& b) { return a.sameAttributes(b); }, py::arg("other"))

@@ -23,9 +23,16 @@ std::string toString(const Shape& dims) {
     return s + "]";
 }
 
+void Tensor::newStorage() {
+    static std::atomic<std::uint64_t> next{1};
+    mStorageId = next.fetch_add(1, std::memory_order_relaxed);
+    mWrites = std::make_shared<std::atomic<std::uint64_t>>(0);
+}
+
 Tensor::Tensor(Shape dims, DataType type) : mDims(std::move(dims)), mType(type) {
     mOwner = allocateAligned(checkedTensorBytes(mDims, sizeOf(mType), "Tensor"));
     mData = mOwner.get();
+    newStorage();
 }
 
 Tensor Tensor::wrap(void* data, Shape dims, DataType type, std::shared_ptr<void> owner) {
@@ -34,6 +41,7 @@ Tensor Tensor::wrap(void* data, Shape dims, DataType type, std::shared_ptr<void>
     t.mData = data;
     t.mDims = std::move(dims);
     t.mType = type;
+    if (data) t.newStorage();
     return t;
 }
 
@@ -54,6 +62,7 @@ Tensor Tensor::reshaped(Shape dims) const {
 void Tensor::resize(const Shape& dims) {
     if (mData && numElements(dims) == size()) {
         mDims = dims;
+        markWritten();  // the same bytes now mean other elements
         return;
     }
     // Allocate before changing anything: on std::bad_alloc or a size over the limit the tensor is unchanged.
@@ -62,6 +71,7 @@ void Tensor::resize(const Shape& dims) {
     mDims = std::move(newDims);
     mOwner = std::move(owner);
     mData = mOwner.get();
+    newStorage();
 }
 
 } // namespace fibnlr

@@ -13,13 +13,18 @@ public:
     std::vector<Shape> inferShapes(const std::vector<Shape>&) const override { return {mValue.dims()}; }
     std::shared_ptr<Operator> deepClone() const override { return std::make_shared<ProducerOp>(mValue.clone()); }
 
-    /// Writing through value() changes data in place; use setValue() to change the tensor itself.
+    /// Writing through value() changes data in place (a non-const data access
+    /// counts as a write: see Tensor); setValue() replaces the tensor itself.
     Tensor& value() { return mValue; }
     const Tensor& value() const { return mValue; }
     void setValue(Tensor value) {
         mValue = std::move(value);
         bumpRevision();
     }
+    /// Copies `values` into the current tensor in place, so every view of it
+    /// sees them; counts as a write. Throws std::invalid_argument, prefixed by
+    /// `what`, when the element type or shape differs (nothing is written then).
+    void assign(const Tensor& values, const std::string& what);
 
 private:
     Tensor mValue;

@@ -287,6 +287,7 @@ void launchConvKernel(const Operator& op, const std::vector<const Tensor*>& in, 
     const auto& conv = static_cast<const ConvOp&>(unfuse(op, act));
     act = epilogueActivation(op, in);  // with a fused PReLU's slopes
     ConvParams p = convParams(conv, in[0]->dims(), in[1]->dims());
+    p.weights = in[1]->stamp();
     if (in.size() > 2 && in[2] && in[2]->nbDims() > 1) p.biasMap = in[2]->data<float>();  // shape checked at compile
     const float *scale, *shift;
     epilogueAffine(op, in, p.outChannels, scratch(2, 2 * p.outChannels), scale, shift);

@@ -39,15 +39,13 @@ constexpr std::size_t kWinoSkew = 16;      // one 64-byte line
 constexpr std::size_t kMaxBlockRows = 256;  // tile rows per work item (bounds a stack array)
 inline std::size_t roundUp(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
 
-/// Transformed weights kept by a compiled plan's step (kernels/StepState.hpp)
-/// with a copy of the weights they came from. Parameters may be edited in
-/// place between runs, so U is reused only while the weights still equal the
-/// copy byte for byte: comparing reads 2 × 9 floats per filter, transforming
-/// reads 9 and writes α² (16 or 36), which for the late ResNet layers (few
-/// tiles per weight) cost 7-13 % of a forward.
+/// Transformed weights kept by a compiled plan's step (kernels/StepState.hpp),
+/// valid while the weights' TensorStamp is the one they were made from: a
+/// forward reads no weight to decide (the late ResNet layers have few tiles
+/// per weight, so rereading or retransforming them cost 7-13 % of a forward).
 struct WinogradWeights : StepState {
     std::size_t m = 0, MR = 0;  // transform and panel height U was made for
-    std::vector<float> source;
+    TensorStamp source;
     std::vector<float> U;
 };
 
@@ -63,19 +61,6 @@ bool allFinite(const float* x, std::size_t n) {
     for (; i < n; ++i) s += x[i] * 0.f;
     for (int l = 0; l < 8; ++l) s += lanes[l];
     return s == 0.f;
-}
-
-/// Whether w[0, n) and copy[0, n) are equal byte for byte, compared over the pool.
-bool sameFloats(const float* w, const float* copy, std::size_t n) {
-    constexpr std::size_t kChunk = std::size_t(64) << 10;
-    std::atomic<bool> same{true};
-    parallelRange((n + kChunk - 1) / kChunk, 1, [&](std::size_t c0, std::size_t c1) {
-        for (std::size_t c = c0; c < c1 && same.load(std::memory_order_relaxed); ++c) {
-            const std::size_t a = c * kChunk, len = std::min(kChunk, n - a);
-            if (std::memcmp(w + a, copy + a, len * sizeof(float)) != 0) same = false;
-        }
-    });
-    return same;
 }
 
 /// The Winograd conv; false (y and `stats` then hold partial results) when a
@@ -117,7 +102,7 @@ bool winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
     // The α² matrices of U, V and the products are kWinoSkew floats apart
     // beyond their size: with power-of-two sizes, the α² streams a transform
     // reads or writes at once would otherwise map to the same L1 sets.
-    const std::size_t Us = Mr * C + kWinoSkew, wFloats = M * C * 9;
+    const std::size_t Us = Mr * C + kWinoSkew;
     WinogradWeights* cache = nullptr;
     if (std::unique_ptr<StepState>* slot = currentStepState()) {
         cache = dynamic_cast<WinogradWeights*>(slot->get());
@@ -126,11 +111,10 @@ bool winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
     bool reuse = false;
     float* U;
     if (cache) {
-        reuse = cache->m == m && cache->MR == MR && cache->source.size() == wFloats && cache->U.size() == A2 * Us &&
-                sameFloats(w, cache->source.data(), wFloats);
+        reuse = p.weights.storage != 0 && cache->m == m && cache->MR == MR && cache->source == p.weights &&
+                cache->U.size() == A2 * Us;
         if (!reuse) {
-            cache->m = m, cache->MR = MR;
-            cache->source.assign(w, w + wFloats);
+            cache->m = m, cache->MR = MR, cache->source = p.weights;
             cache->U.resize(A2 * Us);
         }
         U = cache->U.data();

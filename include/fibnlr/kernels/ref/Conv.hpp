@@ -12,6 +12,10 @@ struct ConvParams {
     /// Bias map [outChannels, *outDims] added to the conv output before the
     /// per-channel epilogue (a merged conv's f(0)), or null. Same for every image.
     const float* biasMap = nullptr;
+    /// The weights' TensorStamp when the caller knows it (the cpu launchers);
+    /// a kernel may reuse data derived from w while it equals a kept stamp.
+    /// Default (storage 0): unknown, nothing may be reused.
+    TensorStamp weights;
 };
 
 /// Naive direct convolution, the oracle for every fast conv kernel.
