@@ -32,7 +32,7 @@ void bindData(py::module_& m) {
         })
         .def("dims", [](const Tensor& t) { return t.dims(); }, "The shape, a list of ints")
         .def_property_readonly("dtype", &Tensor::dataType, "The element type (a DataType)")
-        .def("numpy", &py_convert::toNumpy, "A numpy view sharing this tensor's memory")
+        .def("numpy", [](const Tensor& t) { return py_convert::toNumpy(t); }, "A numpy view sharing this tensor's memory")
         .def("__repr__", [](const Tensor& t) { return "Tensor(" + toString(t.dims()) + ", " + toString(t.dataType()) + ")"; });
 
     m.def("memory_limit", &memoryLimit,

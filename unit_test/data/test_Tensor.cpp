@@ -50,3 +50,36 @@ TEST_CASE("Tensor holds int64 and names its dtype", "[data][Tensor]") {
     REQUIRE(t.toVector<std::int64_t>() == std::vector<std::int64_t>{-1, 0, 5});
     REQUIRE(toString(Shape{2, 3}) == "[2, 3]");
 }
+
+TEST_CASE("Tensor stamps change with every non-const access, by any copy, and never repeat across storages",
+          "[data][Tensor]") {
+    Tensor t({4});
+    const Tensor& ct = t;
+    const TensorStamp s0 = t.stamp();
+    REQUIRE(s0.storage != 0);
+    (void)ct.data<float>();  // a const read is not a write
+    (void)ct.rawData();
+    REQUIRE(t.stamp() == s0);
+    Tensor view = t.reshaped({2, 2});  // copies and views share the count
+    view.data<float>()[0] = 1.f;
+    const TensorStamp s1 = t.stamp();
+    REQUIRE(s1 != s0);
+    REQUIRE(s1.storage == s0.storage);
+    REQUIRE(view.stamp() == s1);
+    (void)t.rawData();
+    REQUIRE(t.stamp() != s1);
+    const TensorStamp s2 = t.stamp();
+    ct.markWritten();  // a write the API could not see, declared
+    REQUIRE(t.stamp() != s2);
+    t.resize({2, 2});  // same bytes, other meaning
+    REQUIRE(t.stamp() != s2);
+    const TensorStamp s3 = t.stamp();
+    t.resize({8});  // new storage
+    REQUIRE(t.stamp().storage != s3.storage);
+    REQUIRE(t.clone().stamp().storage != t.stamp().storage);
+    REQUIRE(Tensor().stamp().storage == 0);
+    float buf[2] = {0, 0};
+    const Tensor w1 = Tensor::wrap(buf, {2}, DataType::Float32, nullptr);
+    const Tensor w2 = Tensor::wrap(buf, {2}, DataType::Float32, nullptr);
+    REQUIRE(w1.stamp() != w2.stamp());  // two wraps of one buffer are two storages
+}

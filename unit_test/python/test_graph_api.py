@@ -50,20 +50,64 @@ def test_operator_attributes_are_typed(tiny):
         op.set_attr("strides", [-1, 1])
 
 
-def test_parameters_share_memory_with_numpy(tiny):
+def test_parameters_are_read_only_views_written_through_the_api(tiny):
     g, x, _ = tiny
     before = g.forward(x)[0]
     conv = g.get_nodes_by_type("Conv")[0]
     w = conv.get_parameter("W")
     assert w is not None and w.dtype == np.float32 and w.ndim == 4
     assert np.shares_memory(w, conv.get_parameter(1))
-    w *= 0.0  # in place: the graph sees it
+    assert not w.flags.writeable and not conv.parameters()["W"].flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        w *= 0.0  # a numpy write the graph could not notice
+    conv.write_parameter("W", np.zeros_like(w))
+    assert not w.any()  # in place: the view handed out earlier sees it
     after = g.forward(x)[0]
     assert not np.allclose(before, after)
-    conv.set_parameter("W", np.ones_like(w))
+    with pytest.raises(ValueError, match=r"parameter W: shape \[1\] given, \[.*\] expected"):
+        conv.write_parameter("W", np.ones(1, np.float32))
+    assert not w.any()  # refused: nothing written
+    ones = np.ones_like(w)
+    conv.set_parameter("W", ones)
+    ones[...] = 5.0  # set_parameter copied: the caller's array is not an alias
     assert float(conv.parameters()["W"].sum()) == w.size
     with pytest.raises(ValueError, match="no input named 'Q'"):
         conv.get_parameter("Q")
+
+
+def _conv3x3_graph(w, x_shape):
+    g = fibnlr.GraphView("conv3x3")
+    conv = fibnlr.Node("Conv", "conv", {"pads": [1, 1, 1, 1]})
+    g.add_input("x").add_child(conv, 0, 0)
+    conv.set_parameter("W", w)
+    g.add(conv)
+    g.set_outputs([conv])
+    g.compile(dims=[list(x_shape)])
+    return g, conv
+
+
+@pytest.fixture
+def restore_kernels():
+    before = fibnlr.get_kernels()
+    yield
+    fibnlr.set_kernels(before)
+
+
+@pytest.mark.parametrize("kernels", ["cpu", "cpu-generic"])
+def test_kept_winograd_weights_follow_write_parameter(kernels, restore_kernels, rng):
+    # A 3x3 stride-1 conv runs on Winograd, which keeps its transformed weights
+    # between forwards: a write through the API must be seen at the next forward.
+    fibnlr.set_kernels(kernels)
+    x = rng.standard_normal((1, 16, 16, 16)).astype(np.float32)  # 64 tiles: Winograd F(2x2)
+    g, conv = _conv3x3_graph(rng.standard_normal((16, 16, 3, 3)).astype(np.float32), x.shape)
+    assert any("winograd" in line for line in g.compiled_plan())
+    first = g.forward(x)[0]
+    np.testing.assert_array_equal(g.forward(x)[0], first)
+    w2 = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+    conv.write_parameter("W", w2)
+    second = g.forward(x)[0]
+    np.testing.assert_array_equal(second, _conv3x3_graph(w2, x.shape)[0].forward(x)[0])
+    assert not np.allclose(second, first)
 
 
 def test_annotations_typed_and_python_objects(tiny):

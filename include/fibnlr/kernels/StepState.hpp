@@ -6,8 +6,9 @@ namespace fibnlr {
 /// State a kernel keeps from one run of a compiled plan's step to the next
 /// (Winograd's transformed weights), owned by the step: it goes with the
 /// plan, which is rebuilt when the graph, a parameter tensor or the kernel
-/// selection changes. Parameters edited in place do not rebuild the plan, so
-/// a kernel must check that its state still matches its inputs.
+/// selection changes. Parameters written in place do not rebuild the plan, so
+/// a kernel keeps its state only while the inputs' TensorStamp (data/Tensor.hpp)
+/// is the one it was made from; it never rereads the inputs to decide.
 struct StepState {
     virtual ~StepState() = default;
 };

@@ -118,7 +118,7 @@ class Operator:
         """
     def set_value(self, array: typing.Any) -> None:
         """
-        Replaces a Producer's tensor with `array` (shared when float32/int64 C-contiguous). Raises ValueError for any other operator, TypeError for an unsupported element type.
+        Replaces a Producer's tensor with a copy of `array` (any shape). Raises ValueError for any other operator, TypeError for an unsupported element type.
         """
     def type(self) -> str:
         """
@@ -126,7 +126,11 @@ class Operator:
         """
     def value(self) -> numpy.ndarray:
         """
-        A Producer's tensor as a numpy array sharing memory. Raises ValueError for any other operator.
+        A Producer's tensor as a read-only numpy array sharing memory (change it with write_value or set_value). Raises ValueError for any other operator.
+        """
+    def write_value(self, array: typing.Any) -> None:
+        """
+        Copies `array` into a Producer's tensor in place (same shape and element type, else ValueError and nothing written); arrays from value() show the new values.
         """
 class Node:
     """
@@ -178,7 +182,7 @@ class Node:
         """
     def get_parameter(self, key: typing.Any) -> numpy.ndarray:
         """
-        The Producer tensor on input `key` (name or index) as a numpy array sharing memory
+        The Producer tensor on input `key` (name or index) as a read-only numpy array sharing memory: it shows later writes; change it with write_parameter or set_parameter
         """
     def get_parent(self, index: typing.SupportsInt | typing.SupportsIndex) -> Node:
         """
@@ -214,7 +218,7 @@ class Node:
         """
     def parameters(self) -> dict:
         """
-        Input spec name -> numpy array (shared) for every input fed by a Producer
+        Input spec name -> read-only numpy array (shared) for every input fed by a Producer
         """
     def remove_annotation(self, key: str) -> bool:
         """
@@ -230,7 +234,7 @@ class Node:
         """
     def set_parameter(self, key: typing.Any, array: typing.Any) -> None:
         """
-        Sets the Producer tensor on input `key`; creates the Producer when the input is unconnected (add the node to its graph again to include the new Producer)
+        Sets the Producer tensor on input `key` to a copy of `array` (any shape); creates the Producer when the input is unconnected (add the node to its graph again to include the new Producer)
         """
     def type(self) -> str:
         """
@@ -239,6 +243,10 @@ class Node:
     def unlink_input(self, index: typing.SupportsInt | typing.SupportsIndex) -> None:
         """
         Disconnects input `index` from its parent
+        """
+    def write_parameter(self, key: typing.Any, array: typing.Any) -> None:
+        """
+        Copies `array` into the Producer tensor on input `key` in place (same shape and element type, else ValueError and nothing written): arrays from get_parameter show the new values and compiled plans drop what they derived from the old ones
         """
 class GraphView:
     """

@@ -123,7 +123,8 @@ def load_parameters(graph, module) -> None:
     """Writes ``module``'s Producer values (from :func:`to_module` of this graph,
     possibly wrapped in DistributedDataParallel) back into ``graph`` in place:
     the numpy arrays the graph hands out see the new values, and compiled plans
-    read the live tensors. Checks every Producer first, so a mismatch changes nothing."""
+    drop what they derived from the old ones. Checks every Producer first, so a
+    mismatch changes nothing."""
     module = getattr(module, "module", module)  # DistributedDataParallel wraps the module
     if not isinstance(module, GraphModule):
         raise TypeError(f"load_parameters expects a module made by fibnlr.torch.to_module, "
@@ -136,11 +137,12 @@ def load_parameters(graph, module) -> None:
                          f"{sorted(missing)}, in the module but not the graph {sorted(extra)}")
     writes = []
     for node in producers:
-        target = node.get_operator().value()
+        op = node.get_operator()
+        target = op.value()
         value = getattr(module.constants, module.producer_keys[node.name()]).detach().cpu().numpy()
         if value.shape != target.shape:
             raise ValueError(f"Producer '{node.name()}': the module holds shape {list(value.shape)}, "
                              f"the graph {list(target.shape)}")
-        writes.append((target, value))
-    for target, value in writes:
-        target[...] = value
+        writes.append((op, value.astype(target.dtype, copy=False)))
+    for op, value in writes:
+        op.write_value(value)
