@@ -19,6 +19,16 @@ struct StepState {
 /// Kernels read it on the calling thread, before they fan out to the pool.
 std::unique_ptr<StepState>* currentStepState();
 
+/// The current step's state as a T, made on first use (or when the slot holds
+/// another type); null outside a plan.
+template <class T> T* currentStepStateAs() {
+    std::unique_ptr<StepState>* slot = currentStepState();
+    if (!slot) return nullptr;
+    T* state = dynamic_cast<T*>(slot->get());
+    if (!state) slot->reset(state = new T);
+    return state;
+}
+
 /// Makes `slot` the current step state for its lifetime, then restores the previous one.
 class StepStateScope {
 public:

@@ -103,11 +103,7 @@ bool winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
     // beyond their size: with power-of-two sizes, the α² streams a transform
     // reads or writes at once would otherwise map to the same L1 sets.
     const std::size_t Us = Mr * C + kWinoSkew;
-    WinogradWeights* cache = nullptr;
-    if (std::unique_ptr<StepState>* slot = currentStepState()) {
-        cache = dynamic_cast<WinogradWeights*>(slot->get());
-        if (!cache) slot->reset(cache = new WinogradWeights);
-    }
+    WinogradWeights* cache = currentStepStateAs<WinogradWeights>();
     bool reuse = false;
     float* U;
     if (cache) {
