@@ -11,8 +11,12 @@ code and seeds) and each recipe configuration of ``CONFIGS``:
 1. FIBNLR (prepare, compute, prune) on ``--calib`` calibration images (640
    training images chosen by a fixed seed) over the model's ReLU and Clip
    (ReLU6) nodes;
-2. ``simplify`` in ``exact`` mode and, separately, in ``approximate`` mode
-   (which may let a merge grow the MACs by ``--approx-max-mac-growth``);
+2. ``simplify`` in each of ``--modes``: ``exact`` and, separately,
+   ``approximate`` (which may let a merge grow the MACs by
+   ``--approx-max-mac-growth``) by default; ``exact-latency`` (exact, merge
+   plan by timed segments: ``objective="latency"``) and ``none`` (pruned only)
+   on request; runs of other modes of the same model join its rows in
+   ``--combine``;
 3. ``--finetune-epochs`` (default 1) of fine-tuning of each simplified graph with distillation from
    the unpruned model (``fibnlr.finetune``, teacher = original, labels mixed in
    with kd_weight 0.5) on ``--finetune-images`` training images;
@@ -70,6 +74,14 @@ CONFIGS = {
     "1-least-per-group": (lambda: _params(ablation_criteria=R.AblationCriteria.X_LEAST_PER_GROUP, ablation_x_least=1,
                                           ablation_threshold=1e9),
                           "the most linear non-linearity of each feature-map size (x_least 1)"),
+}
+
+# merge column -> simplify's arguments (None: pruned only, no simplify), for --modes.
+MODES = {
+    "none": None,
+    "exact": {"mode": "exact"},
+    "exact-latency": {"mode": "exact", "objective": "latency"},
+    "approximate": {"mode": "approximate"},
 }
 
 # name -> (plan_depth arguments, what it does): FIBNLR's measure ranks, measured gain and damage choose
@@ -145,17 +157,21 @@ def run_config(name, teacher, calib, ft, test, args, tmpdir, log):
     acc_pruned = top1(student, *test)
     log(f"  {name}: pruned {len(pruned)} ({', '.join(sorted(n.name() for n in pruned))}); top-1 {acc_pruned:.2f}")
     rows = []
-    for mode in ("exact", "approximate"):
+    for mode in args.modes.split(","):
         g = student.clone()
-        growth = args.max_mac_growth if mode == "exact" else args.approx_max_mac_growth
-        res = R.simplify(g, mode=mode, max_mac_growth=growth, dims=[DIMS])
+        kwargs = MODES[mode]
+        res = None
+        if kwargs is not None:
+            growth = args.max_mac_growth if kwargs["mode"] == "exact" else args.approx_max_mac_growth
+            res = R.simplify(g, max_mac_growth=growth, dims=[DIMS], **kwargs)
         acc_merged = top1(g, *test)
         t = time.time()
         fibnlr.finetune(g, ft, epochs=args.finetune_epochs, lr=args.lr, teacher=teacher, temperature=4.0, batch_size=64,
                         progress=False)
         acc_ft = top1(g, *test)
         d = describe(g, tmpdir, f"{name}-{mode}", args.reps, args.threads)
-        log(f"    {mode}: {len(res.merged)} merges, {len(res.residual_folds)} residual folds; merged {acc_merged:.2f}, "
+        log(f"    {mode}: {len(res.merged) if res else 0} merges, {len(res.residual_folds) if res else 0} residual folds; "
+            f"merged {acc_merged:.2f}, "
             f"fine-tuned {acc_ft:.2f} ({time.time() - t:.0f} s); {d['convs']} convs, {d['mmacs']:.2f} MMACs, "
             f"latency {d['lat']}")
         rows.append({"config": name, "mode": mode, "removed": len(pruned), "pruned": acc_pruned,
@@ -245,6 +261,9 @@ def main(argv=None):
     ap.add_argument("--models", default=",".join(demo_data.MODELS))
     ap.add_argument("--configs", default=",".join([*CONFIGS, *PLANS]),
                     help=f"comma-separated, from: {', '.join([*CONFIGS, *PLANS])}")
+    ap.add_argument("--modes", default="exact,approximate",
+                    help=f"simplify modes per configuration, comma-separated, from: {', '.join(MODES)} "
+                         "(none: pruned only; exact-latency: exact with objective='latency')")
     ap.add_argument("--plan-max-divergence", type=float, default=1.0,
                     help="plan_depth's budget: mean KL (nats) on held-out calibration images, before fine-tuning")
     ap.add_argument("--calib", type=int, default=640, help="calibration images for FIBNLR")
@@ -269,7 +288,13 @@ def main(argv=None):
         for path in args.combine:
             with open(path) as f:
                 saved = json.load(f)
-            results += [(m, _int_keys(r)) for m, r in saved["results"]]
+            for m, r in saved["results"]:
+                r = _int_keys(r)
+                same = [x for name, x in results if name == m]
+                if same:  # another run of the same model: its rows join the first run's (same original)
+                    same[0]["rows"] += r["rows"]
+                else:
+                    results.append((m, r))
             runs.append(saved["run"])
         command = "python experiments/fashion_mnist.py " + " ".join(argv if argv is not None else sys.argv[1:])
         text = format_text(results, runs, combined_by=command)
@@ -282,6 +307,9 @@ def main(argv=None):
     import torch
     torch.set_num_threads(args.threads)
     fibnlr.set_num_threads(args.threads)
+    for mode in args.modes.split(","):
+        if mode not in MODES:
+            raise SystemExit(f"unknown mode '{mode}'; expected some of: {', '.join(MODES)}")
     for name in args.configs.split(","):
         if name not in CONFIGS and name not in PLANS:
             raise SystemExit(f"unknown configuration '{name}'; expected some of: {', '.join([*CONFIGS, *PLANS])}")

@@ -116,6 +116,18 @@ def test_fashion_mnist_script_quick_run_writes_the_table(tmp_path):
     script.main(["--combine", str(tmp_path / "run.json"), "--readme", str(combined)])
     assert [line for line in combined.read_text().splitlines() if line.startswith("| resnet |")] == table
     assert "then `python experiments/fashion_mnist.py --combine" in combined.read_text()
+    # other modes of the same model, run separately, join its rows under one original row
+    (_, r2), = script.main(["--data", "demo", "--quick", "--models", "resnet", "--configs", "default",
+                            "--modes", "none,exact-latency", "--json", str(tmp_path / "run2.json")])
+    none, latency = r2["rows"]
+    assert (none["mode"], latency["mode"]) == ("none", "exact-latency")
+    assert none["merged"] == none["pruned"] and none["convs"] == r["original"]["convs"]
+    assert abs(latency["merged"] - latency["pruned"]) <= 100 / 256 + 1e-9  # exact, whatever the objective picked
+    script.main(["--combine", str(tmp_path / "run.json"), str(tmp_path / "run2.json"), "--readme", str(combined)])
+    rows = [line for line in combined.read_text().splitlines() if line.startswith("| resnet |")]
+    assert rows[:3] == table and len(rows) == 5 and sum("| original |" in line for line in rows) == 1
+    with pytest.raises(SystemExit, match="unknown mode 'fast'"):
+        script.main(["--data", "demo", "--quick", "--modes", "fast"])
 
 
 def test_fashion_mnist_script_plan_row(tmp_path):
