@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "ConvGeometry.hpp"
@@ -84,25 +85,30 @@ struct Segment {
 };
 
 /// The segments of columns [c0, c0 + nc) (column t = n·P + oy·OW + ox runs
-/// over the images). With `rows` false (a 1×1 unit-stride unpadded conv: the
-/// pixels of an image are contiguous in x) one segment per image, oy = 0.
-void segments(const Geo2d& g, std::size_t C, std::size_t cpg, std::size_t gi, std::size_t c0, std::size_t nc,
-              bool rows, std::vector<Segment>& out) {
-    const std::size_t P = g.OH * g.OW, HW = g.H * g.W;
-    out.clear();
+/// over the images), in scratch slot 4 of the calling thread; returns their
+/// number. With `rows` false (a 1×1 unit-stride unpadded conv: the pixels of
+/// an image are contiguous in x) one segment per image, oy = 0.
+std::size_t segments(const Geo2d& g, std::size_t C, std::size_t cpg, std::size_t gi, std::size_t c0, std::size_t nc,
+                     bool rows, Segment*& out) {
+    const std::size_t P = g.OH * g.OW, HW = g.H * g.W, run = rows ? g.OW : P;
+    // Every segment but the first and the last is a whole run.
+    const std::size_t most = nc / run + 2;
+    out = reinterpret_cast<Segment*>(scratch(4, most * (sizeof(Segment) / sizeof(float) + 1)));
+    std::size_t count = 0;
     for (std::size_t t = c0, end = c0 + nc; t < end;) {
         const std::size_t n = t / P, pix = t % P, xoff = (n * C + gi * cpg) * HW;
-        const std::size_t len = rows ? std::min(g.OW - pix % g.OW, end - t) : std::min(P - pix, end - t);
-        out.push_back({xoff, rows ? pix / g.OW : 0, rows ? pix % g.OW : pix, len, t - c0});
+        const std::size_t len = std::min(run - (rows ? pix % g.OW : pix), end - t);
+        new (out + count++) Segment{xoff, rows ? pix / g.OW : 0, rows ? pix % g.OW : pix, len, t - c0};
         t += len;
     }
+    return count;
 }
 
 /// The im2col rows [k0, k1) of the block's segments, written as NR-column
 /// panels (NR a power of two): element (k, column d) at
 /// B[d/NR · ps + (k − k0)·NR + d%NR]; the columns from nc to the end of the
 /// last panel are zero.
-void packColumns(const Geo2d& g, const float* x, const std::vector<Segment>& segs, bool rows, std::size_t nc,
+void packColumns(const Geo2d& g, const float* x, const Segment* segs, std::size_t nSegs, bool rows, std::size_t nc,
                  std::size_t k0, std::size_t k1, std::size_t NR, float* B, std::size_t ps) {
     const std::size_t Np = roundUp(nc, NR), mask = NR - 1, HW = g.H * g.W;
     const unsigned shift = static_cast<unsigned>(__builtin_ctzll(NR));
@@ -123,11 +129,12 @@ void packColumns(const Geo2d& g, const float* x, const std::vector<Segment>& seg
             }
         };
         if (!rows) {
-            for (const Segment& s : segs) put(s.d, s.len, x + s.xoff + c * HW + s.ox0, 1);
+            for (const Segment* s = segs; s != segs + nSegs; ++s) put(s->d, s->len, x + s->xoff + c * HW + s->ox0, 1);
         } else {
             std::size_t lo, hi;
             tapRange(g.W, g.OW, g.sw, kx * g.dw, g.pw, lo, hi);
-            for (const Segment& s : segs) {
+            for (const Segment* sp = segs; sp != segs + nSegs; ++sp) {
+                const Segment& s = *sp;
                 const std::size_t ox1 = s.ox0 + s.len;
                 const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(s.oy * g.sh + ky * g.dh) - static_cast<std::ptrdiff_t>(g.ph);
                 if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(g.H)) {
@@ -239,7 +246,6 @@ void conv2d_f32_packed(const ConvParams& p, const float* x, const float* w, cons
         }
         if (stats) stats->merge(neg, pos, nonFinite, alive, gi * Mg + m0, m1 - m0);
     };
-    thread_local std::vector<Segment> segs;  // kept: no allocation after the first calls
 
     if (splitM) {
         // One block of all columns per group: B packed once (split over K rows),
@@ -247,10 +253,10 @@ void conv2d_f32_packed(const ConvParams& p, const float* x, const float* w, cons
         const std::size_t Np = roundUp(cols, NR), ps = K * NR;
         float* B = scratch(0, Np * K);
         for (std::size_t gi = 0; gi < G; ++gi) {
-            segments(g, C, cpg, gi, 0, cols, rows, segs);
-            const std::vector<Segment>& shared = segs;
+            Segment* segs;  // the caller's scratch, read by every thread
+            const std::size_t nSegs = segments(g, C, cpg, gi, 0, cols, rows, segs);
             parallelRange(K, 16, [&](std::size_t k0, std::size_t k1) {
-                packColumns(g, x, shared, rows, cols, k0, k1, NR, B + k0 * NR, ps);
+                packColumns(g, x, segs, nSegs, rows, cols, k0, k1, NR, B + k0 * NR, ps);
             });
             parallelRange(panels, 1, [&](std::size_t q0, std::size_t q1) {
                 float* out = scratch(1, (q1 - q0) * MR * Np);
@@ -271,10 +277,11 @@ void conv2d_f32_packed(const ConvParams& p, const float* x, const float* w, cons
         const std::size_t ncols = c1 - c0, Np = roundUp(ncols, NR);
         float* B = scratch(0, maxNp * kc);  // the largest block: the same size for every unit, no regrowth mid-call
         float* out = scratch(1, panels * MR * maxNp);
-        segments(g, C, cpg, gi, c0, ncols, rows, segs);
+        Segment* segs;
+        const std::size_t nSegs = segments(g, C, cpg, gi, c0, ncols, rows, segs);
         for (std::size_t kb = 0; kb < K; kb += kc) {
             const std::size_t kl = std::min(kc, K - kb);
-            packColumns(g, x, segs, rows, ncols, kb, kb + kl, NR, B, kl * NR);
+            packColumns(g, x, segs, nSegs, rows, ncols, kb, kb + kl, NR, B, kl * NR);
             gemm(gi, 0, panels, B, kl * NR, kb, kl, ncols, out, Np);
         }
         epilogue(gi, 0, Mg, c0, ncols, out, Np);
