@@ -61,6 +61,10 @@ TEST_CASE("selectKernel picks the first supporting variant, then falls back to r
     k = selectKernel(*dense, {{1, 8, 5, 5}, {4, 8, 3, 3}, {}}, "cpu");
     REQUIRE(k);
     CHECK(k->name == "conv2d_f32_im2col");
+    // Many weights (K = 2304, M = 256) and too few tiles for Winograd: the packed GEMM.
+    k = selectKernel(*dense, {{1, 256, 4, 4}, {256, 256, 3, 3}, {}}, "cpu");
+    REQUIRE(k);
+    CHECK(k->name == "conv2d_f32_packed");
     // A 3-D conv has no cpu variant: the ref kernel runs it.
     k = selectKernel(*dense, {{1, 2, 4, 4, 4}, {3, 2, 3, 3, 3}, {}}, "cpu");
     REQUIRE(k);

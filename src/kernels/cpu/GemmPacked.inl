@@ -9,26 +9,42 @@ namespace {
 constexpr std::size_t kGemmW = FIBNLR_GEMM_W, kGemmMR = FIBNLR_GEMM_MR, kGemmNR = 2 * kGemmW;
 typedef float GemmVec __attribute__((vector_size(4 * FIBNLR_GEMM_W)));
 
-/// out[r·ldo + j] = Σ_k up[k·MR + r] · vp[k·NR + j] for r < rows ≤ MR and
-/// j < NR: `up` is an MR-row panel of A stored column by column ([K][MR]),
-/// `vp` an NR-column panel of B stored row by row ([K][NR]).
-void gemmPacked(const float* up, const float* vp, std::size_t K, float* out, std::size_t ldo, std::size_t rows) {
-    GemmVec acc[kGemmMR][2] = {};
+/// The tile over V vectors (V = 1: the first W columns only, half the FMAs
+/// for a narrow last panel, e.g. 16 columns of a 4×4 map on a 32-wide tile).
+template <int V>
+inline void gemmTile(const float* up, const float* vp, std::size_t K, float* out, std::size_t ldo, std::size_t rows,
+                     bool accumulate) {
+    GemmVec acc[kGemmMR][V] = {};
     for (std::size_t k = 0; k < K; ++k) {
-        GemmVec v0, v1;
-        __builtin_memcpy(&v0, vp + k * kGemmNR, sizeof v0);
-        __builtin_memcpy(&v1, vp + k * kGemmNR + kGemmW, sizeof v1);
+        GemmVec v[V];
+        for (int i = 0; i < V; ++i) __builtin_memcpy(&v[i], vp + k * kGemmNR + i * kGemmW, sizeof v[i]);
         const float* a = up + k * kGemmMR;
         for (std::size_t r = 0; r < kGemmMR; ++r) {
             const GemmVec b = a[r] - GemmVec{};  // a splat (x − 0 folds to x; x + 0 would not)
-            acc[r][0] += b * v0;
-            acc[r][1] += b * v1;
+            for (int i = 0; i < V; ++i) acc[r][i] += b * v[i];
         }
     }
-    for (std::size_t r = 0; r < rows; ++r) {
-        __builtin_memcpy(out + r * ldo, &acc[r][0], sizeof acc[r][0]);
-        __builtin_memcpy(out + r * ldo + kGemmW, &acc[r][1], sizeof acc[r][1]);
-    }
+    for (std::size_t r = 0; r < rows; ++r)
+        for (int i = 0; i < V; ++i) {
+            float* o = out + r * ldo + i * kGemmW;
+            if (accumulate) {
+                GemmVec old;
+                __builtin_memcpy(&old, o, sizeof old);
+                acc[r][i] += old;
+            }
+            __builtin_memcpy(o, &acc[r][i], sizeof acc[r][i]);
+        }
+}
+
+/// out[r·ldo + j] = Σ_k up[k·MR + r] · vp[k·NR + j] (+ out[r·ldo + j] when
+/// `accumulate`) for r < rows ≤ MR and j < NR: `up` is an MR-row panel of A
+/// stored column by column ([K][MR]), `vp` an NR-column panel of B stored row
+/// by row ([K][NR]). With cols ≤ W only the first W columns are computed and
+/// written.
+void gemmPacked(const float* up, const float* vp, std::size_t K, float* out, std::size_t ldo, std::size_t rows,
+                std::size_t cols, bool accumulate) {
+    if (cols <= kGemmW) gemmTile<1>(up, vp, K, out, ldo, rows, accumulate);
+    else gemmTile<2>(up, vp, K, out, ldo, rows, accumulate);
 }
 
 } // namespace

@@ -196,7 +196,7 @@ bool winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
                 for (std::size_t o = 0; o < M; o += MR)
                     for (std::size_t j = 0; j < Tp; j += NR)
                         mk.gemmPacked(U + xi * Us + o * C, V + xi * Vs + j * C, C, Mp + xi * Ms + o * Tp + j, Tp,
-                                      std::min(MR, M - o));
+                                      std::min(MR, M - o), NR, false);
         });
 
         // Output rows m·ty + k, k < m (when < OH), of each channel, with the

@@ -114,6 +114,14 @@ std::vector<KernelCase> convCases() {
         {{2, 16, 75, 71}, {16, 16, 3, 3}, {1, 1}, {2, 1, 1, 2}, {1, 1}, 1, true},    // F4, items in parallel at 3 threads
         {{3, 17, 18, 20}, {19, 17, 3, 3}, {1, 1}, {1, 0, 0, 2}, {1, 1}, 1, true},    // F4, 17×20: partial tiles both ways
         {{20, 16, 17, 16}, {16, 16, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false},  // F4, images per item, partial chunk
+        // Packed GEMM (conv2d_f32_packed: K = C/group·kh·kw ≥ 256 and M/group ≥ 256). M not a
+        // multiple of MR, columns not a multiple of NR, K over one K block and not a multiple of it.
+        {{1, 29, 5, 7}, {261, 29, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},     // K 261: two blocks of 131
+        {{2, 300, 3, 5}, {256, 300, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},  // 1×1 contiguous images, batch 2
+        {{1, 40, 11, 9}, {270, 40, 3, 3}, {2, 1}, {1, 2, 0, 1}, {2, 1}, 1, true},    // strided, asymmetric pads, dilated
+        {{3, 29, 13, 13}, {256, 29, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false},  // 507 columns: 2 blocks across images
+        {{1, 60, 4, 4}, {771, 20, 4, 4}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 3, true},     // 3 groups of 257 (units in parallel)
+        {{1, 40, 4, 4}, {514, 20, 4, 4}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 2, false},    // 2 groups (split over panels at 3 threads)
     };
     std::vector<KernelCase> cases;
     for (const ConvSpec& s : specs) {
@@ -131,6 +139,7 @@ std::vector<KernelCase> convCases() {
     }
     // 1-D conv.
     cases.push_back({"Conv 1-D", makeOperator("Conv", {{"pads", Ints{1, 1}}}), {rnd({2, 5, 20}), rnd({4, 5, 3}), Tensor()}});
+    cases.push_back({"Conv 1-D packed", makeOperator("Conv", {{"pads", Ints{1, 1}}}), {rnd({2, 100, 20}), rnd({256, 100, 3}, -0.5f, 0.5f, 1), rnd({256})}});
     cases.push_back({"Conv 1-D bias map", makeOperator("Conv", {{"pads", Ints{1, 1}}}), {rnd({2, 5, 20}), rnd({4, 5, 3}), rnd({4, 20})}});
     return cases;
 }

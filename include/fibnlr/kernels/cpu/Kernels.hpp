@@ -47,6 +47,18 @@ void launchConvKernel(const Operator& op, const std::vector<const Tensor*>& in, 
 /// pre-activation values (the fused activation's input) while they are in cache.
 void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
                        float* y, const Activation& act, EpilogueStats* stats = nullptr);
+/// The same conv and epilogue as conv2d_f32_im2col, y = act(Σ_k W[m, k]·im2col(x)[k, col]·scale[m] + shift[m])
+/// per group, on the packed GEMM tile of the micro-kernel table
+/// (kernels/cpu/ConvPacked.cpp): the weights are packed into MR-row panels
+/// once and kept by the compiled plan's step while their TensorStamp is
+/// unchanged (outside a plan, packed into scratch on each call), and the
+/// input is written by im2col straight into NR-column panels, K-blocked.
+/// Why: OpenBLAS re-packs the weights on every call, which dominates when
+/// there are few output columns per weight (batch 1, late layers). Any
+/// 1-D or 2-D conv; the kernel list picks it where it beats
+/// conv2d_f32_im2col (supportsConvPacked).
+void conv2d_f32_packed(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
+                       float* y, const Activation& act, EpilogueStats* stats = nullptr);
 /// 3×3, stride 1, dilation 1, group 1, 2-D: Winograd F(2×2, 3×3), the 16
 /// products per block of tiles on the packed GEMM tile of the micro-kernel
 /// table (kernels/cpu/Winograd.cpp). Same epilogue. When a transform
@@ -70,6 +82,7 @@ void avgpool2d_f32_direct(const PoolParams& p, const float* x, float* y);
 #define FIBNLR_CPU_LAUNCHER(Name) \
     void launch##Name##Cpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out);
 FIBNLR_CPU_LAUNCHER(Conv)
+FIBNLR_CPU_LAUNCHER(ConvPacked)
 FIBNLR_CPU_LAUNCHER(DwConv)
 FIBNLR_CPU_LAUNCHER(Winograd)
 FIBNLR_CPU_LAUNCHER(Winograd4)
@@ -95,6 +108,8 @@ void launchFusedRef(const Operator& op, const std::vector<const Tensor*>& in, co
 /// Variant predicates (KernelSupportsFn) used by the kernel list.
 bool supportsConv2d(const Operator& op, const std::vector<Shape>& in);
 bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in);
+/// Where conv2d_f32_packed is faster than conv2d_f32_im2col (measured; see ConvPacked.cpp).
+bool supportsConvPacked(const Operator& op, const std::vector<Shape>& in);
 bool supportsWinograd(const Operator& op, const std::vector<Shape>& in);
 bool supportsWinograd4(const Operator& op, const std::vector<Shape>& in);
 bool supportsPool2d(const Operator& op, const std::vector<Shape>& in);
