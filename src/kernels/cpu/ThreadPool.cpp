@@ -149,6 +149,9 @@ void setNumThreads(std::size_t n) {
 
 std::size_t numThreads() { return pool()->size(); }
 
+SerialScope::SerialScope() : mOuter(tInsideTask) { tInsideTask = true; }
+SerialScope::~SerialScope() { tInsideTask = mOuter; }
+
 void parallelFor(std::size_t n, const std::function<void(std::size_t)>& fn) {
     if (n == 0) return;
     std::shared_ptr<Pool> p = tInsideTask ? nullptr : pool();

@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <stdexcept>
 #include <vector>
 
@@ -59,5 +63,37 @@ TEST_CASE("sgemmParallel equals the ref GEMM in every split", "[threads]") {
             CHECK(err < 1e-3f);
         }
     }
+    setNumThreads(0);
+}
+
+TEST_CASE("inside a SerialScope every parallel call runs on the calling thread, and the pool comes back after it",
+          "[threads]") {
+    setNumThreads(3);
+    const std::thread::id caller = std::this_thread::get_id();
+    auto threadsUsed = [&] {
+        std::mutex m;
+        std::set<std::thread::id> seen;
+        // Tasks long enough that the workers take some whenever the pool is in use.
+        parallelFor(64, [&](std::size_t) {
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+            std::lock_guard<std::mutex> lk(m);
+            seen.insert(std::this_thread::get_id());
+        });
+        return seen;
+    };
+    {
+        SerialScope serial;
+        {
+            SerialScope nested;  // restores "serial", not "parallel", when it ends
+        }
+        CHECK(threadsUsed() == std::set<std::thread::id>{caller});
+        std::atomic<std::size_t> covered{0};
+        parallelRange(1001, 1, [&](std::size_t lo, std::size_t hi) {
+            CHECK(std::this_thread::get_id() == caller);
+            covered += hi - lo;
+        });
+        CHECK(covered.load() == 1001);
+    }
+    CHECK(threadsUsed().size() > 1);
     setNumThreads(0);
 }

@@ -24,6 +24,21 @@ std::size_t numThreads();
 /// (no nested parallelism). The first exception thrown by a task is rethrown.
 void parallelFor(std::size_t n, const std::function<void(std::size_t)>& fn);
 
+/// While it lives, the parallel calls of the calling thread run serially on
+/// it, as inside a task: for steps too small to pay for waking the pool
+/// (a wake-up costs ~5-10 µs per parallel region; a Winograd or im2col step
+/// opens several).
+class SerialScope {
+public:
+    SerialScope();
+    ~SerialScope();
+    SerialScope(const SerialScope&) = delete;
+    SerialScope& operator=(const SerialScope&) = delete;
+
+private:
+    bool mOuter;
+};
+
 /// Independent SGEMM (row-major) C = alpha·op(A)·op(B) + beta·C, split into
 /// column blocks (or row blocks when N is small) over the pool when large
 /// enough; runs serially inside a task.
