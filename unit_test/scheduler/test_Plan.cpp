@@ -13,7 +13,9 @@
 #include "SchedulerTestUtils.hpp"
 
 using namespace fibnlr;
+using fibnlr::test::requireClose;
 using fibnlr::test::rnd;
+using fibnlr::test::run;
 
 namespace {
 
@@ -49,18 +51,6 @@ struct Block {
         g.setOutputs({out(leaky)});
     }
 };
-
-std::vector<float> run(GraphView& g, const std::string& backend, const Tensor& x) {
-    compile(g, CompileOptions{backend, DataType::Float32, {x.dims()}});
-    return forward(g, {x})[0].toVector<float>();
-}
-
-void requireClose(const std::vector<float>& a, const std::vector<float>& b) {
-    REQUIRE(a.size() == b.size());
-    float scale = 1.f, err = 0.f;
-    for (std::size_t i = 0; i < a.size(); ++i) scale = std::max(scale, std::fabs(b[i])), err = std::max(err, std::fabs(a[i] - b[i]));
-    CHECK(err <= 1e-5f * scale);
-}
 
 } // namespace
 

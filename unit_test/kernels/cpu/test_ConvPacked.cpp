@@ -3,9 +3,6 @@
 // the API sees (kernels/cpu/ConvPacked.cpp, data/Tensor.hpp).
 #include <catch2/catch.hpp>
 
-#include <algorithm>
-#include <cmath>
-
 #include "../../scheduler/SchedulerTestUtils.hpp"
 #include "fibnlr/graph/Builder.hpp"
 #include "fibnlr/operator/OperatorList.hpp"
@@ -13,23 +10,9 @@
 #include "fibnlr/scheduler/Scheduler.hpp"
 
 using namespace fibnlr;
+using fibnlr::test::requireClose;
 using fibnlr::test::rnd;
-
-namespace {
-
-std::vector<float> run(GraphView& g, const std::string& backend, const Tensor& x) {
-    compile(g, CompileOptions{backend, DataType::Float32, {x.dims()}});
-    return forward(g, {x})[0].toVector<float>();
-}
-
-void requireClose(const std::vector<float>& a, const std::vector<float>& b) {
-    REQUIRE(a.size() == b.size());
-    float scale = 1.f, err = 0.f;
-    for (std::size_t i = 0; i < a.size(); ++i) scale = std::max(scale, std::fabs(b[i])), err = std::max(err, std::fabs(a[i] - b[i]));
-    CHECK(err <= 1e-5f * scale);
-}
-
-} // namespace
+using fibnlr::test::run;
 
 TEST_CASE("packed conv steps keep their packed weights until a write the API sees", "[kernels][cpu][plan]") {
     // K = 32·9 = 288 (two K blocks), M = 300 (not a multiple of MR), 4×4 map at batch 1: too few
