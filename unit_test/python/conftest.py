@@ -1,4 +1,5 @@
 """Shared helpers for the Python suite."""
+import fibnlr
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -27,3 +28,11 @@ def assert_close(actual, reference, rtol=1e-4, what="output"):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def restore_kernels():
+    """Puts back the kernel selection a test changes with fibnlr.set_kernels."""
+    before = fibnlr.get_kernels()
+    yield
+    fibnlr.set_kernels(before)

@@ -86,13 +86,6 @@ def _conv3x3_graph(w, x_shape):
     return g, conv
 
 
-@pytest.fixture
-def restore_kernels():
-    before = fibnlr.get_kernels()
-    yield
-    fibnlr.set_kernels(before)
-
-
 @pytest.mark.parametrize("kernels", ["cpu", "cpu-generic"])
 def test_kept_winograd_weights_follow_write_parameter(kernels, restore_kernels, rng):
     # A 3x3 stride-1 conv runs on Winograd, which keeps its transformed weights

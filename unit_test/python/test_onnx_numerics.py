@@ -20,13 +20,6 @@ def _paths():
     return ["cpu-generic", "cpu-avx2", "cpu", "ref"]
 
 
-@pytest.fixture
-def restore_kernels():
-    before = fibnlr.get_kernels()
-    yield
-    fibnlr.set_kernels(before)
-
-
 def _forward(g, x, mode):
     fibnlr.set_kernels(mode)
     return g.forward(x)[0]
