@@ -269,13 +269,16 @@ bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in) {
 }
 
 namespace {
+/// A conv under this many multiply-accumulates runs on the calling thread:
+/// its parallel regions would cost more in wake-ups than they save (measured
+/// on the 28×28 demo models at batch 1, whose layers are 0.1-0.5 M MACs).
+constexpr std::size_t kSerialMacs = std::size_t(1) << 20;
+
 /// What launchConvKernel derives from the operator and the input dims, kept
 /// by a compiled plan's step so that a forward does not derive it again:
 /// resolving the window validates the attributes and allocates a dozen
 /// vectors, about 1-2 µs, a tenth of a layer of a 28×28 model at batch 1.
 /// The kernel's own state (Winograd's transformed weights) nests in `kernel`.
-constexpr std::size_t kSerialMacs = std::size_t(1) << 20;
-
 struct ConvLaunch : StepState {
     Shape x, w;  // the input dims `params` was made for
     ConvParams params;
@@ -300,9 +303,6 @@ void launchConvKernel(const Operator& op, const std::vector<const Tensor*>& in, 
     const float *scale, *shift;
     epilogueAffine(op, in, p.outChannels, scratch(2, 2 * p.outChannels), scale, shift);
     StepStateScope kernelState(launch ? &launch->kernel : nullptr);
-    // A conv under kSerialMacs runs on the calling thread: its parallel
-    // regions would cost more in wake-ups than they save (measured on the
-    // 28×28 demo models at batch 1, whose layers are 0.1-0.5 M MACs).
     std::size_t macs = p.batch * p.outChannels * (p.inChannels / p.group);
     for (std::size_t d = 0; d < p.outDims.size(); ++d) macs *= p.outDims[d] * p.kernel[d];
     std::optional<SerialScope> serial;
