@@ -92,8 +92,9 @@ const std::vector<KernelEntry>& kernelList() {
             {"Softmax", "cpu", launchSoftmaxCpu, "softmax_f32_lastaxis", supportsSoftmaxLastAxis},
         };
         // Every activation of the list (operator/Activation.hpp): the ref formula, and the
-        // fast one of the SIMD tables ("relu_f32_simd", ...). Identity and Dropout copy
-        // (the scheduler runs them in place, which costs nothing).
+        // fast one of the SIMD tables ("relu_f32_simd", ...). Identity and Dropout are
+        // views in compiled plans (Scheduler.cpp): their cpu kernel copies only when the
+        // output could not share the input's buffer (a graph input or a weight as source).
 #define FIBNLR_X(Class, Name, Kind)                                                                 \
     l.push_back({Name, "ref", launchReduceRef});                                                    \
     l.push_back({Name, "cpu", launchReduceCpu, lower(Name) + "_f32_rows", supportsReduceSuffix});
@@ -101,7 +102,10 @@ const std::vector<KernelEntry>& kernelList() {
 #undef FIBNLR_X
         for (const std::string& type : activationTypes()) {
             l.push_back({type, "ref", launchUnaryRef});
-            if (type == "Identity" || type == "Dropout") continue;
+            if (type == "Identity" || type == "Dropout") {
+                l.push_back({type, "cpu", launchCopyRef, lower(type) + "_f32_view"});
+                continue;
+            }
             l.push_back({type, "cpu", launchUnaryCpu, lower(type) + "_f32_simd"});
         }
         return l;

@@ -66,7 +66,10 @@ namespace {
 const char* const kEpilogueProducers[] = {"Conv", "Gemm", "BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum"};
 // Ops whose output may overwrite their first input, besides every activation (operator/Activation.hpp).
 const char* const kInPlaceTypes[] = {"BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum", "PReLU"};
-const char* const kViewTypes[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze"};
+// Ops whose output is their input's bytes: planned as views of it. Identity and Dropout are
+// listed because pruning leaves one Identity per removed activation; as views they cost
+// no buffer and no copy (their cpu kernel copies only when the source is not planned).
+const char* const kViewTypes[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"};
 
 template <std::size_t N> bool oneOf(const std::string& t, const char* const (&list)[N]) {
     for (const char* s : list)

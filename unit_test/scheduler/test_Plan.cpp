@@ -261,3 +261,68 @@ TEST_CASE("cpu plan fuses Conv (+BN) + per-channel PReLU, reads the live slopes,
     requireClose(afterEdit, run(g, "ref", xin));
     CHECK(afterEdit != ref);
 }
+
+namespace {
+/// conv1 → [id1] → conv2 → [drop] → add(·, conv1) → relu → [idOut]: with `pruned`, the
+/// Identity/Dropout nodes a pruned graph keeps; without, the same weights wired directly.
+/// conv1's output has two readers (id1 and the skip), so id1 cannot run in place: only a
+/// view avoids a buffer and a copy.
+struct PrunedChain {
+    GraphView g{"pruned"};
+    NodePtr id1, drop, idOut;
+    explicit PrunedChain(bool pruned) {
+        const AttrList pad1{{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}};
+        const NodePtr x = addInput(g, "x");
+        const NodePtr conv1 = addNode(g, "Conv", "conv1", {out(x)}, {{"W", rnd({6, 3, 3, 3}, -0.5f, 0.5f, 41)}}, pad1);
+        Port a = out(conv1);
+        if (pruned) a = out(id1 = addNode(g, "Identity", "id1", {a}));
+        const NodePtr conv2 = addNode(g, "Conv", "conv2", {a}, {{"W", rnd({6, 6, 3, 3}, -0.3f, 0.3f, 42)}}, pad1);
+        Port b = out(conv2);
+        if (pruned) b = out(drop = addNode(g, "Dropout", "drop", {b}));
+        const NodePtr add = addNode(g, "Add", "add", {b, out(conv1)});
+        Port y = out(addNode(g, "ReLU", "relu", {out(add)}));
+        if (pruned) y = out(idOut = addNode(g, "Identity", "id_out", {y}));
+        g.setOutputs({y});
+    }
+};
+} // namespace
+
+TEST_CASE("Identity and Dropout run as views of their input: no buffer, no copy, same outputs", "[scheduler][plan]") {
+    const Tensor x = rnd({2, 3, 7, 5}, -1.f, 1.f, 43);
+    PrunedChain plain(false), pruned(true);
+    const std::vector<float> want = run(plain.g, "cpu", x);
+    const std::size_t plainFloats = dynamic_cast<Scheduler&>(*plain.g.executor()).plannedFloats();
+    requireClose(run(pruned.g, "ref", x), want);
+    requireClose(run(pruned.g, "cpu", x), want);
+    auto& s = dynamic_cast<Scheduler&>(*pruned.g.executor());
+    const std::vector<std::string> plan = s.describePlan();
+    CHECK(std::find(plan.begin(), plan.end(), "id1 : identity_f32_view") != plan.end());
+    CHECK(std::find(plan.begin(), plan.end(), "drop : dropout_f32_view") != plan.end());
+    // A copy for id1 would need a buffer beside conv1's output, which the skip still reads.
+    CHECK(s.plannedFloats() == plainFloats);
+    // A hook on a view still sees its input (conv1's output).
+    std::vector<float> seen;
+    pruned.g.hooks().set("test", pruned.id1.get(), [&](const Node&, const Tensor& in) { seen = in.toVector<float>(); });
+    requireClose(forward(pruned.g, {x})[0].toVector<float>(), want);
+    pruned.g.hooks().removeAll("test");
+    PrunedChain probe(false);
+    probe.g.setOutputs({out(probe.g.getNode("conv1"))});
+    requireClose(seen, run(probe.g, "ref", x));
+}
+
+TEST_CASE("an Identity on a graph input copies it: an in-place step after it never writes the caller's tensor",
+          "[scheduler][plan]") {
+    GraphView g{"id_on_input"};
+    const NodePtr x = addInput(g, "x");
+    const NodePtr id = addNode(g, "Identity", "id", {out(x)});
+    const NodePtr relu = addNode(g, "ReLU", "relu", {out(id)});
+    g.setOutputs({out(relu)});
+    const Tensor in = rnd({2, 3, 4, 4}, -1.f, 1.f, 44);
+    const std::vector<float> before = in.toVector<float>();
+    const std::vector<float> y = run(g, "cpu", in);
+    CHECK(in.toVector<float>() == before);
+    REQUIRE(y.size() == before.size());
+    for (std::size_t i = 0; i < y.size(); ++i) CHECK(y[i] == std::max(before[i], 0.f));
+    const std::vector<std::string> plan = dynamic_cast<Scheduler&>(*g.executor()).describePlan();
+    CHECK(std::find(plan.begin(), plan.end(), "id : identity_f32_view") != plan.end());
+}

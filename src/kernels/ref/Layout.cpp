@@ -33,6 +33,7 @@ void copyRows(const float* src, std::size_t srcRow, float* dst, std::size_t dstR
 
 void launchCopyRef(const Operator&, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
     // Flatten, Reshape, Squeeze, Unsqueeze keep the row-major order: only the dims change.
+    // Compiled plans make them (and Identity, Dropout) views of their input: nothing to copy.
     if (!out[0]->sharesStorageWith(*in[0])) std::memcpy(out[0]->rawData(), in[0]->rawData(), in[0]->nbBytes());
 }
 
