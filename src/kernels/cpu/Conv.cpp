@@ -202,6 +202,9 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
     // instead of nine read-modify-write passes of windowRow.
     const bool k3 = g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1 && g.OH > 0 && g.OW > 0;
     const std::size_t Hp = (g.OH - 1) * g.sh + 3, Wp = (g.OW - 1) * g.sw + 3;
+    // The input rows and columns that land inside the padded Hp × Wp window.
+    const std::size_t rowsIn = g.ph < Hp ? std::min(g.H, Hp - g.ph) : 0;
+    const std::size_t colsIn = g.pw < Wp ? std::min(g.W, Wp - g.pw) : 0;
     // Planes per task: at least ~64k MACs, below which waking a thread (~5-10 µs)
     // costs more than it saves (28×28 MobileNets: 16-96 planes of 14×14 or 7×7).
     constexpr std::size_t kMinTaskMacs = std::size_t(64) << 10;
@@ -218,16 +221,29 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
             const float sc = scale ? scale[c] : 1.f, sh = shift ? shift[c] : 0.f;
             if (k3) {
                 // Zero-padded copy of the rows and columns the windows read:
-                // padded (py, px) = x[py − ph][px − pw].
+                // padded (py, px) = x[py − ph][px − pw]. Every plane of the task
+                // has the same zero border: it is written once, then only the
+                // inside (rowsIn × colsIn, clipped to Hp × Wp) is copied per plane.
                 float* pad = scratch(4, Hp * Wp);
-                for (std::size_t py = 0; py < Hp; ++py) {
-                    const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(py) - static_cast<std::ptrdiff_t>(g.ph);
-                    const bool inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(g.H);
-                    paddedRow(inside ? xp + static_cast<std::size_t>(iy) * g.W : nullptr, g.W, g.pw, pad + py * Wp, Wp);
-                }
-                for (std::size_t oy = 0; oy < g.OH; ++oy) {
-                    const float* r[3] = {pad + oy * g.sh * Wp, pad + (oy * g.sh + 1) * Wp, pad + (oy * g.sh + 2) * Wp};
-                    mk.dw3x3Row(r, wp, g.OW, g.sw, yp + oy * g.OW);
+                if (t == t0) std::fill(pad, pad + Hp * Wp, 0.f);
+                for (std::size_t iy = 0; iy < rowsIn; ++iy)
+                    std::memcpy(pad + (iy + g.ph) * Wp + g.pw, xp + iy * g.W, colsIn * sizeof(float));
+                if (g.sh == 1 && g.sw == 1) {
+                    // Stride 1: the plane as one line over the padded rows. Output
+                    // j = oy·Wp + ox reads pad[j + ky·Wp + kx]; the Wp − OW values past
+                    // each row's end are computed and dropped. One long line vectorises,
+                    // where rows of 7-14 outputs ran mostly in the scalar tail; its last
+                    // read, (Hp − 1)·Wp + OW + 1, stays inside the Hp·Wp buffer.
+                    float* line = scratch(5, g.OH * Wp);
+                    const float* r[3] = {pad, pad + Wp, pad + 2 * Wp};
+                    mk.dw3x3Row(r, wp, (g.OH - 1) * Wp + g.OW, 1, line);
+                    for (std::size_t oy = 0; oy < g.OH; ++oy)
+                        std::memcpy(yp + oy * g.OW, line + oy * Wp, g.OW * sizeof(float));
+                } else {
+                    for (std::size_t oy = 0; oy < g.OH; ++oy) {
+                        const float* r[3] = {pad + oy * g.sh * Wp, pad + (oy * g.sh + 1) * Wp, pad + (oy * g.sh + 2) * Wp};
+                        mk.dw3x3Row(r, wp, g.OW, g.sw, yp + oy * g.OW);
+                    }
                 }
             } else {
                 std::fill(yp, yp + P, 0.f);

@@ -98,6 +98,9 @@ std::vector<KernelCase> convCases() {
         {{2, 7, 9, 19}, {7, 1, 3, 3}, {2, 3}, {1, 0, 1, 2}, {1, 2}, 7, false},    // asymmetric pads, dilation
         {{2, 11, 10, 13}, {11, 1, 3, 3}, {2, 2}, {0, 1, 1, 0}, {1, 1}, 11, true},  // dw 3×3/2, asymmetric pads
         {{1, 5, 2, 1}, {5, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 5, false},     // dw 3×3 on a map smaller than it
+        {{2, 9, 7, 6}, {9, 1, 3, 3}, {1, 1}, {0, 2, 1, 0}, {1, 1}, 9, true},      // dw 3×3/1 as one line, asymmetric pads
+        {{3, 4, 3, 3}, {4, 1, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 4, false},     // dw 3×3/1 unpadded, one output pixel
+        {{1, 6, 4, 3}, {6, 1, 3, 3}, {1, 1}, {3, 0, 0, 2}, {1, 1}, 6, true},      // dw 3×3/1, pads wider than the rows read
         {{2, 6, 9, 9}, {12, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 6, true},  // depth multiplier 2: not "dw"
         {{2, 32, 40, 40}, {13, 32, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},  // several row blocks per image
         {{1, 16, 100, 100}, {13, 16, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},  // pointwise, blocks > 2048 floats

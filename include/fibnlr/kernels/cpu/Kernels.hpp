@@ -19,8 +19,9 @@ namespace fibnlr {
 /// plan, kernels allocate nothing. `slot` (< kScratchSlots) separates buffers
 /// used at once: 0 and 1 a conv work item's matrices, 2 the epilogue's
 /// scale/shift (caller thread, alive for the whole kernel), 3 transformed
-/// weights (caller thread), 4 row temporaries.
-constexpr int kScratchSlots = 5;
+/// weights (caller thread), 4 row temporaries (a depthwise conv's padded
+/// plane), 5 a depthwise plane's output line.
+constexpr int kScratchSlots = 6;
 float* scratch(int slot, std::size_t floats);
 /// Per-thread channel flags for one work item of a measured step, zeroed.
 std::uint8_t* aliveScratch(std::size_t channels);
