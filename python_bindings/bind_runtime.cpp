@@ -13,7 +13,7 @@ namespace py = pybind11;
 
 void bindRuntime(py::module_& m) {
     m.def("set_num_threads", [](std::size_t n) { setNumThreads(n); }, py::arg("n"),
-          "Threads for fibnlr's kernels and its OpenBLAS (one shared pool; idle threads sleep). "
+          "Threads for fibnlr's kernels and its OpenBLAS (one shared pool; idle threads spin up to FIBNLR_SPIN_US, default 300 µs, then sleep). "
           "0 restores the default: FIBNLR_NUM_THREADS, else the number of cores.");
     m.def("get_num_threads", [] { return numThreads(); }, "The number of threads the kernels use now");
     m.def("set_kernels", [](const std::string& mode) { setKernels(mode); }, py::arg("mode"),

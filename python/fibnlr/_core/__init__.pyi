@@ -495,7 +495,7 @@ def set_memory_limit(nbytes: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
-    Threads for fibnlr's kernels and its OpenBLAS (one shared pool; idle threads sleep). 0 restores the default: FIBNLR_NUM_THREADS, else the number of cores.
+    Threads for fibnlr's kernels and its OpenBLAS (one shared pool; idle threads spin up to FIBNLR_SPIN_US, default 300 µs, then sleep). 0 restores the default: FIBNLR_NUM_THREADS, else the number of cores.
     """
 def simd_path() -> str:
     """
