@@ -4,7 +4,7 @@ Compiled recipes (private: use fibnlr.recipes, which gives them their clean name
 from __future__ import annotations
 import collections.abc
 import typing
-__all__: list[str] = ['AblationCriteria', 'AblationMethod', 'ActivityTracker', 'BatchNormFold', 'Group', 'GroupMethod', 'LayerCost', 'MergeRecord', 'MergeResult', 'Method', 'NNPR', 'NPR', 'NormalizationMethod', 'Parameters', 'ResidualFold', 'SimplifyResult', 'compute_kernel_dims', 'compute_kernel_strides', 'conv_from', 'fibnlr', 'fibnlr_Parameters', 'fibnlr_add_activity_tracker', 'fibnlr_add_group', 'fibnlr_add_nnpr', 'fibnlr_add_npr', 'fibnlr_compute', 'fibnlr_compute_NNPR', 'fibnlr_find_groups', 'fibnlr_find_node_by_group', 'fibnlr_get_activity_tracker', 'fibnlr_get_group', 'fibnlr_get_nnpr', 'fibnlr_get_npr', 'fibnlr_has_activity_tracker', 'fibnlr_has_group', 'fibnlr_has_nnpr', 'fibnlr_has_npr', 'fibnlr_prepare', 'fibnlr_prepared_nodes', 'fibnlr_prune', 'fibnlr_set_activity_tracker', 'fibnlr_set_group', 'fibnlr_set_nnpr', 'fibnlr_set_npr', 'fibnlr_try_get_activity_tracker', 'fibnlr_try_get_group', 'fibnlr_try_get_nnpr', 'fibnlr_try_get_npr', 'fold_batchnorm', 'fold_residual', 'get_kernel_dims', 'get_kernel_strides', 'in_channels', 'is_child_of', 'is_conv', 'is_tensor', 'layer_costs', 'merge_convolutions', 'out_channels', 'remove_identity', 'simplify']
+__all__: list[str] = ['AblationCriteria', 'AblationMethod', 'ActivityTracker', 'BatchNormFold', 'DepthPlan', 'Group', 'GroupMethod', 'LayerCost', 'MergeRecord', 'MergeResult', 'Method', 'NNPR', 'NPR', 'NormalizationMethod', 'Parameters', 'PlanCandidate', 'ResidualFold', 'SimplifyResult', 'apply_plan', 'compute_kernel_dims', 'compute_kernel_strides', 'conv_from', 'fibnlr', 'fibnlr_Parameters', 'fibnlr_add_activity_tracker', 'fibnlr_add_group', 'fibnlr_add_nnpr', 'fibnlr_add_npr', 'fibnlr_compute', 'fibnlr_compute_NNPR', 'fibnlr_find_groups', 'fibnlr_find_node_by_group', 'fibnlr_get_activity_tracker', 'fibnlr_get_group', 'fibnlr_get_nnpr', 'fibnlr_get_npr', 'fibnlr_has_activity_tracker', 'fibnlr_has_group', 'fibnlr_has_nnpr', 'fibnlr_has_npr', 'fibnlr_prepare', 'fibnlr_prepared_nodes', 'fibnlr_prune', 'fibnlr_set_activity_tracker', 'fibnlr_set_group', 'fibnlr_set_nnpr', 'fibnlr_set_npr', 'fibnlr_try_get_activity_tracker', 'fibnlr_try_get_group', 'fibnlr_try_get_nnpr', 'fibnlr_try_get_npr', 'fold_batchnorm', 'fold_residual', 'get_kernel_dims', 'get_kernel_strides', 'in_channels', 'is_child_of', 'is_conv', 'is_tensor', 'layer_costs', 'linearise', 'merge_convolutions', 'out_channels', 'plan_depth', 'plan_divergence', 'plan_objectives', 'plan_units', 'remove_identity', 'simplify']
 class Method:
     """
     Group of one node: STRICT gives NNPR 1.0, LOOSE keeps the raw value
@@ -814,6 +814,143 @@ class SimplifyResult:
         """
         list of (node names, reason) from the last merge round
         """
+class PlanCandidate:
+    """
+    One unit of non-linearities plan_depth considered (C++ PlanCandidate)
+    """
+    picked: bool
+    why: str
+    def __init__(self) -> None:
+        ...
+    @property
+    def agreement(self) -> float:
+        ...
+    @agreement.setter
+    def agreement(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def damage(self) -> float:
+        ...
+    @damage.setter
+    def damage(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def gain(self) -> float:
+        ...
+    @gain.setter
+    def gain(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def nnpr(self) -> float:
+        ...
+    @nnpr.setter
+    def nnpr(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def nodes(self) -> list[str]:
+        ...
+    @nodes.setter
+    def nodes(self, arg0: collections.abc.Sequence[str]) -> None:
+        ...
+    @property
+    def npr(self) -> float:
+        ...
+    @npr.setter
+    def npr(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+class DepthPlan:
+    """
+    What plan_depth found (C++ DepthPlan); fibnlr.depth_plan.DepthPlan wraps it
+    """
+    latency_runtime: str
+    message: str
+    mode: str
+    objective: str
+    target_reached: bool | None
+    def __init__(self) -> None:
+        ...
+    @property
+    def agreement(self) -> float:
+        ...
+    @agreement.setter
+    def agreement(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def candidates(self) -> list[PlanCandidate]:
+        ...
+    @candidates.setter
+    def candidates(self, arg0: collections.abc.Sequence[PlanCandidate]) -> None:
+        ...
+    @property
+    def cost_after(self) -> float:
+        ...
+    @cost_after.setter
+    def cost_after(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def cost_before(self) -> float:
+        ...
+    @cost_before.setter
+    def cost_before(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def dims(self) -> list[list[int]]:
+        ...
+    @dims.setter
+    def dims(self, arg0: collections.abc.Sequence[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]]) -> None:
+        ...
+    @property
+    def divergence(self) -> float:
+        ...
+    @divergence.setter
+    def divergence(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def max_divergence(self) -> float:
+        ...
+    @max_divergence.setter
+    def max_divergence(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def max_mac_growth(self) -> float:
+        ...
+    @max_mac_growth.setter
+    def max_mac_growth(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def picked(self) -> list[str]:
+        ...
+    @picked.setter
+    def picked(self, arg0: collections.abc.Sequence[str]) -> None:
+        ...
+    @property
+    def picked_types(self) -> list[tuple[str, str]]:
+        ...
+    @picked_types.setter
+    def picked_types(self, arg0: collections.abc.Sequence[tuple[str, str]]) -> None:
+        ...
+    @property
+    def ratio(self) -> float:
+        ...
+    @ratio.setter
+    def ratio(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def target(self) -> float | None:
+        ...
+    @target.setter
+    def target(self, arg0: typing.SupportsFloat | typing.SupportsIndex | None) -> None:
+        ...
+def apply_plan(graph: fibnlr._core.GraphView, plan: DepthPlan) -> SimplifyResult:
+    """
+    The C++ applyPlan: replaces plan.picked by Identity in `graph` and simplifies as the plan priced it.
+    
+    Returns:
+        SimplifyResult
+    
+    Raises:
+        ValueError: naming a picked node that is missing or changed type; the graph is then unchanged.
+    """
 def compute_kernel_dims(a: fibnlr._core.Node, b: fibnlr._core.Node) -> list[int]:
     """
     The kernel size per axis of Conv a followed by Conv b: e1 + (e2 - 1)*s1
@@ -1022,6 +1159,10 @@ def layer_costs(graph: fibnlr._core.GraphView, dims: collections.abc.Sequence[co
     Returns:
         list[LayerCost]: in graph order.
     """
+def linearise(graph: fibnlr._core.GraphView, names: collections.abc.Sequence[str], what: str = 'plan') -> None:
+    """
+    Replaces each named node (one data input, one output) by an Identity of the same name, in place; ValueError naming a bad name first, the graph then unchanged.
+    """
 def merge_convolutions(graph: fibnlr._core.GraphView, mode: str = 'exact', max_mac_growth: typing.SupportsFloat | typing.SupportsIndex = 1.0, dims: collections.abc.Sequence[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]] = [], probe_seed: typing.SupportsInt | typing.SupportsIndex = 0, objective: str = 'macs', latency_runtime: str = 'fibnlr') -> MergeResult:
     """
     Merges back-to-back Conv (or Gemm) chains into one layer. mode 'exact' merges only where the result is exactly equal; 'approximate' also merges padded chains and reports each merge's max deviation on a probe input. Merges costing more than max_mac_growth times the MACs they replace are skipped. dims: graph input shapes for per-image MACs (taken from compile() when omitted); with them, a padded conv after a bias merges exactly, the merged conv carrying the chain's f(0) as a bias map valid at those dims only. objective: what each chain's merge plan minimises: 'macs' (default), 'latency' (each candidate segment timed at the dims on latency_runtime 'fibnlr' or 'onnxruntime', cached) or 'layers' (fewest layers). Identity and Dropout between the layers are looked through.
@@ -1035,6 +1176,24 @@ def merge_convolutions(graph: fibnlr._core.GraphView, mode: str = 'exact', max_m
 def out_channels(conv: fibnlr._core.Node) -> int:
     """
     Output channels of a Conv (from its weight). Raises ValueError for a non-Conv.
+    """
+def plan_depth(graph: fibnlr._core.GraphView, calibration: typing.Any, objective: str = 'latency', max_divergence: typing.SupportsFloat | typing.SupportsIndex = 0.05, target: typing.SupportsFloat | typing.SupportsIndex | None = None, holdout: typing.Any = None, params: Parameters = ..., mode: str = 'exact', max_mac_growth: typing.SupportsFloat | typing.SupportsIndex = 1.0, latency_runtime: str = 'fibnlr', max_candidates: typing.SupportsInt | typing.SupportsIndex | None = None, batch_size: typing.SupportsInt | typing.SupportsIndex = 64, seed: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> DepthPlan:
+    """
+    The C++ planDepth on an array of calibration images [N, ...] (fibnlr.depth_plan.plan_depth takes any data and returns its dataclass). progress: None or a callable(done, total).
+    
+    Returns:
+        DepthPlan
+    
+    Raises:
+        ValueError: as fibnlr.depth_plan.plan_depth; the graph is never modified.
+    """
+def plan_divergence(reference: typing.Any, logits: typing.Any) -> tuple[float, float]:
+    """
+    (mean KL(softmax(reference) || softmax(logits)) in nats, top-1 agreement) of two float32 [N, classes] arrays
+    """
+def plan_units(graph: fibnlr._core.GraphView, prepared: collections.abc.Sequence[str], objective: str) -> list[list[str]]:
+    """
+    plan_depth's candidate units (lists of names) over the prepared non-linearities `prepared`
     """
 def remove_identity(graph: fibnlr._core.GraphView) -> list[str]:
     """
@@ -1053,4 +1212,5 @@ def simplify(graph: fibnlr._core.GraphView, mode: str = 'exact', max_mac_growth:
     Raises:
         ValueError: as merge_convolutions; the graph is then unchanged.
     """
+plan_objectives: list = ['latency', 'macs', 'nonlinear_ops']
 fibnlr_Parameters = Parameters
