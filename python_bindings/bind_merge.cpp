@@ -17,10 +17,10 @@ LatencyTimer pythonTimer(const std::string& runtime) {
     if (runtime != "onnxruntime")
         throw std::invalid_argument("latency_runtime '" + runtime + "' is not valid; expected 'fibnlr' or 'onnxruntime'");
     py::object timer = py::module_::import("fibnlr.merge_latency").attr("onnxruntime_timer")();
-    return [timer](GraphView& g, const Shape& dims) {
-        py::gil_scoped_acquire gil;
-        return timer(py::cast(&g, py::return_value_policy::reference), dims).cast<double>();
-    };
+    return pythonCallable<double(GraphView&, const Shape&)>(
+        std::move(timer), [](const py::object& t, GraphView& g, const Shape& dims) {
+            return t(py::cast(&g, py::return_value_policy::reference), dims).cast<double>();
+        });
 }
 
 namespace {

@@ -1,5 +1,6 @@
-// fibnlr._core.recipes: plan_depth / apply_plan and their result types. Converts, nothing else:
-// the algorithm is src/recipes/PlanDepth*.cpp; fibnlr.depth_plan wraps these in its dataclasses.
+// fibnlr._core.recipes: _plan_depth / _apply_plan and their result types. Converts, nothing else:
+// the algorithm is src/recipes/PlanDepth*.cpp. The names start with '_': the public
+// ones are fibnlr.depth_plan's (its dataclasses wrap these), re-exported by fibnlr.recipes.
 #include "Convert.hpp"
 #include "PythonTimer.hpp"
 #include "fibnlr/recipes/PlanDepth.hpp"
@@ -21,9 +22,9 @@ Tensor images(const py::handle& x, const std::string& what) {
 
 void bindPlanDepth(py::module_& m) {
     py::module_ r = m.attr("recipes").cast<py::module_>();
-    r.attr("plan_objectives") = planObjectives();
+    r.attr("_plan_objectives") = planObjectives();
 
-    py::class_<PlanCandidate>(r, "PlanCandidate", "One unit of non-linearities plan_depth considered (C++ PlanCandidate)")
+    py::class_<PlanCandidate>(r, "_PlanCandidate", "One unit of non-linearities plan_depth considered (C++ PlanCandidate)")
         .def(py::init<>())
         .def_readwrite("nodes", &PlanCandidate::nodes)
         .def_readwrite("npr", &PlanCandidate::npr)
@@ -34,7 +35,7 @@ void bindPlanDepth(py::module_& m) {
         .def_readwrite("picked", &PlanCandidate::picked)
         .def_readwrite("why", &PlanCandidate::why);
 
-    py::class_<DepthPlan>(r, "DepthPlan", "What plan_depth found (C++ DepthPlan); fibnlr.depth_plan.DepthPlan wraps it")
+    py::class_<DepthPlan>(r, "_DepthPlan", "What plan_depth found (C++ DepthPlan); fibnlr.depth_plan.DepthPlan wraps it")
         .def(py::init<>())
         .def_readwrite("objective", &DepthPlan::objective)
         .def_readwrite("max_divergence", &DepthPlan::maxDivergence)
@@ -55,7 +56,7 @@ void bindPlanDepth(py::module_& m) {
         .def_readwrite("message", &DepthPlan::message);
 
     r.def(
-        "plan_depth",
+        "_plan_depth",
         [](const GraphView& graph, const py::handle& calibration, const std::string& objective, double maxDivergence,
            std::optional<double> target, const py::object& holdout, const FIBNLRParameters& params,
            const std::string& mode, double maxMacGrowth, const std::string& runtime,
@@ -74,10 +75,15 @@ void bindPlanDepth(py::module_& m) {
             o.maxCandidates = maxCandidates;
             o.batchSize = batchSize;
             o.seed = seed;
-            // The GIL stays held for the whole call (as simplify's): the timer and this callback are Python.
             if (!progress.is_none())
-                o.progress = [progress](std::size_t done, std::size_t total) { progress(done, total); };
-            return planDepth(graph, images(calibration, "calibration"), o);
+                o.progress = pythonCallable<void(std::size_t, std::size_t)>(
+                    progress, [](const py::object& f, std::size_t done, std::size_t total) { f(done, total); });
+            const Tensor x = images(calibration, "calibration");
+            // Planning runs forwards for minutes on a large model: other Python threads run
+            // meanwhile. The timer and progress callbacks take the GIL themselves
+            // (pythonCallable), the tensors release their arrays with it (toTensor).
+            py::gil_scoped_release release;
+            return planDepth(graph, x, o);
         },
         py::arg("graph"), py::arg("calibration"), py::arg("objective") = "latency", py::arg("max_divergence") = 0.05,
         py::arg("target") = py::none(), py::arg("holdout") = py::none(), py::arg_v("params", FIBNLRParameters{}, "Parameters()"),
@@ -88,26 +94,26 @@ void bindPlanDepth(py::module_& m) {
         "data and returns its dataclass). progress: None or a callable(done, total).\n\nReturns:\n    DepthPlan\n\n"
         "Raises:\n    ValueError: as fibnlr.depth_plan.plan_depth; the graph is never modified.");
     r.def(
-        "apply_plan",
+        "_apply_plan",
         [](GraphView& graph, const DepthPlan& plan) { return applyPlan(graph, plan, pythonTimer(plan.latencyRuntime)); },
         py::arg("graph"), py::arg("plan"),
         "The C++ applyPlan: replaces plan.picked by Identity in `graph` and simplifies as the plan priced it.\n\n"
         "Returns:\n    SimplifyResult\n\nRaises:\n    ValueError: naming a picked node that is missing or changed "
         "type; the graph is then unchanged.");
-    r.def("plan_divergence",
+    r.def("_plan_divergence",
           [](const py::handle& reference, const py::handle& logits) {
               return planDivergence(images(reference, "reference"), images(logits, "logits"));
           },
           py::arg("reference"), py::arg("logits"),
           "(mean KL(softmax(reference) || softmax(logits)) in nats, top-1 agreement) of two float32 [N, classes] arrays");
-    r.def("linearise",
+    r.def("_linearise",
           [](GraphView& graph, const std::vector<std::string>& names, const std::string& what) {
               linearise(graph, names, what);
           },
           py::arg("graph"), py::arg("names"), py::arg("what") = "plan",
           "Replaces each named node (one data input, one output) by an Identity of the same name, in place; "
           "ValueError naming a bad name first, the graph then unchanged.");
-    r.def("plan_units", &planUnits, py::arg("graph"), py::arg("prepared"), py::arg("objective"),
+    r.def("_plan_units", &planUnits, py::arg("graph"), py::arg("prepared"), py::arg("objective"),
           "plan_depth's candidate units (lists of names) over the prepared non-linearities `prepared`");
 }
 

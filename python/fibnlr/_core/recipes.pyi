@@ -4,7 +4,7 @@ Compiled recipes (private: use fibnlr.recipes, which gives them their clean name
 from __future__ import annotations
 import collections.abc
 import typing
-__all__: list[str] = ['AblationCriteria', 'AblationMethod', 'ActivityTracker', 'BatchNormFold', 'DepthPlan', 'Group', 'GroupMethod', 'LayerCost', 'MergeRecord', 'MergeResult', 'Method', 'NNPR', 'NPR', 'NormalizationMethod', 'Parameters', 'PlanCandidate', 'ResidualFold', 'SimplifyResult', 'apply_plan', 'compute_kernel_dims', 'compute_kernel_strides', 'conv_from', 'fibnlr', 'fibnlr_Parameters', 'fibnlr_add_activity_tracker', 'fibnlr_add_group', 'fibnlr_add_nnpr', 'fibnlr_add_npr', 'fibnlr_compute', 'fibnlr_compute_NNPR', 'fibnlr_find_groups', 'fibnlr_find_node_by_group', 'fibnlr_get_activity_tracker', 'fibnlr_get_group', 'fibnlr_get_nnpr', 'fibnlr_get_npr', 'fibnlr_has_activity_tracker', 'fibnlr_has_group', 'fibnlr_has_nnpr', 'fibnlr_has_npr', 'fibnlr_prepare', 'fibnlr_prepared_nodes', 'fibnlr_prune', 'fibnlr_set_activity_tracker', 'fibnlr_set_group', 'fibnlr_set_nnpr', 'fibnlr_set_npr', 'fibnlr_try_get_activity_tracker', 'fibnlr_try_get_group', 'fibnlr_try_get_nnpr', 'fibnlr_try_get_npr', 'fold_batchnorm', 'fold_residual', 'get_kernel_dims', 'get_kernel_strides', 'in_channels', 'is_child_of', 'is_conv', 'is_tensor', 'layer_costs', 'linearise', 'merge_convolutions', 'out_channels', 'plan_depth', 'plan_divergence', 'plan_objectives', 'plan_units', 'remove_identity', 'simplify']
+__all__: list[str] = ['AblationCriteria', 'AblationMethod', 'ActivityTracker', 'BatchNormFold', 'Group', 'GroupMethod', 'LayerCost', 'MergeRecord', 'MergeResult', 'Method', 'NNPR', 'NPR', 'NormalizationMethod', 'Parameters', 'ResidualFold', 'SimplifyResult', 'compute_kernel_dims', 'compute_kernel_strides', 'conv_from', 'fibnlr', 'fibnlr_Parameters', 'fibnlr_add_activity_tracker', 'fibnlr_add_group', 'fibnlr_add_nnpr', 'fibnlr_add_npr', 'fibnlr_compute', 'fibnlr_compute_NNPR', 'fibnlr_find_groups', 'fibnlr_find_node_by_group', 'fibnlr_get_activity_tracker', 'fibnlr_get_group', 'fibnlr_get_nnpr', 'fibnlr_get_npr', 'fibnlr_has_activity_tracker', 'fibnlr_has_group', 'fibnlr_has_nnpr', 'fibnlr_has_npr', 'fibnlr_prepare', 'fibnlr_prepared_nodes', 'fibnlr_prune', 'fibnlr_set_activity_tracker', 'fibnlr_set_group', 'fibnlr_set_nnpr', 'fibnlr_set_npr', 'fibnlr_try_get_activity_tracker', 'fibnlr_try_get_group', 'fibnlr_try_get_nnpr', 'fibnlr_try_get_npr', 'fold_batchnorm', 'fold_residual', 'get_kernel_dims', 'get_kernel_strides', 'in_channels', 'is_child_of', 'is_conv', 'is_tensor', 'layer_costs', 'merge_convolutions', 'out_channels', 'remove_identity', 'simplify']
 class Method:
     """
     Group of one node: STRICT gives NNPR 1.0, LOOSE keeps the raw value
@@ -814,7 +814,7 @@ class SimplifyResult:
         """
         list of (node names, reason) from the last merge round
         """
-class PlanCandidate:
+class _PlanCandidate:
     """
     One unit of non-linearities plan_depth considered (C++ PlanCandidate)
     """
@@ -858,7 +858,7 @@ class PlanCandidate:
     @npr.setter
     def npr(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
-class DepthPlan:
+class _DepthPlan:
     """
     What plan_depth found (C++ DepthPlan); fibnlr.depth_plan.DepthPlan wraps it
     """
@@ -876,10 +876,10 @@ class DepthPlan:
     def agreement(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
-    def candidates(self) -> list[PlanCandidate]:
+    def candidates(self) -> list[_PlanCandidate]:
         ...
     @candidates.setter
-    def candidates(self, arg0: collections.abc.Sequence[PlanCandidate]) -> None:
+    def candidates(self, arg0: collections.abc.Sequence[_PlanCandidate]) -> None:
         ...
     @property
     def cost_after(self) -> float:
@@ -941,7 +941,7 @@ class DepthPlan:
     @target.setter
     def target(self, arg0: typing.SupportsFloat | typing.SupportsIndex | None) -> None:
         ...
-def apply_plan(graph: fibnlr._core.GraphView, plan: DepthPlan) -> SimplifyResult:
+def _apply_plan(graph: fibnlr._core.GraphView, plan: _DepthPlan) -> SimplifyResult:
     """
     The C++ applyPlan: replaces plan.picked by Identity in `graph` and simplifies as the plan priced it.
     
@@ -950,6 +950,28 @@ def apply_plan(graph: fibnlr._core.GraphView, plan: DepthPlan) -> SimplifyResult
     
     Raises:
         ValueError: naming a picked node that is missing or changed type; the graph is then unchanged.
+    """
+def _linearise(graph: fibnlr._core.GraphView, names: collections.abc.Sequence[str], what: str = 'plan') -> None:
+    """
+    Replaces each named node (one data input, one output) by an Identity of the same name, in place; ValueError naming a bad name first, the graph then unchanged.
+    """
+def _plan_depth(graph: fibnlr._core.GraphView, calibration: typing.Any, objective: str = 'latency', max_divergence: typing.SupportsFloat | typing.SupportsIndex = 0.05, target: typing.SupportsFloat | typing.SupportsIndex | None = None, holdout: typing.Any = None, params: Parameters = ..., mode: str = 'exact', max_mac_growth: typing.SupportsFloat | typing.SupportsIndex = 1.0, latency_runtime: str = 'fibnlr', max_candidates: typing.SupportsInt | typing.SupportsIndex | None = None, batch_size: typing.SupportsInt | typing.SupportsIndex = 64, seed: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> _DepthPlan:
+    """
+    The C++ planDepth on an array of calibration images [N, ...] (fibnlr.depth_plan.plan_depth takes any data and returns its dataclass). progress: None or a callable(done, total).
+    
+    Returns:
+        DepthPlan
+    
+    Raises:
+        ValueError: as fibnlr.depth_plan.plan_depth; the graph is never modified.
+    """
+def _plan_divergence(reference: typing.Any, logits: typing.Any) -> tuple[float, float]:
+    """
+    (mean KL(softmax(reference) || softmax(logits)) in nats, top-1 agreement) of two float32 [N, classes] arrays
+    """
+def _plan_units(graph: fibnlr._core.GraphView, prepared: collections.abc.Sequence[str], objective: str) -> list[list[str]]:
+    """
+    plan_depth's candidate units (lists of names) over the prepared non-linearities `prepared`
     """
 def compute_kernel_dims(a: fibnlr._core.Node, b: fibnlr._core.Node) -> list[int]:
     """
@@ -1159,10 +1181,6 @@ def layer_costs(graph: fibnlr._core.GraphView, dims: collections.abc.Sequence[co
     Returns:
         list[LayerCost]: in graph order.
     """
-def linearise(graph: fibnlr._core.GraphView, names: collections.abc.Sequence[str], what: str = 'plan') -> None:
-    """
-    Replaces each named node (one data input, one output) by an Identity of the same name, in place; ValueError naming a bad name first, the graph then unchanged.
-    """
 def merge_convolutions(graph: fibnlr._core.GraphView, mode: str = 'exact', max_mac_growth: typing.SupportsFloat | typing.SupportsIndex = 1.0, dims: collections.abc.Sequence[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]] = [], probe_seed: typing.SupportsInt | typing.SupportsIndex = 0, objective: str = 'macs', latency_runtime: str = 'fibnlr') -> MergeResult:
     """
     Merges back-to-back Conv (or Gemm) chains into one layer. mode 'exact' merges only where the result is exactly equal; 'approximate' also merges padded chains and reports each merge's max deviation on a probe input. Merges costing more than max_mac_growth times the MACs they replace are skipped. dims: graph input shapes for per-image MACs (taken from compile() when omitted); with them, a padded conv after a bias merges exactly, the merged conv carrying the chain's f(0) as a bias map valid at those dims only. objective: what each chain's merge plan minimises: 'macs' (default), 'latency' (each candidate segment timed at the dims on latency_runtime 'fibnlr' or 'onnxruntime', cached) or 'layers' (fewest layers). Identity and Dropout between the layers are looked through.
@@ -1176,24 +1194,6 @@ def merge_convolutions(graph: fibnlr._core.GraphView, mode: str = 'exact', max_m
 def out_channels(conv: fibnlr._core.Node) -> int:
     """
     Output channels of a Conv (from its weight). Raises ValueError for a non-Conv.
-    """
-def plan_depth(graph: fibnlr._core.GraphView, calibration: typing.Any, objective: str = 'latency', max_divergence: typing.SupportsFloat | typing.SupportsIndex = 0.05, target: typing.SupportsFloat | typing.SupportsIndex | None = None, holdout: typing.Any = None, params: Parameters = ..., mode: str = 'exact', max_mac_growth: typing.SupportsFloat | typing.SupportsIndex = 1.0, latency_runtime: str = 'fibnlr', max_candidates: typing.SupportsInt | typing.SupportsIndex | None = None, batch_size: typing.SupportsInt | typing.SupportsIndex = 64, seed: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> DepthPlan:
-    """
-    The C++ planDepth on an array of calibration images [N, ...] (fibnlr.depth_plan.plan_depth takes any data and returns its dataclass). progress: None or a callable(done, total).
-    
-    Returns:
-        DepthPlan
-    
-    Raises:
-        ValueError: as fibnlr.depth_plan.plan_depth; the graph is never modified.
-    """
-def plan_divergence(reference: typing.Any, logits: typing.Any) -> tuple[float, float]:
-    """
-    (mean KL(softmax(reference) || softmax(logits)) in nats, top-1 agreement) of two float32 [N, classes] arrays
-    """
-def plan_units(graph: fibnlr._core.GraphView, prepared: collections.abc.Sequence[str], objective: str) -> list[list[str]]:
-    """
-    plan_depth's candidate units (lists of names) over the prepared non-linearities `prepared`
     """
 def remove_identity(graph: fibnlr._core.GraphView) -> list[str]:
     """
@@ -1212,5 +1212,5 @@ def simplify(graph: fibnlr._core.GraphView, mode: str = 'exact', max_mac_growth:
     Raises:
         ValueError: as merge_convolutions; the graph is then unchanged.
     """
-plan_objectives: list = ['latency', 'macs', 'nonlinear_ops']
+_plan_objectives: list = ['latency', 'macs', 'nonlinear_ops']
 fibnlr_Parameters = Parameters

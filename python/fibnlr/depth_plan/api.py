@@ -16,7 +16,7 @@ from ..batches import Batches
 from ..progress import progress_bar
 from .plan import DepthPlan, from_core, to_core
 
-OBJECTIVES = tuple(recipes.plan_objectives)
+OBJECTIVES = tuple(recipes._plan_objectives)
 
 
 def _images(data, what, key):
@@ -80,7 +80,7 @@ def plan_depth(graph, calibration, *, objective="latency", max_divergence=0.05, 
         bar.update(1)
 
     try:
-        core = recipes.plan_depth(graph, _images(calibration, "calibration", key), objective=objective,
+        core = recipes._plan_depth(graph, _images(calibration, "calibration", key), objective=objective,
                                   max_divergence=max_divergence, target=target,
                                   holdout=_images(holdout, "holdout", key), params=params, mode=mode,
                                   max_mac_growth=_real("max_mac_growth", max_mac_growth),
@@ -101,4 +101,4 @@ def apply_plan(graph, plan):
     """
     if not isinstance(plan, DepthPlan):
         raise TypeError(f"apply_plan needs a DepthPlan from plan_depth, got {type(plan).__name__}")
-    return recipes.apply_plan(graph, to_core(plan))
+    return recipes._apply_plan(graph, to_core(plan))

@@ -14,5 +14,5 @@ from .._core import recipes
 def divergence(reference_logits, logits):
     """(mean KL(softmax(reference) ‖ softmax(logits)), top-1 agreement) of two [N, classes] arrays
     (read as float32, computed in double)."""
-    kl, agreement = recipes.plan_divergence(reference_logits, logits)
+    kl, agreement = recipes._plan_divergence(reference_logits, logits)
     return float(kl), float(agreement)

@@ -9,7 +9,7 @@ def linearise(graph, names):
 
     ValueError naming the first name that is not a one-input, one-output node of
     ``graph``; the graph is then unchanged."""
-    recipes.linearise(graph, list(names))
+    recipes._linearise(graph, list(names))
 
 
 def linearised(graph, names):

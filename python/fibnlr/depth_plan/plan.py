@@ -123,7 +123,7 @@ def from_core(core) -> DepthPlan:
 
 def to_core(plan: DepthPlan):
     """The C++ ``DepthPlan`` of what ``apply_plan`` reads: objective, simplify's settings, dims and the picked nodes."""
-    core = recipes.DepthPlan()
+    core = recipes._DepthPlan()
     core.objective, core.mode, core.max_mac_growth = plan.objective, plan.mode, float(plan.max_mac_growth)
     core.latency_runtime, core.dims = plan.latency_runtime, [list(d) for d in plan.dims]
     core.max_divergence, core.target = float(plan.max_divergence), plan.target
