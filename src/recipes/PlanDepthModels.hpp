@@ -25,7 +25,7 @@ Tensor forwardAll(const GraphView& graph, const Tensor& images, std::size_t batc
 /// Prices sets of removed non-linearities of `graph` (a private clone) for one objective.
 class PlanCostModel {
 public:
-    /// `elementsOf`: the prepared nodes (for nonlinear_ops). Latency: times simplify(∅) once here.
+    /// `prepared`: the candidate nodes (nonlinear_ops counts their output elements). Latency: times simplify(∅) once here.
     PlanCostModel(const GraphView& graph, const PlanDepthOptions& options, std::vector<Shape> dims,
                   const std::vector<std::string>& prepared);
     double cost(const NameSet& removed);

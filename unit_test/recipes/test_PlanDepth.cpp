@@ -58,11 +58,15 @@ std::vector<std::pair<std::string, std::string>> structure(const GraphView& g) {
     return s;
 }
 
-DepthPlan plan(const GraphView& g, PlanDepthOptions o = {}, std::size_t n = 256) {
-    if (o.objective == "latency") o.objective = "macs";  // the default here: deterministic costs
-    if (o.maxDivergence == 0.05) o.maxDivergence = 10.0;
-    return planDepth(g, images(n), o);
+/// The options most tests start from: MACs (deterministic costs) and a budget loose enough for both blocks.
+PlanDepthOptions loose() {
+    PlanDepthOptions o;
+    o.objective = "macs";
+    o.maxDivergence = 10.0;
+    return o;
 }
+
+DepthPlan plan(const GraphView& g, const PlanDepthOptions& o = loose()) { return planDepth(g, images(256), o); }
 
 double macs(const GraphView& g) {
     double m = 0;
@@ -131,13 +135,13 @@ TEST_CASE("planDepth: units are chains' runs; a block is picked only whole", "[r
 
 TEST_CASE("planDepth: the damage budget is respected", "[recipes][PlanDepth]") {
     auto g = twoBlockModel();
-    const DepthPlan loose = plan(*g);
+    const DepthPlan wide = plan(*g);
     const PlanCandidate* costly = nullptr;
-    for (const PlanCandidate& c : loose.candidates)
+    for (const PlanCandidate& c : wide.candidates)
         if (c.picked && (!costly || c.damage > costly->damage)) costly = &c;
     REQUIRE(costly != nullptr);
     REQUIRE(costly->damage > 0);
-    PlanDepthOptions o;
+    PlanDepthOptions o = loose();
     o.maxDivergence = costly->damage * 0.5;
     const DepthPlan tight = plan(*g, o);
     CHECK(tight.divergence <= o.maxDivergence);
@@ -158,7 +162,7 @@ TEST_CASE("planDepth: the damage budget is respected", "[recipes][PlanDepth]") {
 
 TEST_CASE("planDepth: deterministic for a seed", "[recipes][PlanDepth]") {
     auto g = twoBlockModel();
-    PlanDepthOptions o;
+    PlanDepthOptions o = loose();
     o.seed = 3;
     const DepthPlan a = plan(*g, o), b = plan(*g, o);
     REQUIRE(a.candidates.size() == b.candidates.size());
@@ -183,7 +187,7 @@ TEST_CASE("applyPlan gives the outputs and the cost the plan predicted", "[recip
     auto g = twoBlockModel();
     const Tensor holdout = images(64, 9);
     const Tensor before = run(*g->clone(), holdout);
-    PlanDepthOptions o;
+    PlanDepthOptions o = loose();
     o.holdout = holdout;
     const DepthPlan p = plan(*g, o);
     REQUIRE_FALSE(p.picked.empty());
@@ -204,7 +208,7 @@ TEST_CASE("applyPlan gives the outputs and the cost the plan predicted", "[recip
 TEST_CASE("planDepth: a target stops the plan; an unreachable one is reported with the best found",
           "[recipes][PlanDepth]") {
     auto g = twoBlockModel();
-    PlanDepthOptions o;
+    PlanDepthOptions o = loose();
     o.objective = "nonlinear_ops";
     o.target = 0.5;
     const DepthPlan ops = plan(*g, o);
@@ -217,7 +221,7 @@ TEST_CASE("planDepth: a target stops the plan; an unreachable one is reported wi
     for (const PlanCandidate& c : ops.candidates) stopped = stopped || c.why == "target reached before this unit";
     CHECK(stopped);
 
-    PlanDepthOptions far;
+    PlanDepthOptions far = loose();
     far.target = 100.0;
     const DepthPlan best = plan(*g, far);
     CHECK(best.targetReached == std::optional<bool>(false));
