@@ -102,7 +102,7 @@ const std::set<std::string> kBlockA{"A_relu1", "A_relu2"}, kBlockB{"B_relu1", "B
 
 } // namespace
 
-TEST_CASE("planDepth: units are chains' runs; a block is picked only whole", "[recipes][PlanDepth]") {
+TEST_CASE("planDepth: units are runs of chains, a block is picked only whole", "[recipes][PlanDepth]") {
     auto g = twoBlockModel();
     const std::vector<std::string> prepared{"A_relu1", "A_relu2", "relu_h", "B_relu1", "B_relu2"};
     // relu_h reaches B_relu1 through B_expand; A_relu2 stops at the residual Add.
@@ -205,7 +205,7 @@ TEST_CASE("applyPlan gives the outputs and the cost the plan predicted", "[recip
     CHECK(macs(*g) == Approx(p.costAfter));
 }
 
-TEST_CASE("planDepth: a target stops the plan; an unreachable one is reported with the best found",
+TEST_CASE("planDepth: a target stops the plan, an unreachable one is reported with the best found",
           "[recipes][PlanDepth]") {
     auto g = twoBlockModel();
     PlanDepthOptions o = loose();
