@@ -10,6 +10,7 @@ void bindDataProvider(pybind11::module_& m);
 void bindRecipes(pybind11::module_& m);
 void bindKernels(pybind11::module_& m);
 void bindMerge(pybind11::module_& m);
+void bindPlanDepth(pybind11::module_& m);
 void bindThreads(pybind11::module_& m);
 } // namespace fibnlr::bindings
 
@@ -25,5 +26,6 @@ PYBIND11_MODULE(_core, m) {
     bindRecipes(m);
     bindKernels(m);
     bindMerge(m);
+    bindPlanDepth(m);  // after bindMerge: returns its SimplifyResult
     bindThreads(m);  // last: wraps the recipes bound above
 }

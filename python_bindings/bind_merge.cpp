@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "Convert.hpp"
+#include "PythonTimer.hpp"
 #include "fibnlr/recipes/RemoveIdentity.hpp"
 #include "fibnlr/recipes/Simplify.hpp"
 
@@ -10,24 +11,24 @@ namespace fibnlr::bindings {
 
 namespace py = pybind11;
 
-namespace {
-
-/// The `recipes` submodule of `m`, created when the other bindings have not made it yet.
-py::module_ recipesModule(py::module_& m) {
-    if (py::hasattr(m, "recipes")) return m.attr("recipes").cast<py::module_>();
-    return m.def_submodule("recipes", "Graph rewrites: FIBNLR pruning and depth merging");
-}
-
 /// The onnxruntime timer of fibnlr.merge_latency (ValueError there when onnxruntime is not installed).
 LatencyTimer pythonTimer(const std::string& runtime) {
     if (runtime == "fibnlr") return nullptr;
     if (runtime != "onnxruntime")
         throw std::invalid_argument("latency_runtime '" + runtime + "' is not valid; expected 'fibnlr' or 'onnxruntime'");
     py::object timer = py::module_::import("fibnlr.merge_latency").attr("onnxruntime_timer")();
-    return [timer](GraphView& g, const Shape& dims) {
-        py::gil_scoped_acquire gil;
-        return timer(py::cast(&g, py::return_value_policy::reference), dims).cast<double>();
-    };
+    return pythonCallable<double(GraphView&, const Shape&)>(
+        std::move(timer), [](const py::object& t, GraphView& g, const Shape& dims) {
+            return t(py::cast(&g, py::return_value_policy::reference), dims).cast<double>();
+        });
+}
+
+namespace {
+
+/// The `recipes` submodule of `m`, created when the other bindings have not made it yet.
+py::module_ recipesModule(py::module_& m) {
+    if (py::hasattr(m, "recipes")) return m.attr("recipes").cast<py::module_>();
+    return m.def_submodule("recipes", "Graph rewrites: FIBNLR pruning and depth merging");
 }
 
 MergeOptions mergeOptions(const std::string& mode, double maxMacGrowth, std::vector<Shape> dims, std::uint32_t seed,

@@ -89,7 +89,7 @@ void bindThreads(py::module_& m) {
     for (const char* name : {"fibnlr_prepare", "fibnlr_compute", "fibnlr_compute_NNPR", "fibnlr_prune", "fibnlr",
                              "fibnlr_find_groups", "fibnlr_find_node_by_group", "fibnlr_prepared_nodes",
                              "fold_batchnorm", "remove_identity", "merge_convolutions", "fold_residual", "simplify",
-                             "layer_costs"})
+                             "layer_costs", "_plan_depth", "_apply_plan", "_linearise"})
         if (py::hasattr(recipes, name)) guardRecipe(recipes, name);
     // The clean names (prepare, compute, ...) are given by the Python package
     // fibnlr.recipes, so this compiled module holds each function once.

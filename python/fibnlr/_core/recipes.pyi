@@ -814,6 +814,165 @@ class SimplifyResult:
         """
         list of (node names, reason) from the last merge round
         """
+class _PlanCandidate:
+    """
+    One unit of non-linearities plan_depth considered (C++ PlanCandidate)
+    """
+    picked: bool
+    why: str
+    def __init__(self) -> None:
+        ...
+    @property
+    def agreement(self) -> float:
+        ...
+    @agreement.setter
+    def agreement(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def damage(self) -> float:
+        ...
+    @damage.setter
+    def damage(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def gain(self) -> float:
+        ...
+    @gain.setter
+    def gain(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def nnpr(self) -> float:
+        ...
+    @nnpr.setter
+    def nnpr(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def nodes(self) -> list[str]:
+        ...
+    @nodes.setter
+    def nodes(self, arg0: collections.abc.Sequence[str]) -> None:
+        ...
+    @property
+    def npr(self) -> float:
+        ...
+    @npr.setter
+    def npr(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+class _DepthPlan:
+    """
+    What plan_depth found (C++ DepthPlan); fibnlr.depth_plan.DepthPlan wraps it
+    """
+    latency_runtime: str
+    message: str
+    mode: str
+    objective: str
+    target_reached: bool | None
+    def __init__(self) -> None:
+        ...
+    @property
+    def agreement(self) -> float:
+        ...
+    @agreement.setter
+    def agreement(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def candidates(self) -> list[_PlanCandidate]:
+        ...
+    @candidates.setter
+    def candidates(self, arg0: collections.abc.Sequence[_PlanCandidate]) -> None:
+        ...
+    @property
+    def cost_after(self) -> float:
+        ...
+    @cost_after.setter
+    def cost_after(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def cost_before(self) -> float:
+        ...
+    @cost_before.setter
+    def cost_before(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def dims(self) -> list[list[int]]:
+        ...
+    @dims.setter
+    def dims(self, arg0: collections.abc.Sequence[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]]) -> None:
+        ...
+    @property
+    def divergence(self) -> float:
+        ...
+    @divergence.setter
+    def divergence(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def max_divergence(self) -> float:
+        ...
+    @max_divergence.setter
+    def max_divergence(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def max_mac_growth(self) -> float:
+        ...
+    @max_mac_growth.setter
+    def max_mac_growth(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def picked(self) -> list[str]:
+        ...
+    @picked.setter
+    def picked(self, arg0: collections.abc.Sequence[str]) -> None:
+        ...
+    @property
+    def picked_types(self) -> list[tuple[str, str]]:
+        ...
+    @picked_types.setter
+    def picked_types(self, arg0: collections.abc.Sequence[tuple[str, str]]) -> None:
+        ...
+    @property
+    def ratio(self) -> float:
+        ...
+    @ratio.setter
+    def ratio(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def target(self) -> float | None:
+        ...
+    @target.setter
+    def target(self, arg0: typing.SupportsFloat | typing.SupportsIndex | None) -> None:
+        ...
+def _apply_plan(graph: fibnlr._core.GraphView, plan: _DepthPlan) -> SimplifyResult:
+    """
+    The C++ applyPlan: replaces plan.picked by Identity in `graph` and simplifies as the plan priced it.
+    
+    Returns:
+        SimplifyResult
+    
+    Raises:
+        ValueError: naming a picked node that is missing or changed type; the graph is then unchanged.
+    """
+def _linearise(graph: fibnlr._core.GraphView, names: collections.abc.Sequence[str], what: str = 'plan') -> None:
+    """
+    Replaces each named node (one data input, one output) by an Identity of the same name, in place; ValueError naming a bad name first, the graph then unchanged.
+    """
+def _plan_depth(graph: fibnlr._core.GraphView, calibration: typing.Any, objective: str = 'latency', max_divergence: typing.SupportsFloat | typing.SupportsIndex = 0.05, target: typing.SupportsFloat | typing.SupportsIndex | None = None, holdout: typing.Any = None, params: Parameters = ..., mode: str = 'exact', max_mac_growth: typing.SupportsFloat | typing.SupportsIndex = 1.0, latency_runtime: str = 'fibnlr', max_candidates: typing.SupportsInt | typing.SupportsIndex | None = None, batch_size: typing.SupportsInt | typing.SupportsIndex = 64, seed: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> _DepthPlan:
+    """
+    The C++ planDepth on an array of calibration images [N, ...] (fibnlr.depth_plan.plan_depth takes any data and returns its dataclass). progress: None or a callable(done, total).
+    
+    Returns:
+        DepthPlan
+    
+    Raises:
+        ValueError: as fibnlr.depth_plan.plan_depth; the graph is never modified.
+    """
+def _plan_divergence(reference: typing.Any, logits: typing.Any) -> tuple[float, float]:
+    """
+    (mean KL(softmax(reference) || softmax(logits)) in nats, top-1 agreement) of two float32 [N, classes] arrays
+    """
+def _plan_units(graph: fibnlr._core.GraphView, prepared: collections.abc.Sequence[str], objective: str) -> list[list[str]]:
+    """
+    plan_depth's candidate units (lists of names) over the prepared non-linearities `prepared`
+    """
 def compute_kernel_dims(a: fibnlr._core.Node, b: fibnlr._core.Node) -> list[int]:
     """
     The kernel size per axis of Conv a followed by Conv b: e1 + (e2 - 1)*s1
@@ -1053,4 +1212,5 @@ def simplify(graph: fibnlr._core.GraphView, mode: str = 'exact', max_mac_growth:
     Raises:
         ValueError: as merge_convolutions; the graph is then unchanged.
     """
+_plan_objectives: list = ['latency', 'macs', 'nonlinear_ops']
 fibnlr_Parameters = Parameters

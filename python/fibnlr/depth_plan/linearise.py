@@ -1,26 +1,15 @@
-"""Replacing chosen non-linearities by Identity, as FIBNLR's Identity ablation does."""
+"""Replacing chosen non-linearities by Identity, as FIBNLR's Identity ablation does (the C++ ``linearise``)."""
 from __future__ import annotations
 
-from .._core import Node
-
-
-def check_nodes(graph, names, what="plan"):
-    """ValueError naming the first name that is not a one-input, one-output node of ``graph``."""
-    for name in names:
-        node = graph.get_node(name)
-        if node is None:
-            raise ValueError(f"{what}: node '{name}' is not in graph '{graph.name()}'")
-        data_inputs = [p for p in node.get_parents() if p is not None and p.type() != "Producer"]
-        if len(data_inputs) != 1 or node.nb_outputs() != 1:
-            raise ValueError(f"{what}: node '{name}' ({node.type()}) has {len(data_inputs)} data inputs and "
-                             f"{node.nb_outputs()} outputs; expected a non-linearity with 1 and 1")
+from .._core import recipes
 
 
 def linearise(graph, names):
-    """Replaces each node of ``names`` in ``graph`` (in place) by an Identity of the same name."""
-    check_nodes(graph, names)
-    for name in names:
-        graph.replace([graph.get_node(name)], [Node("Identity", name)])
+    """Replaces each node of ``names`` in ``graph`` (in place) by an Identity of the same name.
+
+    ValueError naming the first name that is not a one-input, one-output node of
+    ``graph``; the graph is then unchanged."""
+    recipes._linearise(graph, list(names))
 
 
 def linearised(graph, names):

@@ -1,10 +1,19 @@
-"""What ``plan_depth`` found: every candidate unit with its measure, gain and damage, and the choice."""
+"""What ``plan_depth`` found: every candidate unit with its measure, gain and damage, and the choice.
+
+The dataclasses mirror the C++ ``DepthPlan`` / ``PlanCandidate``
+(``fibnlr._core.recipes``); ``from_core`` and ``to_core`` convert between them.
+"""
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 
-from .costs import merge_objective
+from .._core import recipes
+
+
+def merge_objective(objective):
+    """What simplify's merge plan minimises for a plan objective: latency for latency, else MACs."""
+    return "latency" if objective == "latency" else "macs"
 
 
 @dataclass
@@ -96,3 +105,28 @@ class DepthPlan:
     def __repr__(self) -> str:
         return (f"DepthPlan({self.objective}, {len(self.picked)} removed of {len(self.candidates)} candidates, "
                 f"ratio {self.ratio:.3f}, divergence {self.divergence:.4g})")
+
+
+def from_core(core) -> DepthPlan:
+    """The dataclass holding the C++ ``DepthPlan`` ``core``'s values."""
+    plan = DepthPlan(core.objective, core.max_divergence, core.target, core.mode, core.max_mac_growth,
+                     core.latency_runtime, [list(d) for d in core.dims])
+    plan.candidates = [Candidate(list(c.nodes), c.npr, c.nnpr, c.gain, c.damage, c.agreement, c.picked, c.why)
+                       for c in core.candidates]
+    plan.picked = list(core.picked)
+    plan.picked_types = dict(core.picked_types)
+    plan.cost_before, plan.cost_after, plan.ratio = core.cost_before, core.cost_after, core.ratio
+    plan.divergence, plan.agreement = core.divergence, core.agreement
+    plan.target_reached, plan.message = core.target_reached, core.message
+    return plan
+
+
+def to_core(plan: DepthPlan):
+    """The C++ ``DepthPlan`` of what ``apply_plan`` reads: objective, simplify's settings, dims and the picked nodes."""
+    core = recipes._DepthPlan()
+    core.objective, core.mode, core.max_mac_growth = plan.objective, plan.mode, float(plan.max_mac_growth)
+    core.latency_runtime, core.dims = plan.latency_runtime, [list(d) for d in plan.dims]
+    core.max_divergence, core.target = float(plan.max_divergence), plan.target
+    core.picked = list(plan.picked)
+    core.picked_types = list(plan.picked_types.items())
+    return core

@@ -87,7 +87,7 @@ BatchNormFold = _compiled.BatchNormFold
 ResidualFold = _compiled.ResidualFold
 LayerCost = _compiled.LayerCost
 
-# Pure-Python recipes, from their own modules.
+# plan_depth: the C++ planDepth with Python data and dataclasses (fibnlr.depth_plan).
 from ..depth_plan import DepthPlan, apply_plan, plan_depth  # noqa: E402 - after the compiled names it uses
 
 

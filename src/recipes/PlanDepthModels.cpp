@@ -1,0 +1,167 @@
+// planDepth's cost model (what a removal buys) and damage model (what it costs).
+#include "PlanDepthModels.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include "fibnlr/scheduler/Scheduler.hpp"
+
+namespace fibnlr::plandepth {
+
+namespace {
+
+std::size_t rowSize(const Tensor& t) { return t.dims()[0] == 0 ? 0 : t.size() / t.dims()[0]; }
+
+Shape withBatch(const Shape& dims, std::size_t n) {
+    Shape s = dims;
+    s[0] = n;
+    return s;
+}
+
+std::string shapeText(const Shape& s) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
+} // namespace
+
+Tensor rows(const Tensor& t, std::size_t begin, std::size_t end) {
+    Tensor out(withBatch(t.dims(), end - begin));
+    const std::size_t row = rowSize(t);
+    if (end > begin) std::memcpy(out.data<float>(), t.data<float>() + begin * row, (end - begin) * row * sizeof(float));
+    return out;
+}
+
+Tensor gather(const Tensor& t, const std::vector<std::size_t>& index) {
+    Tensor out(withBatch(t.dims(), index.size()));
+    const std::size_t row = rowSize(t);
+    const float* src = t.data<float>();
+    float* dst = out.data<float>();
+    for (std::size_t i = 0; i < index.size(); ++i) std::memcpy(dst + i * row, src + index[i] * row, row * sizeof(float));
+    return out;
+}
+
+Tensor forwardAll(const GraphView& graph, const Tensor& images, std::size_t batchSize) {
+    const std::size_t n = images.dims()[0];
+    std::shared_ptr<GraphView> g = graph.clone();
+    compile(*g, CompileOptions{"cpu", DataType::Float32, {withBatch(images.dims(), std::min(batchSize, n))}});
+    std::vector<Tensor> parts;
+    for (std::size_t i = 0; i < n; i += batchSize) {
+        std::vector<Tensor> out = forward(*g, {rows(images, i, std::min(i + batchSize, n))});
+        parts.push_back(std::move(out.at(0)));
+    }
+    // Concatenate along dim 0: every part has the same row shape.
+    Tensor all(withBatch(parts.front().dims(), n));
+    float* dst = all.data<float>();
+    for (const Tensor& p : parts) {
+        std::memcpy(dst, p.data<float>(), p.size() * sizeof(float));
+        dst += p.size();
+    }
+    return all;
+}
+
+// ---- cost model ----
+
+PlanCostModel::PlanCostModel(const GraphView& graph, const PlanDepthOptions& options, std::vector<Shape> dims,
+                             const std::vector<std::string>& prepared)
+    : mGraph(graph.clone()), mOptions(options), mDims(std::move(dims)) {
+    if (options.objective == "nonlinear_ops") {
+        std::shared_ptr<GraphView> g = mGraph->clone();
+        Scheduler& s = compile(*g, CompileOptions{"cpu", DataType::Float32, mDims});
+        for (const std::string& name : prepared) {
+            const Shape& shape = s.outputShape(*g->getNode(name), 0);
+            std::size_t elements = 1;  // per image: every dim but the batch
+            for (std::size_t i = 1; i < shape.size(); ++i) elements *= shape[i];
+            mElements[name] = static_cast<double>(elements);
+        }
+    }
+    if (options.objective == "latency") {
+        auto [base, result] = simplified({});
+        mBaseSeconds = options.timer ? options.timer(*base, mDims.at(0)) : timeOnBackend(*base, mDims.at(0));
+        mBaseSaving = saving(result);
+        mCache[{}] = mBaseSeconds;  // what price(∅) gives, without simplifying ∅ again
+    }
+}
+
+std::pair<std::shared_ptr<GraphView>, SimplifyResult> PlanCostModel::simplified(const NameSet& removed) const {
+    std::shared_ptr<GraphView> g = mGraph->clone();
+    linearise(*g, std::vector<std::string>(removed.begin(), removed.end()));
+    SimplifyOptions o;
+    o.merge.mode = parseMergeMode(mOptions.mode);
+    o.merge.maxMacGrowth = mOptions.maxMacGrowth;
+    o.merge.inputDims = mDims;
+    o.merge.objective = parseMergeObjective(mOptions.objective == "latency" ? "latency" : "macs");
+    o.merge.timer = mOptions.timer;
+    o.merge.timerName = mOptions.latencyRuntime;
+    SimplifyResult r = simplify(*g, o);
+    return {std::move(g), std::move(r)};
+}
+
+double PlanCostModel::saving(const SimplifyResult& r) {
+    double s = 0.0;
+    for (const MergeRecord& m : r.merged) s += m.costBefore - m.costAfter;
+    return s;
+}
+
+double PlanCostModel::cost(const NameSet& removed) {
+    auto it = mCache.find(removed);
+    if (it != mCache.end()) return it->second;
+    const double c = price(removed);
+    mCache.emplace(removed, c);
+    return c;
+}
+
+double PlanCostModel::price(const NameSet& removed) const {
+    if (mOptions.objective == "nonlinear_ops") {
+        double left = 0.0;
+        for (const auto& [name, elements] : mElements)
+            if (!removed.count(name)) left += elements;
+        return left;
+    }
+    const SimplifyResult r = simplified(removed).second;
+    if (mOptions.objective == "macs") {
+        double macs = 0.0;
+        for (const LayerCost& c : r.after) macs += c.macs;
+        return macs;
+    }
+    // Latency: the measured base minus what this plan's merges save beyond the base's own merges.
+    return std::max(mBaseSeconds - (saving(r) - mBaseSaving), 0.0);
+}
+
+double PlanCostModel::ratio(const NameSet& removed) {
+    const double base = cost({}), c = cost(removed);
+    if (mOptions.objective == "nonlinear_ops") return base > 0 ? c / base : 1.0;
+    return c > 0 ? base / c : INFINITY;
+}
+
+bool PlanCostModel::reached(const NameSet& removed, const std::optional<double>& target) {
+    if (!target) return false;
+    const double r = ratio(removed);
+    return mOptions.objective == "nonlinear_ops" ? r <= *target : r >= *target;
+}
+
+// ---- damage model ----
+
+PlanDamageModel::PlanDamageModel(const GraphView& graph, Tensor holdout, std::size_t batchSize)
+    : mGraph(graph.clone()), mHoldout(std::move(holdout)), mBatchSize(batchSize) {
+    mReference = forwardAll(*mGraph, mHoldout, mBatchSize);
+    if (mReference.nbDims() != 2)
+        throw std::invalid_argument("plan_depth reads the output of graph '" + graph.name() +
+                                    "' as class scores [N, classes]; it has shape " + shapeText(mReference.dims()));
+    mCache[{}] = {0.0, 1.0};
+}
+
+std::pair<double, double> PlanDamageModel::damage(const NameSet& removed) {
+    auto it = mCache.find(removed);
+    if (it != mCache.end()) return it->second;
+    std::shared_ptr<GraphView> g = mGraph->clone();
+    linearise(*g, std::vector<std::string>(removed.begin(), removed.end()));
+    const std::pair<double, double> d = planDivergence(mReference, forwardAll(*g, mHoldout, mBatchSize));
+    mCache.emplace(removed, d);
+    return d;
+}
+
+} // namespace fibnlr::plandepth
