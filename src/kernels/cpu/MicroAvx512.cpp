@@ -2,9 +2,10 @@
 // flags (CMakeLists.txt) and is only called after a run-time CPU check
 // (Isa.cpp). It is the AVX2 table with sign counting replaced (masked double
 // adds count 16 floats per step where AVX2 needs four times the instructions
-// (a measuring forward is dominated by counting otherwise), and the packed
-// GEMM tile widened to 12 × 32 (24 zmm accumulators). The other loops stay
-// AVX2: GCC 12 vectorises some of them worse with AVX-512 enabled.
+// (a measuring forward is dominated by counting otherwise), the epilogue of
+// the activations done in registers written the same way without counting,
+// and the packed GEMM tile widened to 12 × 32 (24 zmm accumulators). The
+// other loops stay AVX2: GCC 12 vectorises some of them worse with AVX-512.
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -104,6 +105,40 @@ bool fusedLoop(const float* src, float* dst, std::size_t n, float scale, float s
     return localPos > 0.0 || upInf;
 }
 
+/// The same pass without the statistics (the plain epilogue): the same
+/// operations as fusedLoop, so a measured forward writes the same bits, and
+/// the tail is a masked load and store where AVX2 loops end in scalar code
+/// (rows of 49 or 196 outputs are common at batch 1).
+template <ActKind K, int Mode> void actLoop(const float* src, float* dst, std::size_t n, float scale, float shift, const Activation& act) {
+    const __m512 vs = _mm512_set1_ps(scale), vt = _mm512_set1_ps(shift);
+    const __m512 va = _mm512_set1_ps(act.a), vb = _mm512_set1_ps(act.b);
+    const auto pre = [&](__m512 x) {
+        return Mode == 0 ? x : Mode == 1 ? _mm512_add_ps(x, vt) : _mm512_fmadd_ps(x, vs, vt);
+    };
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, actVec<K>(pre(_mm512_loadu_ps(src + i)), va, vb));
+    if (i < n) {
+        const __mmask16 live = static_cast<__mmask16>((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(dst + i, live, actVec<K>(pre(_mm512_maskz_loadu_ps(live, src + i)), va, vb));
+    }
+}
+
+template <ActKind K> void actByMode(const float* src, float* dst, std::size_t n, float scale, float shift, const Activation& act) {
+    if (scale == 1.f && shift == 0.f) actLoop<K, 0>(src, dst, n, scale, shift, act);
+    else if (scale == 1.f) actLoop<K, 1>(src, dst, n, scale, shift, act);
+    else actLoop<K, 2>(src, dst, n, scale, shift, act);
+}
+
+void scaleShiftAct(const float* x, float* y, std::size_t n, float scale, float shift, const Activation& act) {
+    switch (act.kind) {
+    case ActKind::None: return actByMode<ActKind::None>(x, y, n, scale, shift, act);
+    case ActKind::ReLU: return actByMode<ActKind::ReLU>(x, y, n, scale, shift, act);
+    case ActKind::LeakyReLU: return actByMode<ActKind::LeakyReLU>(x, y, n, scale, shift, act);
+    case ActKind::Clip: return actByMode<ActKind::Clip>(x, y, n, scale, shift, act);
+    default: return microAvx2()->scaleShiftAct(x, y, n, scale, shift, act);  // transcendental: the AVX2 loops
+    }
+}
+
 template <ActKind K>
 bool fusedByMode(const float* src, float* dst, std::size_t n, float scale, float shift, const Activation& act,
                  double& neg, double& pos, std::uint64_t& nonFinite) {
@@ -142,6 +177,7 @@ const Micro& table() {
     static const Micro t = [] {
         Micro m = *microAvx2();
         m.name = "avx512";
+        m.scaleShiftAct = scaleShiftAct;
         m.countAct = countAct;
         m.scaleShiftCountAct = scaleShiftCountAct;
         m.gemmMR = kGemmMR;
