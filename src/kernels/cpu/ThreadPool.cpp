@@ -104,13 +104,9 @@ public:
         mWake.notify_all();
         work(*job);
         auto finished = [&] { return job->pending.load(std::memory_order_acquire) == 0; };
-        std::unique_lock<std::mutex> lk(mMutex, std::defer_lock);
-        if (!spinUntil(finished)) {
-            lk.lock();
-            mDone.wait(lk, finished);
-        } else {
-            lk.lock();
-        }
+        const bool spun = spinUntil(finished);
+        std::unique_lock<std::mutex> lk(mMutex);
+        if (!spun) mDone.wait(lk, finished);
         mJob.reset();
         if (job->error) std::rethrow_exception(job->error);
     }
