@@ -23,6 +23,8 @@ Tensor images(const py::handle& x, const std::string& what) {
 void bindPlanDepth(py::module_& m) {
     py::module_ r = m.attr("recipes").cast<py::module_>();
     r.attr("_plan_objectives") = planObjectives();
+    r.def("_plan_merge_objective", &planMergeObjective, py::arg("objective"),
+          "What simplify's merge plan minimises for a plan objective: latency for latency, else macs.");
 
     py::class_<PlanCandidate>(r, "_PlanCandidate", "One unit of non-linearities plan_depth considered (C++ PlanCandidate)")
         .def(py::init<>())

@@ -46,10 +46,15 @@ void checkNumber(const std::string& name, double value, double low, bool lowIncl
                                     fmt("%g", value));
 }
 
-void checkOptions(const GraphView& graph, const PlanDepthOptions& o) {
+/// std::invalid_argument, `prefix` first, for an objective not in planObjectives().
+void checkObjective(const std::string& objective, const std::string& prefix) {
     const auto& objectives = planObjectives();
-    if (std::find(objectives.begin(), objectives.end(), o.objective) == objectives.end())
-        throw std::invalid_argument("objective '" + o.objective + "' is not one of " + joined(objectives));
+    if (std::find(objectives.begin(), objectives.end(), objective) == objectives.end())
+        throw std::invalid_argument(prefix + "objective '" + objective + "' is not one of " + joined(objectives));
+}
+
+void checkOptions(const GraphView& graph, const PlanDepthOptions& o) {
+    checkObjective(o.objective, "");
     if (o.mode != "exact" && o.mode != "approximate")
         throw std::invalid_argument("mode '" + o.mode + "' is not one of exact, approximate");
     if (o.latencyRuntime != "fibnlr" && !o.timer)
@@ -279,9 +284,7 @@ DepthPlan planDepth(const GraphView& graph, const Tensor& calibration, const Pla
 SimplifyResult applyPlan(GraphView& graph, const DepthPlan& plan, const LatencyTimer& timer) {
     GraphLock lock(graph.mutex());
     // Every check before the first change.
-    const auto& objectives = planObjectives();
-    if (std::find(objectives.begin(), objectives.end(), plan.objective) == objectives.end())
-        throw std::invalid_argument("apply_plan: objective '" + plan.objective + "' is not one of " + joined(objectives));
+    checkObjective(plan.objective, "apply_plan: ");
     if (plan.objective == "latency" && plan.latencyRuntime != "fibnlr" && !timer)
         throw std::invalid_argument("apply_plan: the plan's latency_runtime '" + plan.latencyRuntime +
                                     "' needs a timer; only 'fibnlr' is timed without one");
@@ -292,13 +295,8 @@ SimplifyResult applyPlan(GraphView& graph, const DepthPlan& plan, const LatencyT
             throw std::invalid_argument("apply_plan: node '" + name + "' is a " + node->type() +
                                         "; the plan was made when it was a " + planned);
     }
-    SimplifyOptions o;
-    o.merge.mode = parseMergeMode(plan.mode);
-    o.merge.maxMacGrowth = plan.maxMacGrowth;
-    o.merge.inputDims = plan.dims;
-    o.merge.objective = parseMergeObjective(plan.mergeObjective());
-    o.merge.timer = timer;
-    o.merge.timerName = plan.latencyRuntime;
+    const SimplifyOptions o =
+        plandepth::planSimplifyOptions(plan.mode, plan.maxMacGrowth, plan.dims, plan.objective, timer, plan.latencyRuntime);
     // linearise checks every picked name before changing anything; simplify
     // checks its options first; the snapshot covers whatever fails later.
     GraphSnapshot snapshot(graph);

@@ -20,13 +20,20 @@ Shape withBatch(const Shape& dims, std::size_t n) {
     return s;
 }
 
-std::string shapeText(const Shape& s) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-    return out + "]";
-}
-
 } // namespace
+
+SimplifyOptions planSimplifyOptions(const std::string& mode, double maxMacGrowth, const std::vector<Shape>& dims,
+                                    const std::string& objective, const LatencyTimer& timer,
+                                    const std::string& timerName) {
+    SimplifyOptions o;
+    o.merge.mode = parseMergeMode(mode);
+    o.merge.maxMacGrowth = maxMacGrowth;
+    o.merge.inputDims = dims;
+    o.merge.objective = parseMergeObjective(planMergeObjective(objective));
+    o.merge.timer = timer;
+    o.merge.timerName = timerName;
+    return o;
+}
 
 Tensor rows(const Tensor& t, std::size_t begin, std::size_t end) {
     Tensor out(withBatch(t.dims(), end - begin));
@@ -89,14 +96,8 @@ PlanCostModel::PlanCostModel(const GraphView& graph, const PlanDepthOptions& opt
 std::pair<std::shared_ptr<GraphView>, SimplifyResult> PlanCostModel::simplified(const NameSet& removed) const {
     std::shared_ptr<GraphView> g = mGraph->clone();
     linearise(*g, std::vector<std::string>(removed.begin(), removed.end()));
-    SimplifyOptions o;
-    o.merge.mode = parseMergeMode(mOptions.mode);
-    o.merge.maxMacGrowth = mOptions.maxMacGrowth;
-    o.merge.inputDims = mDims;
-    o.merge.objective = parseMergeObjective(mOptions.objective == "latency" ? "latency" : "macs");
-    o.merge.timer = mOptions.timer;
-    o.merge.timerName = mOptions.latencyRuntime;
-    SimplifyResult r = simplify(*g, o);
+    SimplifyResult r = simplify(*g, planSimplifyOptions(mOptions.mode, mOptions.maxMacGrowth, mDims, mOptions.objective,
+                                                        mOptions.timer, mOptions.latencyRuntime));
     return {std::move(g), std::move(r)};
 }
 
@@ -150,7 +151,7 @@ PlanDamageModel::PlanDamageModel(const GraphView& graph, Tensor holdout, std::si
     mReference = forwardAll(*mGraph, mHoldout, mBatchSize);
     if (mReference.nbDims() != 2)
         throw std::invalid_argument("plan_depth reads the output of graph '" + graph.name() +
-                                    "' as class scores [N, classes]; it has shape " + shapeText(mReference.dims()));
+                                    "' as class scores [N, classes]; it has shape " + toString(mReference.dims()));
     mCache[{}] = {0.0, 1.0};
 }
 

@@ -14,6 +14,12 @@ namespace fibnlr::plandepth {
 
 using NameSet = std::set<std::string>;
 
+/// simplify's options for a plan: the cost model prices a set with them and
+/// applyPlan applies the picked set with them, so both simplify alike.
+SimplifyOptions planSimplifyOptions(const std::string& mode, double maxMacGrowth, const std::vector<Shape>& dims,
+                                    const std::string& objective, const LatencyTimer& timer,
+                                    const std::string& timerName);
+
 /// Rows [begin, end) of `t` (batch first) as a new tensor.
 Tensor rows(const Tensor& t, std::size_t begin, std::size_t end);
 /// Rows `index` of `t`, in that order, as a new tensor.

@@ -48,6 +48,12 @@ inline const std::vector<std::string>& planObjectives() {
     return objectives;
 }
 
+/// What simplify's merge plan minimises for a plan with this objective:
+/// "latency" for latency, else "macs".
+inline std::string planMergeObjective(const std::string& objective) {
+    return objective == "latency" ? "latency" : "macs";
+}
+
 /// Held-out images needed for a stable KL when the held-out set is split from
 /// the calibration images; the measuring part needs as many.
 constexpr std::size_t kPlanMinSplit = 32;
@@ -114,8 +120,8 @@ struct DepthPlan {
     double divergence = 0.0, agreement = 1.0;  ///< measured damage of the picked set
     std::optional<bool> targetReached;  ///< unset without a target
     std::string message;
-    /// What simplify's merge plan minimises for this plan: "latency" for latency, else "macs".
-    std::string mergeObjective() const { return objective == "latency" ? "latency" : "macs"; }
+    /// What simplify's merge plan minimises for this plan (planMergeObjective).
+    std::string mergeObjective() const { return planMergeObjective(objective); }
 };
 
 /// Chooses which non-linearities of `graph` to remove (see the file comment).

@@ -969,6 +969,10 @@ def _plan_divergence(reference: typing.Any, logits: typing.Any) -> tuple[float, 
     """
     (mean KL(softmax(reference) || softmax(logits)) in nats, top-1 agreement) of two float32 [N, classes] arrays
     """
+def _plan_merge_objective(objective: str) -> str:
+    """
+    What simplify's merge plan minimises for a plan objective: latency for latency, else macs.
+    """
 def _plan_units(graph: fibnlr._core.GraphView, prepared: collections.abc.Sequence[str], objective: str) -> list[list[str]]:
     """
     plan_depth's candidate units (lists of names) over the prepared non-linearities `prepared`

@@ -13,7 +13,7 @@ from .._core import recipes
 
 def merge_objective(objective):
     """What simplify's merge plan minimises for a plan objective: latency for latency, else MACs."""
-    return "latency" if objective == "latency" else "macs"
+    return recipes._plan_merge_objective(objective)
 
 
 @dataclass
