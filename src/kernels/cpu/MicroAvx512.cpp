@@ -32,6 +32,14 @@ template <ActKind K> inline __m512 actVec(__m512 t, __m512 a, __m512 b) {
         return t;
 }
 
+/// t = x·scale + shift as both passes compute it: Mode 0 t = x, 1 x + shift,
+/// 2 one FMA (the same operations as the AVX2 scaleShiftAct).
+template <int Mode> inline __m512 scaleShiftVec(__m512 x, __m512 vs, __m512 vt) {
+    if constexpr (Mode == 0) return x;
+    else if constexpr (Mode == 1) return _mm512_add_ps(x, vt);
+    else return _mm512_fmadd_ps(x, vs, vt);
+}
+
 /// Double accumulators of one stream of vectors: negatives and positives,
 /// low and high 8 lanes.
 struct SignSums {
@@ -65,8 +73,7 @@ inline double sum8(__m512d v) {
     return ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]));
 }
 
-/// One pass: t = src·scale + shift (Mode 0: t = src, 1: src + shift, 2: FMA,
-/// the same operations as the AVX2 scaleShiftAct), statistics of t, dst = act(t).
+/// One pass: t = scaleShiftVec<Mode>(src), statistics of t, dst = act(t).
 /// The masks of finite negatives / positives select which lanes, widened to
 /// double, are added, so the statistics match a double-precision reference up
 /// to summation order. Two streams of accumulators (32 floats per step) hide
@@ -78,9 +85,7 @@ bool fusedLoop(const float* src, float* dst, std::size_t n, float scale, float s
                double& neg, double& pos, std::uint64_t& nonFinite) {
     const __m512 vs = _mm512_set1_ps(scale), vt = _mm512_set1_ps(shift);
     const __m512 va = _mm512_set1_ps(act.a), vb = _mm512_set1_ps(act.b);
-    const auto pre = [&](__m512 x) {
-        return Mode == 0 ? x : Mode == 1 ? _mm512_add_ps(x, vt) : _mm512_fmadd_ps(x, vs, vt);
-    };
+    const auto pre = [&](__m512 x) { return scaleShiftVec<Mode>(x, vs, vt); };
     SignSums s0, s1;
     std::uint64_t bad = 0;
     bool upInf = false;
@@ -112,9 +117,7 @@ bool fusedLoop(const float* src, float* dst, std::size_t n, float scale, float s
 template <ActKind K, int Mode> void actLoop(const float* src, float* dst, std::size_t n, float scale, float shift, const Activation& act) {
     const __m512 vs = _mm512_set1_ps(scale), vt = _mm512_set1_ps(shift);
     const __m512 va = _mm512_set1_ps(act.a), vb = _mm512_set1_ps(act.b);
-    const auto pre = [&](__m512 x) {
-        return Mode == 0 ? x : Mode == 1 ? _mm512_add_ps(x, vt) : _mm512_fmadd_ps(x, vs, vt);
-    };
+    const auto pre = [&](__m512 x) { return scaleShiftVec<Mode>(x, vs, vt); };
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, actVec<K>(pre(_mm512_loadu_ps(src + i)), va, vb));
     if (i < n) {
