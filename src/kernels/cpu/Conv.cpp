@@ -11,6 +11,7 @@
 #include "fibnlr/kernels/ref/Launchers.hpp"
 #include "fibnlr/operator/Conv.hpp"
 #include "ConvGeometry.hpp"
+#include "PackedWeights.hpp"
 
 namespace fibnlr {
 
@@ -163,26 +164,17 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
                               static_cast<blasint>(ldb), 0.f, out, static_cast<blasint>(ldo));
         // Epilogue: per-channel scale/shift + activation, and the scatter to [n, m, P] when images were grouped.
         // Measuring: the pre-activation values are counted as they are written (Micro::scaleShiftCountAct).
-        double neg = 0.0, pos = 0.0;
-        std::uint64_t nonFinite = 0;
+        EpilogueCounts counts;
         std::uint8_t* alive = stats ? aliveScratch(Mg) : nullptr;
         for (std::size_t i = 0; i < nb; ++i)
             for (std::size_t m = 0; m < Mg; ++m) {
                 const std::size_t oc = gi * Mg + m;
                 float* dst = y + ((n0 + i) * p.outChannels + oc) * P + oy0 * g.OW;
-                const float* src = direct ? dst : out + m * ldo + i * bp;
-                if (p.biasMap) {  // a merged conv's f(0), per position, before the per-channel affine
-                    mk.binary(0, src, 1, p.biasMap + oc * P + oy0 * g.OW, 1, dst, bp, Activation{});
-                    src = dst;
-                }
-                const float sc = scale ? scale[oc] : 1.f, sh = shift ? shift[oc] : 0.f;
-                if (!stats) {
-                    mk.scaleShiftAct(src, dst, bp, sc, sh, act.forChannel(oc));
-                    continue;
-                }
-                alive[m] |= mk.scaleShiftCountAct(src, dst, bp, sc, sh, act.forChannel(oc), neg, pos, nonFinite) ? 1 : 0;
+                if (convEpilogueRow(mk, p, scale, shift, act, oc, oy0 * g.OW, direct ? dst : out + m * ldo + i * bp, dst,
+                                    bp, stats ? &counts : nullptr))
+                    alive[m] = 1;
             }
-        if (stats) stats->merge(neg, pos, nonFinite, alive, gi * Mg, Mg);
+        if (stats) stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, gi * Mg, Mg);
     };
     if (split)
         for (std::size_t it = 0; it < items; ++it) item(it);

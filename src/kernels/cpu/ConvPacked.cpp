@@ -20,12 +20,11 @@
 // row panels, so that at batch 1 each thread streams its share of the weights.
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <new>
 #include <vector>
 
 #include "ConvGeometry.hpp"
-#include "fibnlr/kernels/StepState.hpp"
+#include "PackedWeights.hpp"
 #include "fibnlr/kernels/cpu/Kernels.hpp"
 #include "fibnlr/kernels/cpu/ThreadPool.hpp"
 #include "fibnlr/operator/Conv.hpp"
@@ -42,40 +41,6 @@ constexpr std::size_t kKc = 256;                           // rows of K per bloc
 constexpr std::size_t kBlockFloats = std::size_t(64) << 10;  // a B sub-block kc × nc: 256 KB (L2)
 inline std::size_t roundUp(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
 inline std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
-
-/// Packed weights kept by a compiled plan's step (kernels/StepState.hpp),
-/// valid while the weights' TensorStamp is the one they were packed from and
-/// the panel height and shape are unchanged (set_kernels can change MR).
-struct PackedConvWeights : StepState {
-    std::size_t MR = 0, G = 0, Mg = 0, K = 0, kc = 0;
-    TensorStamp source;
-    std::vector<float> A;
-};
-
-/// The weights of group g as K blocks of kc rows (the last one shorter), each
-/// holding all panels: row k of panel q at A[g·panels·MR·K + kb·panels·MR +
-/// q·kl·MR + (k − kb)·MR + r] = w[(g·Mg + q·MR + r)·K + k] for the block
-/// [kb, kb + kl) holding k; rows past Mg zero. A sweep over the panels of one
-/// K block then reads one contiguous stream.
-void packWeights(const float* w, std::size_t G, std::size_t Mg, std::size_t K, std::size_t kc, std::size_t MR,
-                 float* A) {
-    const std::size_t panels = ceilDiv(Mg, MR);
-    parallelRange(G * panels, 1, [&](std::size_t q0, std::size_t q1) {
-        for (std::size_t gq = q0; gq < q1; ++gq) {
-            const std::size_t gi = gq / panels, q = gq % panels, o0 = q * MR, rows = std::min(MR, Mg - o0);
-            const float* src = w + (gi * Mg + o0) * K;
-            for (std::size_t kb = 0; kb < K; kb += kc) {
-                const std::size_t kl = std::min(kc, K - kb);
-                float* dst = A + gi * panels * MR * K + kb * panels * MR + q * kl * MR;
-                for (std::size_t k = kb; k < kb + kl; ++k) {
-                    float* d = dst + (k - kb) * MR;
-                    for (std::size_t r = 0; r < rows; ++r) d[r] = src[r * K + k];
-                    for (std::size_t r = rows; r < MR; ++r) d[r] = 0.f;
-                }
-            }
-        }
-    });
-}
 
 /// A run of columns of a column block that lie on one output row of one
 /// image: columns [d, d + len) of the block are output pixels (oy, ox0 + i)
@@ -170,27 +135,7 @@ void conv2d_f32_packed(const ConvParams& p, const float* x, const float* w, cons
     const std::size_t kBlocks = ceilDiv(K, kKc), kc = ceilDiv(K, kBlocks);
 
     // Weights: G·panels panels of K rows, kept by the step or packed into scratch.
-    const std::size_t aFloats = G * panels * K * MR;
-    PackedConvWeights* cache = nullptr;
-    if (std::unique_ptr<StepState>* slot = currentStepState()) {
-        cache = dynamic_cast<PackedConvWeights*>(slot->get());
-        if (!cache) slot->reset(cache = new PackedConvWeights);
-    }
-    const float* A;
-    if (cache) {
-        const bool reuse = p.weights.storage != 0 && cache->source == p.weights && cache->MR == MR && cache->G == G &&
-                           cache->Mg == Mg && cache->K == K && cache->kc == kc && cache->A.size() == aFloats;
-        if (!reuse) {
-            cache->MR = MR, cache->G = G, cache->Mg = Mg, cache->K = K, cache->kc = kc, cache->source = p.weights;
-            cache->A.resize(aFloats);
-            packWeights(w, G, Mg, K, kc, MR, cache->A.data());
-        }
-        A = cache->A.data();
-    } else {
-        float* a = scratch(3, aFloats);
-        packWeights(w, G, Mg, K, kc, MR, a);
-        A = a;
-    }
+    const float* A = keptPackedWeights(p, w, G, Mg, K, kc, MR);
 
     // Column blocks: whole NR-column panels (the last one partial), unit u
     // covering panels [u·panelsN/blocks, (u + 1)·panelsN/blocks) so that
@@ -216,35 +161,25 @@ void conv2d_f32_packed(const ConvParams& p, const float* x, const float* w, cons
             const std::size_t rowsQ = std::min(MR, Mg - q * MR);
             float* o = out + (q - q0) * MR * ldo;
             for (std::size_t j = 0; j < ncols; j += NR)
-                mk.gemmPacked(up, Bk + (j / NR) * ps, kl, o + j, ldo, rowsQ, std::min(NR, ncols - j), kb > 0);
+                mk.gemmPacked(up, Bk + (j / NR) * ps, NR, kl, o + j, ldo, rowsQ, std::min(NR, ncols - j), kb > 0);
         }
     };
     // Epilogue of channels [m0, m1) of group gi, columns [c0, c0 + ncols), from out (row m − m0, stride ldo).
     auto epilogue = [&](std::size_t gi, std::size_t m0, std::size_t m1, std::size_t c0, std::size_t ncols,
                         const float* out, std::size_t ldo) {
-        double neg = 0.0, pos = 0.0;
-        std::uint64_t nonFinite = 0;
+        EpilogueCounts counts;
         std::uint8_t* alive = stats ? aliveScratch(m1 - m0) : nullptr;
         for (std::size_t t = c0, end = c0 + ncols; t < end;) {
             const std::size_t n = t / P, pa = t % P, len = std::min(P - pa, end - t);
             for (std::size_t m = m0; m < m1; ++m) {
                 const std::size_t oc = gi * Mg + m;
-                float* dst = y + (n * M + oc) * P + pa;
-                const float* src = out + (m - m0) * ldo + (t - c0);
-                if (p.biasMap) {  // a merged conv's f(0), per position, before the per-channel affine
-                    mk.binary(0, src, 1, p.biasMap + oc * P + pa, 1, dst, len, Activation{});
-                    src = dst;
-                }
-                const float sc = scale ? scale[oc] : 1.f, sh = shift ? shift[oc] : 0.f;
-                if (!stats) {
-                    mk.scaleShiftAct(src, dst, len, sc, sh, act.forChannel(oc));
-                    continue;
-                }
-                alive[m - m0] |= mk.scaleShiftCountAct(src, dst, len, sc, sh, act.forChannel(oc), neg, pos, nonFinite) ? 1 : 0;
+                if (convEpilogueRow(mk, p, scale, shift, act, oc, pa, out + (m - m0) * ldo + (t - c0),
+                                    y + (n * M + oc) * P + pa, len, stats ? &counts : nullptr))
+                    alive[m - m0] = 1;
             }
             t += len;
         }
-        if (stats) stats->merge(neg, pos, nonFinite, alive, gi * Mg + m0, m1 - m0);
+        if (stats) stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, gi * Mg + m0, m1 - m0);
     };
 
     if (splitM) {

@@ -1,50 +1,89 @@
-// The packed GEMM micro-kernel, included by the micro-kernel tables with
+// The GEMM register tile, included by the micro-kernel tables with
 // FIBNLR_GEMM_W (floats per vector register) and FIBNLR_GEMM_MR (rows) set:
-// a register tile of MR rows × NR = 2·W columns, MR·2 accumulators. Written
-// with GCC vector extensions so that each including file's ISA flags pick
-// the registers (SSE, AVX2+FMA, AVX-512). Internal linkage only, as in
+// a tile of MR rows × NR = 2·W columns, MR·2 accumulators. Written with GCC
+// vector extensions so that each including file's ISA flags pick the
+// registers (SSE, AVX2+FMA, AVX-512); the partial last vector of a narrow
+// tile uses the ISA's masked loads and stores (<immintrin.h>, included by
+// the including file before its namespace). Internal linkage only, as in
 // MicroImpl.inl.
 namespace {
 
 constexpr std::size_t kGemmW = FIBNLR_GEMM_W, kGemmMR = FIBNLR_GEMM_MR, kGemmNR = 2 * kGemmW;
 typedef float GemmVec __attribute__((vector_size(4 * FIBNLR_GEMM_W)));
 
-/// The tile over V vectors (V = 1: the first W columns only, half the FMAs
-/// for a narrow last panel, e.g. 16 columns of a 4×4 map on a 32-wide tile).
-template <int V>
-inline void gemmTile(const float* up, const float* vp, std::size_t K, float* out, std::size_t ldo, std::size_t rows,
-                     bool accumulate) {
+/// The first n < W floats at p into a vector (the rest zero), and back:
+/// the memory past them is neither read nor written.
+inline GemmVec loadPart(const float* p, std::size_t n) {
+#if FIBNLR_GEMM_W == 16 && defined(__AVX512F__)
+    return reinterpret_cast<GemmVec>(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p));
+#elif FIBNLR_GEMM_W == 8 && defined(__AVX2__)
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return reinterpret_cast<GemmVec>(_mm256_maskload_ps(p, mask));
+#else
+    GemmVec v = {};
+    for (std::size_t i = 0; i < n; ++i) v[i] = p[i];
+    return v;
+#endif
+}
+inline void storePart(float* p, GemmVec v, std::size_t n) {
+#if FIBNLR_GEMM_W == 16 && defined(__AVX512F__)
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), reinterpret_cast<__m512>(v));
+#elif FIBNLR_GEMM_W == 8 && defined(__AVX2__)
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_maskstore_ps(p, mask, reinterpret_cast<__m256>(v));
+#else
+    for (std::size_t i = 0; i < n; ++i) p[i] = v[i];
+#endif
+}
+
+/// The tile over V vectors (V = 1: W columns, half the FMAs). With kPart the
+/// last vector holds only `part` (< W) columns: loaded and stored masked.
+template <int V, bool kPart>
+inline void gemmTile(const float* up, const float* vp, std::size_t ldb, std::size_t K, float* out, std::size_t ldo,
+                     std::size_t rows, std::size_t part, bool accumulate) {
     GemmVec acc[kGemmMR][V] = {};
     for (std::size_t k = 0; k < K; ++k) {
         GemmVec v[V];
-        for (int i = 0; i < V; ++i) __builtin_memcpy(&v[i], vp + k * kGemmNR + i * kGemmW, sizeof v[i]);
+        for (int i = 0; i < V; ++i) {
+            const float* src = vp + k * ldb + i * kGemmW;
+            if (kPart && i == V - 1) v[i] = loadPart(src, part);
+            else __builtin_memcpy(&v[i], src, sizeof v[i]);
+        }
         const float* a = up + k * kGemmMR;
         for (std::size_t r = 0; r < kGemmMR; ++r) {
             const GemmVec b = a[r] - GemmVec{};  // a splat (x − 0 folds to x; x + 0 would not)
             for (int i = 0; i < V; ++i) acc[r][i] += b * v[i];
         }
     }
-    for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t r = 0; r < rows && r < kGemmMR; ++r)  // rows ≤ MR; the bound tells the compiler too
         for (int i = 0; i < V; ++i) {
             float* o = out + r * ldo + i * kGemmW;
+            const bool partial = kPart && i == V - 1;
             if (accumulate) {
                 GemmVec old;
-                __builtin_memcpy(&old, o, sizeof old);
+                if (partial) old = loadPart(o, part);
+                else __builtin_memcpy(&old, o, sizeof old);
                 acc[r][i] += old;
             }
-            __builtin_memcpy(o, &acc[r][i], sizeof acc[r][i]);
+            if (partial) storePart(o, acc[r][i], part);
+            else __builtin_memcpy(o, &acc[r][i], sizeof acc[r][i]);
         }
 }
 
-/// out[r·ldo + j] = Σ_k up[k·MR + r] · vp[k·NR + j] (+ out[r·ldo + j] when
-/// `accumulate`) for r < rows ≤ MR and j < NR: `up` is an MR-row panel of A
-/// stored column by column ([K][MR]), `vp` an NR-column panel of B stored row
-/// by row ([K][NR]). With cols ≤ W only the first W columns are computed and
-/// written.
-void gemmPacked(const float* up, const float* vp, std::size_t K, float* out, std::size_t ldo, std::size_t rows,
-                std::size_t cols, bool accumulate) {
-    if (cols <= kGemmW) gemmTile<1>(up, vp, K, out, ldo, rows, accumulate);
-    else gemmTile<2>(up, vp, K, out, ldo, rows, accumulate);
+/// out[r·ldo + j] = Σ_k up[k·MR + r] · vp[k·ldb + j] (+ out[r·ldo + j] when
+/// `accumulate`) for r < rows ≤ MR and j < cols ≤ NR: `up` is an MR-row panel
+/// of A stored column by column ([K][MR]), `vp` columns of B whose rows are
+/// ldb floats apart (ldb = NR: a packed panel; larger: B read in place, e.g.
+/// the input planes of a 1×1 conv). Exactly columns j < cols are read and
+/// written (the last partial vector masked).
+void gemmPacked(const float* up, const float* vp, std::size_t ldb, std::size_t K, float* out, std::size_t ldo,
+                std::size_t rows, std::size_t cols, bool accumulate) {
+    if (cols >= kGemmNR) {
+        if (ldb == kGemmNR) gemmTile<2, false>(up, vp, kGemmNR, K, out, ldo, rows, 0, accumulate);  // a constant stride
+        else gemmTile<2, false>(up, vp, ldb, K, out, ldo, rows, 0, accumulate);
+    } else if (cols > kGemmW) gemmTile<2, true>(up, vp, ldb, K, out, ldo, rows, cols - kGemmW, accumulate);
+    else if (cols == kGemmW) gemmTile<1, false>(up, vp, ldb, K, out, ldo, rows, 0, accumulate);
+    else if (cols > 0) gemmTile<1, true>(up, vp, ldb, K, out, ldo, rows, cols, accumulate);
 }
 
 } // namespace

@@ -10,6 +10,10 @@
 #include <cstring>
 #include <type_traits>
 
+#if defined(__AVX2__)
+#include <immintrin.h>  // GemmPacked.inl's masked tails
+#endif
+
 #include "fibnlr/kernels/cpu/Micro.hpp"
 
 namespace fibnlr::FIBNLR_MICRO_NS {

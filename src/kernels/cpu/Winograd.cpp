@@ -195,7 +195,7 @@ bool winogradConv(const WinogradTransforms& tf, const ConvParams& p, const float
             for (std::size_t xi = x0; xi < x1; ++xi)
                 for (std::size_t o = 0; o < M; o += MR)
                     for (std::size_t j = 0; j < Tp; j += NR)
-                        mk.gemmPacked(U + xi * Us + o * C, V + xi * Vs + j * C, C, Mp + xi * Ms + o * Tp + j, Tp,
+                        mk.gemmPacked(U + xi * Us + o * C, V + xi * Vs + j * C, NR, C, Mp + xi * Ms + o * Tp + j, Tp,
                                       std::min(MR, M - o), NR, false);
         });
 

@@ -70,15 +70,16 @@ struct Micro {
     WinogradTransforms winograd2, winograd4;
     /// Register tile of gemmPacked: gemmMR rows × gemmNR columns.
     std::size_t gemmMR, gemmNR;
-    /// Packed GEMM tile: out[r·ldo + j] = Σ_k up[k·MR + r] · vp[k·NR + j], plus
+    /// GEMM register tile: out[r·ldo + j] = Σ_k up[k·MR + r] · vp[k·ldb + j], plus
     /// the old out[r·ldo + j] when `accumulate` (K-blocked callers add the
-    /// blocks of K up in place), for r < rows ≤ MR, with `up` an MR-row panel
-    /// of A stored [K][MR] and `vp` an NR-column panel of B stored [K][NR]
-    /// (padding rows/columns zero). Columns j < cols are needed: with
-    /// cols ≤ NR/2 only the first NR/2 columns are computed and written (half
-    /// the FMAs), otherwise all NR are.
-    void (*gemmPacked)(const float* up, const float* vp, std::size_t K, float* out, std::size_t ldo, std::size_t rows,
-                       std::size_t cols, bool accumulate);
+    /// blocks of K up in place), for r < rows ≤ MR and j < cols ≤ NR, with
+    /// `up` an MR-row panel of A stored [K][MR] (padding rows zero) and `vp`
+    /// columns of B whose rows are ldb floats apart: ldb = NR for a packed
+    /// panel [K][NR], or B read in place (a 1×1 conv's input planes, ldb =
+    /// H·W). Exactly columns j < cols are read and written (a partial last
+    /// vector masked); cols ≤ NR/2 costs half the FMAs.
+    void (*gemmPacked)(const float* up, const float* vp, std::size_t ldb, std::size_t K, float* out, std::size_t ldo,
+                       std::size_t rows, std::size_t cols, bool accumulate);
     /// FIBNLR's sign counting over x [outer, channels, inner] (kernels/Counting.hpp).
     CountSignsFn countSigns;
     /// Σ x[i], i < n, as a plain streaming read (the counting benchmark's yardstick).
