@@ -60,6 +60,14 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
 /// conv2d_f32_im2col (supportsConvPacked).
 void conv2d_f32_packed(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
                        float* y, const Activation& act, EpilogueStats* stats = nullptr);
+/// The same conv and epilogue for a 1×1, stride-1, unpadded, group-1 conv (1-D
+/// or 2-D): y[n] = W·x[n] per image on the GEMM register tile, reading x's
+/// planes in place (no im2col, no B packing) and writing y in place, with
+/// the weights packed once per compiled plan as conv2d_f32_packed does and
+/// the epilogue applied per block while it is in L1
+/// (kernels/cpu/ConvPointwise.cpp).
+void conv2d_f32_pointwise(const ConvParams& p, const float* x, const float* w, const float* scale,
+                          const float* shift, float* y, const Activation& act, EpilogueStats* stats = nullptr);
 /// 3×3, stride 1, dilation 1, group 1, 2-D: Winograd F(2×2, 3×3), the 16
 /// products per block of tiles on the packed GEMM tile of the micro-kernel
 /// table (kernels/cpu/Winograd.cpp). Same epilogue. When a transform
@@ -84,6 +92,7 @@ void avgpool2d_f32_direct(const PoolParams& p, const float* x, float* y);
     void launch##Name##Cpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out);
 FIBNLR_CPU_LAUNCHER(Conv)
 FIBNLR_CPU_LAUNCHER(ConvPacked)
+FIBNLR_CPU_LAUNCHER(ConvPointwise)
 FIBNLR_CPU_LAUNCHER(DwConv)
 FIBNLR_CPU_LAUNCHER(Winograd)
 FIBNLR_CPU_LAUNCHER(Winograd4)
@@ -111,6 +120,8 @@ bool supportsConv2d(const Operator& op, const std::vector<Shape>& in);
 bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in);
 /// Where conv2d_f32_packed is faster than conv2d_f32_im2col (measured; see ConvPacked.cpp).
 bool supportsConvPacked(const Operator& op, const std::vector<Shape>& in);
+/// A 1×1, stride-1, unpadded (no end padding either), group-1 conv.
+bool supportsConvPointwise(const Operator& op, const std::vector<Shape>& in);
 bool supportsWinograd(const Operator& op, const std::vector<Shape>& in);
 bool supportsWinograd4(const Operator& op, const std::vector<Shape>& in);
 bool supportsPool2d(const Operator& op, const std::vector<Shape>& in);

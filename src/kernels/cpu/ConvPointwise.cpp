@@ -1,0 +1,106 @@
+// A 1×1, stride-1, unpadded, group-1 convolution (the expand and project
+// layers of MobileNets) as one GEMM per image on the micro-kernel table's
+// register tile, reading the input planes in place.
+//
+// Why: in NCHW such a conv is y[n] = W·x[n] with x[n] ([K, P], P = H·W)
+// already laid out as the B matrix. conv2d_f32_im2col hands it to OpenBLAS,
+// which packs W and x[n] on every call and zeroes the output first, and at
+// batch > 1 groups images into an im2col copy whose result the epilogue
+// scatters back. With K = 16-320 (MobileNetV2) there are few FMAs per value
+// moved, so those copies and the separate epilogue pass are a large share of
+// the layer. Here the weights are packed once per compiled plan
+// (keptPackedWeights), the tile reads x's rows at stride P
+// (Micro::gemmPacked's ldb) and writes y in place, and the epilogue (bias
+// map, scale/shift, activation, FIBNLR's counting) runs on each MR-row ×
+// kChunk-column block right after the tile wrote it, while it is in L1.
+//
+// Work: units of (image, column block). A column block holds at most
+// kBlockFloats of B (K × nc, in L2) so that every panel of the weights reuses
+// it; with few units (batch 1) the images are cut into more blocks.
+#include <algorithm>
+
+#include "PackedWeights.hpp"
+#include "fibnlr/kernels/cpu/Kernels.hpp"
+#include "fibnlr/kernels/cpu/ThreadPool.hpp"
+#include "fibnlr/kernels/ref/Launchers.hpp"
+#include "fibnlr/operator/Conv.hpp"
+
+namespace fibnlr {
+
+namespace {
+constexpr std::size_t kBlockFloats = std::size_t(64) << 10;  // B block K × nc: 256 KB (L2)
+constexpr std::size_t kChunk = 256;  // columns per epilogue pass: MR × 256 floats (≤ 12 KB, L1); a multiple of NR
+inline std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+} // namespace
+
+void conv2d_f32_pointwise(const ConvParams& p, const float* x, const float* w, const float* scale,
+                          const float* shift, float* y, const Activation& act, EpilogueStats* stats) {
+    std::size_t P = 1;
+    for (std::size_t d : p.outDims) P *= d;
+    const std::size_t N = p.batch, K = p.inChannels, M = p.outChannels;
+    if (N == 0 || M == 0 || P == 0) return;
+    const Micro& mk = micro();
+    const std::size_t MR = mk.gemmMR, NR = mk.gemmNR, panels = ceilDiv(M, MR), T = numThreads();
+    const float* A = keptPackedWeights(p, w, 1, M, K, std::max<std::size_t>(K, 1), MR);  // panel q: [K][MR] at A + q·K·MR
+
+    // Column blocks per image, each a whole number of NR-column tiles but the last.
+    const std::size_t tiles = ceilDiv(P, NR);
+    std::size_t blocks = std::min(tiles, ceilDiv(P, std::max(NR, kBlockFloats / std::max<std::size_t>(K, 1) / NR * NR)));
+    // Few units (batch 1): more, narrower blocks, so that their number is a multiple of the threads
+    // where the columns allow (the kernel list picks this kernel for maps of ≥ 512 pixels: ≥ 16 tiles).
+    if (T > 1 && N * blocks < 4 * T)
+        while (blocks < tiles && (N * blocks) % T != 0) ++blocks;
+
+    parallelFor(N * blocks, [&](std::size_t u) {
+        const std::size_t b = u % blocks, n = u / blocks;
+        const std::size_t c0 = b * tiles / blocks * NR, c1 = std::min(P, (b + 1) * tiles / blocks * NR);
+        const float* xn = x + n * K * P;
+        float* yn = y + n * M * P;
+        EpilogueCounts counts;
+        std::uint8_t* alive = stats ? aliveScratch(M) : nullptr;
+        for (std::size_t q = 0; q < panels; ++q) {
+            const float* up = A + q * K * MR;
+            const std::size_t m0 = q * MR, rows = std::min(MR, M - m0);
+            float* yq = yn + m0 * P;
+            for (std::size_t ch = c0; ch < c1; ch += kChunk) {
+                const std::size_t e = std::min(c1, ch + kChunk);
+                for (std::size_t j = ch; j < e; j += NR)  // the last tile masked to the columns left
+                    mk.gemmPacked(up, xn + j, P, K, yq + j, P, rows, std::min(NR, e - j), false);
+                for (std::size_t m = m0; m < m0 + rows; ++m) {
+                    float* row = yn + m * P + ch;
+                    if (convEpilogueRow(mk, p, scale, shift, act, m, ch, row, row, e - ch, stats ? &counts : nullptr))
+                        alive[m] = 1;
+                }
+            }
+        }
+        if (stats) stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, 0, M);
+    });
+}
+
+// Measured against conv2d_f32_im2col and conv2d_f32_packed per layer (AVX-512,
+// 1 thread, the 1×1 layers of MobileNetV2 224×224 at batch 1 and 8 and of the
+// 28×28 demo model at batch 1 and 64): 1.1-1.9× faster from 28×28 maps up
+// (OpenBLAS's packing of the input and the separate epilogue pass are most
+// of such a layer), even at 14×14, and 0.5-0.9× at 7×7, where a tile row
+// reads B at a 196-byte stride from L2 and a 49-column map fills 49 of 64
+// columns, whereas packing the few columns is cheap. With 16 output
+// channels a 12-row panel pair computes 24 rows for 16 (0.75-0.84×).
+bool supportsConvPointwise(const Operator& op, const std::vector<Shape>& in) {
+    if (!supportsConv2d(op, in)) return false;
+    Activation act;
+    const auto& conv = static_cast<const ConvOp&>(unfuse(op, act));
+    if (conv.attrs.group != 1) return false;
+    const ConvParams p = convParams(conv, in.at(0), in.at(1));
+    std::size_t P = 1;
+    for (std::size_t d = 0; d < p.kernel.size(); ++d) {
+        if (p.kernel[d] != 1 || p.strides[d] != 1 || p.padBegin[d] != 0 || p.outDims[d] != p.inDims[d]) return false;
+        P *= p.outDims[d];
+    }
+    return P >= 512 && p.outChannels >= 24;
+}
+
+void launchConvPointwiseCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    launchConvKernel(op, in, out, conv2d_f32_pointwise);
+}
+
+} // namespace fibnlr
