@@ -58,12 +58,14 @@ const std::vector<KernelEntry>& kernelList() {
             // accepts the shapes wins; others fall back to "ref". Every entry is
             // tested against the ref kernel (unit_test/kernels/cpu/).
             {"Conv", "cpu", launchDwConvCpu, "dwconv2d_f32_direct", supportsDwConv2d},
+            {"Conv", "cpu", launchConvDirectCpu, "conv2d_f32_direct", supportsConvDirect},
             {"Conv", "cpu", launchWinograd4Cpu, "conv2d_f32_winograd4", supportsWinograd4},
             {"Conv", "cpu", launchWinogradCpu, "conv2d_f32_winograd", supportsWinograd},
             {"Conv", "cpu", launchConvPointwiseCpu, "conv2d_f32_pointwise", supportsConvPointwise},
             {"Conv", "cpu", launchConvPackedCpu, "conv2d_f32_packed", supportsConvPacked},
             {"Conv", "cpu", launchConvCpu, "conv2d_f32_im2col", supportsConv2d},
             {"FusedConv", "cpu", launchDwConvCpu, "dwconv2d_f32_direct_act", supportsDwConv2d},
+            {"FusedConv", "cpu", launchConvDirectCpu, "conv2d_f32_direct_act", supportsConvDirect},
             {"FusedConv", "cpu", launchWinograd4Cpu, "conv2d_f32_winograd4_act", supportsWinograd4},
             {"FusedConv", "cpu", launchWinogradCpu, "conv2d_f32_winograd_act", supportsWinograd},
             {"FusedConv", "cpu", launchConvPointwiseCpu, "conv2d_f32_pointwise_act", supportsConvPointwise},

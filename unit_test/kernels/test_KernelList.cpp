@@ -60,7 +60,19 @@ TEST_CASE("selectKernel picks the first supporting variant, then falls back to r
     OperatorPtr dense = makeOperator("Conv");
     k = selectKernel(*dense, {{1, 8, 5, 5}, {4, 8, 3, 3}, {}}, "cpu");
     REQUIRE(k);
+    CHECK(k->name == "conv2d_f32_direct");  // stride 1, K = 72
+    // Stride 2 and a 1×1 conv on a small map: im2col.
+    OperatorPtr strided = makeOperator("Conv", {{"strides", std::vector<std::int64_t>{2, 2}}});
+    k = selectKernel(*strided, {{1, 8, 5, 5}, {4, 8, 3, 3}, {}}, "cpu");
+    REQUIRE(k);
     CHECK(k->name == "conv2d_f32_im2col");
+    k = selectKernel(*dense, {{1, 8, 5, 5}, {4, 8, 1, 1}, {}}, "cpu");
+    REQUIRE(k);
+    CHECK(k->name == "conv2d_f32_im2col");
+    // A 1×1 conv on a map of ≥ 512 pixels with ≥ 24 outputs: the pointwise kernel.
+    k = selectKernel(*dense, {{1, 8, 32, 32}, {24, 8, 1, 1}, {}}, "cpu");
+    REQUIRE(k);
+    CHECK(k->name == "conv2d_f32_pointwise");
     // Many weights (K = 2304, M = 256) and too few tiles for Winograd: the packed GEMM.
     k = selectKernel(*dense, {{1, 256, 4, 4}, {256, 256, 3, 3}, {}}, "cpu");
     REQUIRE(k);

@@ -160,8 +160,10 @@ void conv2d_f32_packed(const ConvParams& p, const float* x, const float* w, cons
             const float* up = Ak + q * kl * MR;
             const std::size_t rowsQ = std::min(MR, Mg - q * MR);
             float* o = out + (q - q0) * MR * ldo;
+            // Whole vectors (B's panels are zero-padded and out has room for them): unmasked tiles,
+            // half of one for a last panel of at most NR/2 columns.
             for (std::size_t j = 0; j < ncols; j += NR)
-                mk.gemmPacked(up, Bk + (j / NR) * ps, NR, kl, o + j, ldo, rowsQ, std::min(NR, ncols - j), kb > 0);
+                mk.gemmPacked(up, Bk + (j / NR) * ps, NR, kl, o + j, ldo, rowsQ, ncols - j <= NR / 2 ? NR / 2 : NR, kb > 0);
         }
     };
     // Epilogue of channels [m0, m1) of group gi, columns [c0, c0 + ncols), from out (row m − m0, stride ldo).

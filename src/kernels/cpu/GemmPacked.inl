@@ -11,42 +11,49 @@ namespace {
 constexpr std::size_t kGemmW = FIBNLR_GEMM_W, kGemmMR = FIBNLR_GEMM_MR, kGemmNR = 2 * kGemmW;
 typedef float GemmVec __attribute__((vector_size(4 * FIBNLR_GEMM_W)));
 
-/// The first n < W floats at p into a vector (the rest zero), and back:
-/// the memory past them is neither read nor written.
-inline GemmVec loadPart(const float* p, std::size_t n) {
+/// The first n < W floats at p as a vector (the rest zero), and back: the
+/// memory past them is neither read nor written. The mask is made once per
+/// tile, outside its K loop.
+struct PartMask {
 #if FIBNLR_GEMM_W == 16 && defined(__AVX512F__)
-    return reinterpret_cast<GemmVec>(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p));
+    __mmask16 m;
+    explicit PartMask(std::size_t n) : m(static_cast<__mmask16>((1u << n) - 1)) {}
+    GemmVec load(const float* p) const { return (GemmVec)_mm512_maskz_loadu_ps(m, p); }
+    void store(float* p, GemmVec v) const { _mm512_mask_storeu_ps(p, m, (__m512)v); }
 #elif FIBNLR_GEMM_W == 8 && defined(__AVX2__)
-    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    return reinterpret_cast<GemmVec>(_mm256_maskload_ps(p, mask));
+    __m256i m;
+    explicit PartMask(std::size_t n)
+        : m(_mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))) {}
+    GemmVec load(const float* p) const { return (GemmVec)_mm256_maskload_ps(p, m); }
+    void store(float* p, GemmVec v) const { _mm256_maskstore_ps(p, m, (__m256)v); }
 #else
-    GemmVec v = {};
-    for (std::size_t i = 0; i < n; ++i) v[i] = p[i];
-    return v;
+    std::size_t n;
+    explicit PartMask(std::size_t count) : n(count) {}
+    GemmVec load(const float* p) const {
+        GemmVec v = {};
+        for (std::size_t i = 0; i < n; ++i) v[i] = p[i];
+        return v;
+    }
+    void store(float* p, GemmVec v) const {
+        for (std::size_t i = 0; i < n; ++i) p[i] = v[i];
+    }
 #endif
-}
-inline void storePart(float* p, GemmVec v, std::size_t n) {
-#if FIBNLR_GEMM_W == 16 && defined(__AVX512F__)
-    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), reinterpret_cast<__m512>(v));
-#elif FIBNLR_GEMM_W == 8 && defined(__AVX2__)
-    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    _mm256_maskstore_ps(p, mask, reinterpret_cast<__m256>(v));
-#else
-    for (std::size_t i = 0; i < n; ++i) p[i] = v[i];
-#endif
-}
+};
 
-/// The tile over V vectors (V = 1: W columns, half the FMAs). With kPart the
-/// last vector holds only `part` (< W) columns: loaded and stored masked.
-template <int V, bool kPart>
-inline void gemmTile(const float* up, const float* vp, std::size_t ldb, std::size_t K, float* out, std::size_t ldo,
-                     std::size_t rows, std::size_t part, bool accumulate) {
+/// The tile over V vectors (V = 1: W columns, half the FMAs), B row k at
+/// rowAt(k). With kPart the last vector holds only `part` (< W) columns:
+/// loaded and stored masked.
+template <int V, bool kPart, class RowAt>
+inline void gemmTile(const float* up, RowAt rowAt, std::size_t K, float* out, std::size_t ldo, std::size_t rows,
+                     std::size_t part, bool accumulate) {
     GemmVec acc[kGemmMR][V] = {};
+    const PartMask pm(part);
     for (std::size_t k = 0; k < K; ++k) {
         GemmVec v[V];
+        const float* row = rowAt(k);
         for (int i = 0; i < V; ++i) {
-            const float* src = vp + k * ldb + i * kGemmW;
-            if (kPart && i == V - 1) v[i] = loadPart(src, part);
+            const float* src = row + i * kGemmW;
+            if (kPart && i == V - 1) v[i] = pm.load(src);
             else __builtin_memcpy(&v[i], src, sizeof v[i]);
         }
         const float* a = up + k * kGemmMR;
@@ -61,13 +68,23 @@ inline void gemmTile(const float* up, const float* vp, std::size_t ldb, std::siz
             const bool partial = kPart && i == V - 1;
             if (accumulate) {
                 GemmVec old;
-                if (partial) old = loadPart(o, part);
+                if (partial) old = pm.load(o);
                 else __builtin_memcpy(&old, o, sizeof old);
                 acc[r][i] += old;
             }
-            if (partial) storePart(o, acc[r][i], part);
+            if (partial) pm.store(o, acc[r][i]);
             else __builtin_memcpy(o, &acc[r][i], sizeof acc[r][i]);
         }
+}
+
+/// The tile for `cols` (≤ NR) columns: exactly those are read and written.
+template <class RowAt>
+inline void gemmCols(const float* up, RowAt rowAt, std::size_t K, float* out, std::size_t ldo, std::size_t rows,
+                     std::size_t cols, bool accumulate) {
+    if (cols >= kGemmNR) gemmTile<2, false>(up, rowAt, K, out, ldo, rows, 0, accumulate);
+    else if (cols > kGemmW) gemmTile<2, true>(up, rowAt, K, out, ldo, rows, cols - kGemmW, accumulate);
+    else if (cols == kGemmW) gemmTile<1, false>(up, rowAt, K, out, ldo, rows, 0, accumulate);
+    else if (cols > 0) gemmTile<1, true>(up, rowAt, K, out, ldo, rows, cols, accumulate);
 }
 
 /// out[r·ldo + j] = Σ_k up[k·MR + r] · vp[k·ldb + j] (+ out[r·ldo + j] when
@@ -78,12 +95,18 @@ inline void gemmTile(const float* up, const float* vp, std::size_t ldb, std::siz
 /// written (the last partial vector masked).
 void gemmPacked(const float* up, const float* vp, std::size_t ldb, std::size_t K, float* out, std::size_t ldo,
                 std::size_t rows, std::size_t cols, bool accumulate) {
-    if (cols >= kGemmNR) {
-        if (ldb == kGemmNR) gemmTile<2, false>(up, vp, kGemmNR, K, out, ldo, rows, 0, accumulate);  // a constant stride
-        else gemmTile<2, false>(up, vp, ldb, K, out, ldo, rows, 0, accumulate);
-    } else if (cols > kGemmW) gemmTile<2, true>(up, vp, ldb, K, out, ldo, rows, cols - kGemmW, accumulate);
-    else if (cols == kGemmW) gemmTile<1, false>(up, vp, ldb, K, out, ldo, rows, 0, accumulate);
-    else if (cols > 0) gemmTile<1, true>(up, vp, ldb, K, out, ldo, rows, cols, accumulate);
+    if (ldb == kGemmNR)  // a packed panel: a constant stride, so the compiler folds the row addresses
+        gemmCols(up, [vp](std::size_t k) { return vp + k * kGemmNR; }, K, out, ldo, rows, cols, accumulate);
+    else gemmCols(up, [vp, ldb](std::size_t k) { return vp + k * ldb; }, K, out, ldo, rows, cols, accumulate);
+}
+
+/// out[r·ldo + j] = Σ_k up[k·MR + r] · base[offs[k] + j] for r < rows ≤ MR
+/// and j < cols ≤ NR: B's row k is a window of `base` (a direct convolution:
+/// row (c, ky, kx) of the implicit im2col is the padded input shifted by
+/// offs[k]). Exactly columns j < cols are read and written.
+void gemmIndirect(const float* up, const float* base, const std::size_t* offs, std::size_t K, float* out,
+                  std::size_t ldo, std::size_t rows, std::size_t cols) {
+    gemmCols(up, [base, offs](std::size_t k) { return base + offs[k]; }, K, out, ldo, rows, cols, false);
 }
 
 } // namespace

@@ -186,6 +186,7 @@ const Micro& table() {
         m.gemmMR = kGemmMR;
         m.gemmNR = kGemmNR;
         m.gemmPacked = gemmPacked;
+        m.gemmIndirect = gemmIndirect;
         return m;
     }();
     return t;

@@ -288,7 +288,7 @@ const Micro& table() {
                          countAct,          scaleShiftCountAct,
                          {2, winogradRow, winogradCol, winogradOut, winogradWeights},
                          {4, winograd4Row, winograd4Col, winograd4Out, winograd4Weights},
-                         kGemmMR,           kGemmNR,       gemmPacked,
+                         kGemmMR,           kGemmNR,       gemmPacked,  gemmIndirect,
                          countSigns,        streamReadImpl};
     return t;
 }

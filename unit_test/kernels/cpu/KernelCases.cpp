@@ -117,11 +117,19 @@ std::vector<KernelCase> convCases() {
         {{2, 16, 75, 71}, {16, 16, 3, 3}, {1, 1}, {2, 1, 1, 2}, {1, 1}, 1, true},    // F4, items in parallel at 3 threads
         {{3, 17, 18, 20}, {19, 17, 3, 3}, {1, 1}, {1, 0, 0, 2}, {1, 1}, 1, true},    // F4, 17×20: partial tiles both ways
         {{20, 16, 17, 16}, {16, 16, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false},  // F4, images per item, partial chunk
+        // conv2d_f32_direct (stride 1, group 1, 16 ≤ K ≤ 320, or ≤ 640 without Winograd): asymmetric pads,
+        // dilation, 5×5, a 2×2 output, a one-row map, M not a multiple of MR, lines over several tiles.
+        {{2, 5, 9, 11}, {13, 5, 3, 3}, {1, 1}, {1, 0, 2, 1}, {1, 1}, 1, true},
+        {{1, 3, 17, 6}, {7, 3, 5, 5}, {1, 1}, {4, 2, 4, 2}, {2, 1}, 1, false},
+        {{3, 16, 4, 4}, {25, 16, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
+        {{1, 20, 1, 40}, {12, 20, 1, 3}, {1, 1}, {0, 1, 0, 1}, {1, 1}, 1, true},
+        {{1, 64, 7, 7}, {30, 64, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false},
+        {{2, 24, 15, 13}, {40, 24, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},
         // conv2d_f32_pointwise (1×1 stride-1 unpadded group-1, ≥ 512 pixels, ≥ 24 channels out): maps whose
-        // last tile is partial over or under half a tile on every SIMD path (667, 529 and 520 pixels),
+        // last tile is partial over or under half a tile on every SIMD path (667, 526 and 529 pixels),
         // M not a multiple of MR, K from 1 to 300 (several column blocks), several epilogue chunks per block.
         {{3, 13, 23, 29}, {25, 13, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
-        {{1, 300, 20, 26}, {24, 300, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
+        {{1, 300, 2, 263}, {24, 300, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
         {{2, 1, 23, 23}, {37, 1, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
         // Packed GEMM (conv2d_f32_packed: K = C/group·kh·kw ≥ 256 and M/group ≥ 256). M not a
         // multiple of MR, columns not a multiple of NR, K over one K block and not a multiple of it.
@@ -149,6 +157,7 @@ std::vector<KernelCase> convCases() {
     // 1-D conv.
     cases.push_back({"Conv 1-D", makeOperator("Conv", {{"pads", Ints{1, 1}}}), {rnd({2, 5, 20}), rnd({4, 5, 3}), Tensor()}});
     cases.push_back({"Conv 1-D packed", makeOperator("Conv", {{"pads", Ints{1, 1}}}), {rnd({2, 100, 20}), rnd({256, 100, 3}, -0.5f, 0.5f, 1), rnd({256})}});
+    cases.push_back({"Conv 1-D direct", makeOperator("Conv", {{"pads", Ints{2, 1}}}), {rnd({2, 8, 50}), rnd({9, 8, 5}), rnd({9})}});
     cases.push_back({"Conv 1-D pointwise", makeOperator("Conv", {}), {rnd({2, 9, 600}), rnd({30, 9, 1}), rnd({30})}});
     cases.push_back({"Conv 1-D bias map", makeOperator("Conv", {{"pads", Ints{1, 1}}}), {rnd({2, 5, 20}), rnd({4, 5, 3}), rnd({4, 20})}});
     return cases;

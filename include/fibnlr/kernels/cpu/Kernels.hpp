@@ -68,6 +68,12 @@ void conv2d_f32_packed(const ConvParams& p, const float* x, const float* w, cons
 /// (kernels/cpu/ConvPointwise.cpp).
 void conv2d_f32_pointwise(const ConvParams& p, const float* x, const float* w, const float* scale,
                           const float* shift, float* y, const Activation& act, EpilogueStats* stats = nullptr);
+/// The same conv and epilogue for a stride-1, group-1 conv (1-D or 2-D, any
+/// kernel size, dilation and padding), computed directly on the GEMM
+/// register tile from a zero-padded copy of each image, without an im2col
+/// matrix (kernels/cpu/ConvDirect.cpp).
+void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
+                       float* y, const Activation& act, EpilogueStats* stats = nullptr);
 /// 3×3, stride 1, dilation 1, group 1, 2-D: Winograd F(2×2, 3×3), the 16
 /// products per block of tiles on the packed GEMM tile of the micro-kernel
 /// table (kernels/cpu/Winograd.cpp). Same epilogue. When a transform
@@ -93,6 +99,7 @@ void avgpool2d_f32_direct(const PoolParams& p, const float* x, float* y);
 FIBNLR_CPU_LAUNCHER(Conv)
 FIBNLR_CPU_LAUNCHER(ConvPacked)
 FIBNLR_CPU_LAUNCHER(ConvPointwise)
+FIBNLR_CPU_LAUNCHER(ConvDirect)
 FIBNLR_CPU_LAUNCHER(DwConv)
 FIBNLR_CPU_LAUNCHER(Winograd)
 FIBNLR_CPU_LAUNCHER(Winograd4)
@@ -122,6 +129,8 @@ bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in);
 bool supportsConvPacked(const Operator& op, const std::vector<Shape>& in);
 /// A 1×1, stride-1, unpadded (no end padding either), group-1 conv.
 bool supportsConvPointwise(const Operator& op, const std::vector<Shape>& in);
+/// Where conv2d_f32_direct beats the other conv kernels (measured; see ConvDirect.cpp).
+bool supportsConvDirect(const Operator& op, const std::vector<Shape>& in);
 bool supportsWinograd(const Operator& op, const std::vector<Shape>& in);
 bool supportsWinograd4(const Operator& op, const std::vector<Shape>& in);
 bool supportsPool2d(const Operator& op, const std::vector<Shape>& in);

@@ -80,6 +80,12 @@ struct Micro {
     /// vector masked); cols ≤ NR/2 costs half the FMAs.
     void (*gemmPacked)(const float* up, const float* vp, std::size_t ldb, std::size_t K, float* out, std::size_t ldo,
                        std::size_t rows, std::size_t cols, bool accumulate);
+    /// The same tile with B's rows at arbitrary offsets of one buffer:
+    /// out[r·ldo + j] = Σ_k up[k·MR + r] · base[offs[k] + j], j < cols ≤ NR
+    /// (a direct convolution reads its implicit im2col rows from the
+    /// zero-padded input this way: kernels/cpu/ConvDirect.cpp).
+    void (*gemmIndirect)(const float* up, const float* base, const std::size_t* offs, std::size_t K, float* out,
+                         std::size_t ldo, std::size_t rows, std::size_t cols);
     /// FIBNLR's sign counting over x [outer, channels, inner] (kernels/Counting.hpp).
     CountSignsFn countSigns;
     /// Σ x[i], i < n, as a plain streaming read (the counting benchmark's yardstick).
