@@ -31,7 +31,7 @@ Tensor forwardAll(const GraphView& graph, const Tensor& images, std::size_t batc
 /// Prices sets of removed non-linearities of `graph` (a private clone) for one objective.
 class PlanCostModel {
 public:
-    /// `prepared`: the candidate nodes (nonlinear_ops counts their output elements). Latency: times simplify(∅) once here.
+    /// `prepared`: the candidate nodes (nonlinear_ops counts their output elements).
     PlanCostModel(const GraphView& graph, const PlanDepthOptions& options, std::vector<Shape> dims,
                   const std::vector<std::string>& prepared);
     double cost(const NameSet& removed);
@@ -41,15 +41,17 @@ public:
 private:
     /// A clone with `removed` linearised, then simplified as apply would.
     std::pair<std::shared_ptr<GraphView>, SimplifyResult> simplified(const NameSet& removed) const;
-    double price(const NameSet& removed) const;
-    static double saving(const SimplifyResult& r);
+    double price(const NameSet& removed);
+    /// Seconds per forward of `g` at the plan's dims, on the timer or fibnlr's backend.
+    double timed(GraphView& g) const;
 
     std::shared_ptr<GraphView> mGraph;
     const PlanDepthOptions& mOptions;
     std::vector<Shape> mDims;
     std::map<std::string, double> mElements;  // nonlinear_ops: output elements per image of each prepared node
-    double mBaseSeconds = 0.0, mBaseSaving = 0.0;
     std::map<NameSet, double> mCache;
+    std::set<std::string> mCandidates;                // the prepared non-linearities
+    std::map<std::string, double> mLatencyByLayers;  // latency: per layer structure (the layers left but candidates)
 };
 
 /// Divergence of `graph` (a private clone) with a set of nodes linearised, on the held-out images.

@@ -255,6 +255,44 @@ TEST_CASE("planDepth: the latency objective prices with the timer it is given", 
     CHECK(p.ratio == Approx(p.costBefore / p.costAfter));
 }
 
+TEST_CASE("planDepth: a latency gain needs layers merged, not a clock that drifts", "[recipes][PlanDepth]") {
+    // x ─ block A ─ Conv c ─ ReLU r ─ MaxPool ─ Flatten ─ Gemm: removing r merges nothing (a pool
+    // follows). Each timing is 5 % faster than the one before, timing noise at its worst: r's removal
+    // must still price exactly as nothing removed (pricing each set by its own timing gave it a gain).
+    auto g = std::make_shared<GraphView>("pooled");
+    std::mt19937 rng(3);
+    Port a = block(*g, "A", out(addInput(*g, "x")), rng);
+    NodePtr c = addNode(*g, "Conv", "c", {a}, {{"W", randomTensor({kCh, kCh, 3, 3}, rng, 0.4f)}},
+                        {{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}});
+    NodePtr r = addNode(*g, "ReLU", "r", {out(c)});
+    NodePtr pool = addNode(*g, "MaxPool", "pool", {out(r)},
+                           {}, {{"kernel_shape", std::vector<std::int64_t>{3, 3}}, {"pads", std::vector<std::int64_t>{1, 1, 1, 1}}});
+    NodePtr flat = addNode(*g, "Flatten", "flatten", {out(pool)});
+    NodePtr fc = addNode(*g, "Gemm", "fc", {out(flat)},
+                         {{"B", randomTensor({kCh * kSize * kSize, kClasses}, rng, 0.3f)}, {"C", randomTensor({kClasses}, rng, 0.f)}});
+    g->setOutputs({out(fc)});
+    PlanDepthOptions o;
+    o.objective = "latency";
+    o.maxDivergence = 10.0;
+    o.latencyRuntime = "drifting";
+    double drift = 1.0;
+    o.timer = [&drift](GraphView& graph, const Shape&) {
+        drift *= 0.95;
+        double layers = 0;
+        for (const NodePtr& n : graph.getNodes()) layers += n->type() != "Producer" && n->type() != "Input";
+        return drift * 1e-3 * layers;
+    };
+    const DepthPlan p = planDepth(*g, images(256), o);
+    bool found = false;
+    for (const PlanCandidate& cand : p.candidates)
+        if (cand.nodes == std::vector<std::string>{"r"}) {
+            found = true;
+            CHECK(cand.gain == 0.0);
+            CHECK_FALSE(cand.picked);
+        }
+    REQUIRE(found);
+}
+
 TEST_CASE("planDepth / applyPlan: bad input throws naming the value, graph unchanged", "[recipes][PlanDepth]") {
     auto g = twoBlockModel();
     const auto shape = structure(*g);

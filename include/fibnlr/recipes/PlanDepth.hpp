@@ -37,9 +37,10 @@ namespace fibnlr {
 /// non-linearities (cost(S), lower is better), cost(∅) taken after simplify:
 /// - "macs": multiply-accumulates per image of simplify(prune(S)) (merge plan
 ///   by MACs); target is the speed-up cost(∅) / cost(S), e.g. 1.3.
-/// - "latency": seconds per batch-1 forward, estimated as the measured
-///   latency of simplify(∅) minus what the merge plan's timed segments save
-///   beyond simplify(∅)'s own merges; target is the speed-up.
+/// - "latency": seconds per batch-1 forward of simplify(prune(S)) (merge plan
+///   by timed segments), timed whole on fibnlr's backend or by
+///   PlanDepthOptions::timer; target is the speed-up. A unit must save at
+///   least 2 % of the original's time to count (timing noise).
 /// - "nonlinear_ops": non-linear element evaluations per image (output
 ///   elements of every prepared non-linearity left); target is the fraction
 ///   left, e.g. 0.5.

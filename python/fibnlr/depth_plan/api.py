@@ -44,9 +44,9 @@ def plan_depth(graph, calibration, *, objective="latency", max_divergence=0.05, 
         graph: the model (not modified; one input, one output of class scores).
         calibration: images, as ``fibnlr.evaluate``'s data (labels are ignored).
         objective: ``"latency"``, ``"macs"`` or ``"nonlinear_ops"``:
-            ``macs``: MACs per image after ``simplify``; ``latency``: seconds per batch-1 forward,
-            the measured latency of ``simplify(∅)`` minus what the merge plan's timed segments
-            save beyond its own merges; ``nonlinear_ops``: non-linear element evaluations per image.
+            ``macs``: MACs per image after ``simplify``; ``latency``: seconds per batch-1 forward
+            of the simplified model, timed whole on ``latency_runtime`` (a unit must save at least
+            2 % to count); ``nonlinear_ops``: non-linear element evaluations per image.
         max_divergence: budget for the mean KL (nats) between the original's and the planned
             model's softmax outputs on the held-out images.
         target: stop once reached: a speed-up (``latency``, ``macs``, e.g. 1.3) or the fraction of
