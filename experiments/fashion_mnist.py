@@ -92,6 +92,8 @@ PLANS = {
     "plan-macs": ({"objective": "macs"}, "plan_depth, objective MACs"),
     "plan-nonlinear-ops-0.5": ({"objective": "nonlinear_ops", "target": 0.5},
                                "plan_depth, objective non-linear evaluations, target: half of them left"),
+    "plan-latency-ort-1.3": ({"objective": "latency", "target": 1.3, "latency_runtime": "onnxruntime"},
+                             "plan_depth, objective latency timed on onnxruntime, target 1.3x"),
 }
 
 
@@ -264,10 +266,12 @@ def main(argv=None):
     ap.add_argument("--modes", default="exact,approximate",
                     help=f"simplify modes per configuration, comma-separated, from: {', '.join(MODES)} "
                          "(none: pruned only; exact-latency: exact with objective='latency')")
-    ap.add_argument("--plan-max-divergence", type=float, default=1.0,
-                    help="plan_depth's budget: mean KL (nats) on held-out calibration images, before fine-tuning")
+    ap.add_argument("--plan-max-divergence", type=float, default=20.0,
+                    help="plan_depth's budget: mean KL (nats) on held-out calibration images, before fine-tuning "
+                         "(large: the issue's targets are after fine-tuning, so the objective's target stops the plan)")
     ap.add_argument("--calib", type=int, default=640, help="calibration images for FIBNLR")
-    ap.add_argument("--finetune-images", type=int, default=5000, help="training images in the fine-tuning epoch")
+    ap.add_argument("--finetune-images", type=int, default=60000,
+                    help="training images in the fine-tuning epoch (60000: the whole training set, one real epoch)")
     ap.add_argument("--finetune-epochs", type=int, default=1, help="fine-tuning epochs over those images")
     ap.add_argument("--test-images", type=int, default=0, help="test images (0 = all)")
     ap.add_argument("--lr", type=float, default=5e-4, help="Adam learning rate of the fine-tuning")
