@@ -70,7 +70,7 @@ void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, cons
             for (std::size_t iy = 0; iy < g.H; ++iy)  // at stride 1, Hp = H + both pads and Wp = W + both pads
                 std::memcpy(pad + c * plane + (iy + g.ph) * Wp + g.pw, xn + c * HW + iy * g.W, g.W * sizeof(float));
     };
-    // Panels [q0, q1) of image n: the line of each panel into a scratch [MR][L], its rows compacted into y,
+    // Panels [q0, q1) of image n: the line of each panel into a scratch [MR][Lp], its rows compacted into y,
     // then the epilogue per output channel over its whole plane.
     auto panelRange = [&](std::size_t n, const float* pad, std::size_t q0, std::size_t q1) {
         float* line = scratch(1, MR * Lp);
