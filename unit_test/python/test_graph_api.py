@@ -91,12 +91,13 @@ def test_kept_winograd_weights_follow_write_parameter(kernels, restore_kernels, 
     # A 3x3 stride-1 conv runs on Winograd, which keeps its transformed weights
     # between forwards: a write through the API must be seen at the next forward.
     fibnlr.set_kernels(kernels)
-    x = rng.standard_normal((1, 16, 16, 16)).astype(np.float32)  # 64 tiles: Winograd F(2x2)
-    g, conv = _conv3x3_graph(rng.standard_normal((16, 16, 3, 3)).astype(np.float32), x.shape)
+    # 64 tiles: Winograd F(2x2); 40 channels (K = 360): too many weights per output for the direct kernel
+    x = rng.standard_normal((1, 40, 16, 16)).astype(np.float32)
+    g, conv = _conv3x3_graph(rng.standard_normal((40, 40, 3, 3)).astype(np.float32), x.shape)
     assert any("winograd" in line for line in g.compiled_plan())
     first = g.forward(x)[0]
     np.testing.assert_array_equal(g.forward(x)[0], first)
-    w2 = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+    w2 = rng.standard_normal((40, 40, 3, 3)).astype(np.float32)
     conv.write_parameter("W", w2)
     second = g.forward(x)[0]
     np.testing.assert_array_equal(second, _conv3x3_graph(w2, x.shape)[0].forward(x)[0])

@@ -61,12 +61,12 @@ TEST_CASE("after the first forward, a compiled plan allocates no buffer", "[sche
         WARN("not counted under AddressSanitizer");
         return;
     }
-    // Winograd, im2col (stride 2), depthwise, pooling, 1×1 and Gemm steps.
+    // Winograd, im2col (stride 2), depthwise, pooling, direct, 1×1 and Gemm steps.
     GraphView g{"alloc"};
     using Ints = std::vector<std::int64_t>;
     const AttrList pad1{{"pads", Ints{1, 1, 1, 1}}};
     const NodePtr x = addInput(g, "x");
-    const NodePtr c1 = addNode(g, "Conv", "c1", {out(x)}, {{"W", rnd({32, 16, 3, 3}, -0.3f, 0.3f, 1)}}, pad1);
+    const NodePtr c1 = addNode(g, "Conv", "c1", {out(x)}, {{"W", rnd({32, 40, 3, 3}, -0.2f, 0.2f, 1)}}, pad1);
     const NodePtr r1 = addNode(g, "ReLU", "r1", {out(c1)});
     const NodePtr c2 = addNode(g, "Conv", "c2", {out(r1)}, {{"W", rnd({32, 32, 3, 3}, -0.3f, 0.3f, 2)}},
                                {{"pads", Ints{1, 1, 1, 1}}, {"strides", Ints{2, 2}}});
@@ -74,12 +74,13 @@ TEST_CASE("after the first forward, a compiled plan allocates no buffer", "[sche
                                {{"pads", Ints{1, 1, 1, 1}}, {"group", std::int64_t(32)}});
     const NodePtr clip = addNode(g, "Clip", "clip", {out(dw)}, {}, {{"min", 0.f}, {"max", 6.f}});
     const NodePtr pool = addNode(g, "MaxPool", "pool", {out(clip)}, {}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
-    const NodePtr pw = addNode(g, "Conv", "pw", {out(pool)}, {{"W", rnd({24, 32, 1, 1}, -0.3f, 0.3f, 4)}});
+    const NodePtr c3 = addNode(g, "Conv", "c3", {out(pool)}, {{"W", rnd({32, 32, 3, 3}, -0.3f, 0.3f, 7)}}, pad1);
+    const NodePtr pw = addNode(g, "Conv", "pw", {out(c3)}, {{"W", rnd({24, 32, 1, 1}, -0.3f, 0.3f, 4)}});
     const NodePtr gap = addNode(g, "GlobalAveragePool", "gap", {out(pw)});
     const NodePtr flat = addNode(g, "Flatten", "flat", {out(gap)});
     const NodePtr fc = addNode(g, "Gemm", "fc", {out(flat)}, {{"B", rnd({10, 24}, -1.f, 1.f, 5)}}, {{"transB", std::int64_t(1)}});
     g.setOutputs({out(fc)});
-    const Tensor in = rnd({2, 16, 20, 20}, -1.f, 1.f, 6);
+    const Tensor in = rnd({2, 40, 20, 20}, -1.f, 1.f, 6);
 
     // One thread: with more, a kernel's items may land on a worker whose
     // scratch has not grown yet in an earlier forward.
@@ -88,7 +89,7 @@ TEST_CASE("after the first forward, a compiled plan allocates no buffer", "[sche
     compile(g, CompileOptions{"cpu", DataType::Float32, {in.dims()}});
     const std::vector<std::string> plan = dynamic_cast<Scheduler&>(*g.executor()).describePlan();
     for (const char* step : {"c1+r1 : conv2d_f32_winograd_act", "c2 : conv2d_f32_im2col", "dw+clip : dwconv2d_f32_direct_act",
-                             "pool : maxpool2d_f32_direct", "pw : conv2d_f32_im2col"}) {
+                             "pool : maxpool2d_f32_direct", "c3 : conv2d_f32_direct", "pw : conv2d_f32_im2col"}) {
         INFO(step);
         CHECK(std::find(plan.begin(), plan.end(), step) != plan.end());
     }
@@ -104,7 +105,7 @@ TEST_CASE("after the first forward, a compiled plan allocates no buffer", "[sche
     // The counter does count: a forward on a new batch size re-plans and allocates.
     gLarge = 0;
     gCounting = true;
-    (void)forward(g, {rnd({3, 16, 20, 20}, -1.f, 1.f, 7)});
+    (void)forward(g, {rnd({3, 40, 20, 20}, -1.f, 1.f, 7)});
     gCounting = false;
     CHECK(gLarge > 0);
 }
