@@ -28,8 +28,6 @@
 #include "PackedWeights.hpp"
 #include "fibnlr/kernels/cpu/Kernels.hpp"
 #include "fibnlr/kernels/cpu/ThreadPool.hpp"
-#include "fibnlr/kernels/ref/Launchers.hpp"
-#include "fibnlr/operator/Conv.hpp"
 
 namespace fibnlr {
 
@@ -118,11 +116,8 @@ void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, cons
 // 16 ≤ K ≤ 320, or K ≤ 640 where Winograd does not apply. 1×1 convs are
 // left to conv2d_f32_pointwise and im2col (no window to pad).
 bool supportsConvDirect(const Operator& op, const std::vector<Shape>& in) {
-    if (!supportsConv2d(op, in)) return false;
-    Activation act;
-    const auto& conv = static_cast<const ConvOp&>(unfuse(op, act));
-    if (conv.attrs.group != 1) return false;
-    const ConvParams p = convParams(conv, in.at(0), in.at(1));
+    ConvParams p;
+    if (!groupOneConvParams(op, in, p)) return false;
     std::size_t taps = 1;
     for (std::size_t d = 0; d < p.kernel.size(); ++d) {
         if (p.strides[d] != 1) return false;

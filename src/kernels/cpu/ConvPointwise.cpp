@@ -22,8 +22,6 @@
 #include "PackedWeights.hpp"
 #include "fibnlr/kernels/cpu/Kernels.hpp"
 #include "fibnlr/kernels/cpu/ThreadPool.hpp"
-#include "fibnlr/kernels/ref/Launchers.hpp"
-#include "fibnlr/operator/Conv.hpp"
 
 namespace fibnlr {
 
@@ -86,11 +84,8 @@ void conv2d_f32_pointwise(const ConvParams& p, const float* x, const float* w, c
 // columns, whereas packing the few columns is cheap. With 16 output
 // channels a 12-row panel pair computes 24 rows for 16 (0.75-0.84×).
 bool supportsConvPointwise(const Operator& op, const std::vector<Shape>& in) {
-    if (!supportsConv2d(op, in)) return false;
-    Activation act;
-    const auto& conv = static_cast<const ConvOp&>(unfuse(op, act));
-    if (conv.attrs.group != 1) return false;
-    const ConvParams p = convParams(conv, in.at(0), in.at(1));
+    ConvParams p;
+    if (!groupOneConvParams(op, in, p)) return false;
     std::size_t P = 1;
     for (std::size_t d = 0; d < p.kernel.size(); ++d) {
         if (p.kernel[d] != 1 || p.strides[d] != 1 || p.padBegin[d] != 0 || p.outDims[d] != p.inDims[d]) return false;

@@ -7,6 +7,8 @@
 #include "fibnlr/kernels/StepState.hpp"
 #include "fibnlr/kernels/cpu/Kernels.hpp"
 #include "fibnlr/kernels/cpu/ThreadPool.hpp"
+#include "fibnlr/kernels/ref/Launchers.hpp"
+#include "fibnlr/operator/Conv.hpp"
 
 namespace fibnlr {
 
@@ -62,6 +64,15 @@ const float* keptPackedWeights(const ConvParams& p, const float* w, std::size_t 
         packWeights(w, G, Mg, K, kc, MR, cache->A.data());
     }
     return cache->A.data();
+}
+
+bool groupOneConvParams(const Operator& op, const std::vector<Shape>& in, ConvParams& p) {
+    if (!supportsConv2d(op, in)) return false;
+    Activation act;
+    const auto& conv = static_cast<const ConvOp&>(unfuse(op, act));
+    if (conv.attrs.group != 1) return false;
+    p = convParams(conv, in.at(0), in.at(1));
+    return true;
 }
 
 bool convEpilogueRow(const Micro& mk, const ConvParams& p, const float* scale, const float* shift,

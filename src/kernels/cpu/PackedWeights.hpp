@@ -1,14 +1,16 @@
 #pragma once
-// Conv weights packed into the GEMM tile's MR-row panels, and the per-row
-// conv epilogue, shared by the conv kernels on the packed tile
-// (ConvPacked.cpp, ConvPointwise.cpp) and the im2col kernel (Conv.cpp);
-// internal to src/kernels/cpu.
+// Conv weights packed into the GEMM tile's MR-row panels, the per-row conv
+// epilogue and the group-1 conv geometry, shared by the conv kernels on the
+// packed tile (ConvPacked.cpp, ConvPointwise.cpp, ConvDirect.cpp) and the
+// im2col kernel (Conv.cpp); internal to src/kernels/cpu.
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "fibnlr/kernels/cpu/Micro.hpp"
 #include "fibnlr/kernels/ref/Conv.hpp"
 #include "fibnlr/operator/Fused.hpp"
+#include "fibnlr/operator/Operator.hpp"
 
 namespace fibnlr {
 
@@ -28,6 +30,11 @@ void packWeights(const float* w, std::size_t G, std::size_t Mg, std::size_t K, s
 /// calling thread's scratch slot 3 on every call.
 const float* keptPackedWeights(const ConvParams& p, const float* w, std::size_t G, std::size_t Mg, std::size_t K,
                                std::size_t kc, std::size_t MR);
+
+/// The geometry of a 1-D or 2-D group-1 conv that the cpu conv kernels take
+/// (supportsConv2d), into `p`; false for other ops or shapes. The common start
+/// of the tile kernels' predicates (supportsConvDirect, supportsConvPointwise).
+bool groupOneConvParams(const Operator& op, const std::vector<Shape>& in, ConvParams& p);
 
 /// Sign statistics of one work item of a measured conv (see EpilogueStats).
 struct EpilogueCounts {
