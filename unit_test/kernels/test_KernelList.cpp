@@ -73,6 +73,16 @@ TEST_CASE("selectKernel picks the first supporting variant, then falls back to r
     k = selectKernel(*dense, {{1, 8, 32, 32}, {24, 8, 1, 1}, {}}, "cpu");
     REQUIRE(k);
     CHECK(k->name == "conv2d_f32_pointwise");
+    // Small maps at batch > 1 with K ≥ 24 (the gathered path); K = 16 or batch 1: im2col.
+    k = selectKernel(*dense, {{8, 24, 14, 14}, {24, 24, 1, 1}, {}}, "cpu");
+    REQUIRE(k);
+    CHECK(k->name == "conv2d_f32_pointwise");
+    k = selectKernel(*dense, {{8, 16, 14, 14}, {64, 16, 1, 1}, {}}, "cpu");
+    REQUIRE(k);
+    CHECK(k->name == "conv2d_f32_im2col");
+    k = selectKernel(*dense, {{1, 24, 14, 14}, {24, 24, 1, 1}, {}}, "cpu");
+    REQUIRE(k);
+    CHECK(k->name == "conv2d_f32_im2col");
     // Many weights (K = 2304, M = 256) and too few tiles for Winograd: the packed GEMM.
     k = selectKernel(*dense, {{1, 256, 4, 4}, {256, 256, 3, 3}, {}}, "cpu");
     REQUIRE(k);

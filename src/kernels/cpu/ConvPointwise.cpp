@@ -16,7 +16,9 @@
 //
 // Work: units of (image, column block). A column block holds at most
 // kBlockFloats of B (K × nc, in L2) so that every panel of the weights reuses
-// it; with few units (batch 1) the images are cut into more blocks.
+// it; with few units (batch 1) the images are cut into more blocks. Maps of
+// fewer than kInPlaceMinMap pixels at batch > 1 (MobileNets' 14×14 and 7×7
+// layers) take the gathered path instead (pointwiseGathered).
 #include <algorithm>
 
 #include "PackedWeights.hpp"
@@ -28,7 +30,55 @@ namespace fibnlr {
 namespace {
 constexpr std::size_t kBlockFloats = std::size_t(64) << 10;  // B block K × nc: 256 KB (L2)
 constexpr std::size_t kChunk = 256;  // columns per epilogue pass: MR × 256 floats (≤ 12 KB, L1); a multiple of NR
+constexpr std::size_t kInPlaceMinMap = 512;  // pixels per image from which x is read in place; columns N·P below which nothing pays
+constexpr std::size_t kGatheredMaxWeights = std::size_t(128) << 10;  // M·K floats (512 KB) of the gathered path
 inline std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+
+/// Small maps (P < kInPlaceMinMap): the columns of all images as one row of
+/// N·P, cut into blocks of nb columns (a multiple of NR) that may span images.
+/// A block of x is gathered into a [K][nb] buffer (zero past its last column),
+/// the tile writes each panel's [rows][nb] into a second buffer, and the
+/// epilogue scatters every image's piece of it to y. Read in place, a 7×7 map
+/// would fill 49 of 64 tile columns and read B at a 196-byte stride.
+void pointwiseGathered(const ConvParams& p, const float* x, const float* A, std::size_t P, const float* scale,
+                       const float* shift, float* y, const Activation& act, EpilogueStats* stats) {
+    const std::size_t N = p.batch, K = p.inChannels, M = p.outChannels, NP = N * P;
+    const Micro& mk = micro();
+    const std::size_t MR = mk.gemmMR, NR = mk.gemmNR, panels = ceilDiv(M, MR), T = numThreads();
+    // Block width: the gathered block in L2 (kBlockFloats), at most kChunk·4 columns,
+    // and narrow enough to give every thread several blocks.
+    std::size_t nb = std::min(kBlockFloats / std::max<std::size_t>(K, 1), 4 * kChunk);
+    nb = std::min(nb, ceilDiv(NP, 4 * T));
+    nb = std::max(NR, ceilDiv(nb, NR) * NR);
+    const std::size_t blocks = ceilDiv(NP, nb);
+    parallelFor(blocks, [&](std::size_t b) {
+        const std::size_t c0 = b * nb, c1 = std::min(NP, c0 + nb), width = ceilDiv(c1 - c0, NR) * NR;
+        float* B = scratch(0, K * nb);
+        float* C = scratch(1, MR * nb);
+        for (std::size_t c = c0; c < c1;) {  // one image's piece [j, j + len) of the block per pass
+            const std::size_t n = c / P, j = c % P, len = std::min(c1 - c, P - j);
+            const float* xs = x + n * K * P + j;
+            for (std::size_t k = 0; k < K; ++k) std::copy(xs + k * P, xs + k * P + len, B + k * nb + (c - c0));
+            c += len;
+        }
+        for (std::size_t k = 0; k < K; ++k) std::fill(B + k * nb + (c1 - c0), B + k * nb + width, 0.f);
+        EpilogueCounts counts;
+        std::uint8_t* alive = stats ? aliveScratch(M) : nullptr;
+        for (std::size_t q = 0; q < panels; ++q) {
+            const std::size_t m0 = q * MR, rows = std::min(MR, M - m0);
+            for (std::size_t j = 0; j < width; j += NR) mk.gemmPacked(A + q * K * MR, B + j, nb, K, C + j, nb, rows, NR, false);
+            for (std::size_t r = 0; r < rows; ++r)
+                for (std::size_t c = c0; c < c1;) {
+                    const std::size_t n = c / P, j = c % P, len = std::min(c1 - c, P - j), m = m0 + r;
+                    if (convEpilogueRow(mk, p, scale, shift, act, m, j, C + r * nb + (c - c0), y + (n * M + m) * P + j, len,
+                                        stats ? &counts : nullptr))
+                        alive[m] = 1;
+                    c += len;
+                }
+        }
+        if (stats) stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, 0, M);
+    });
+}
 } // namespace
 
 void conv2d_f32_pointwise(const ConvParams& p, const float* x, const float* w, const float* scale,
@@ -40,6 +90,7 @@ void conv2d_f32_pointwise(const ConvParams& p, const float* x, const float* w, c
     const Micro& mk = micro();
     const std::size_t MR = mk.gemmMR, NR = mk.gemmNR, panels = ceilDiv(M, MR), T = numThreads();
     const float* A = keptPackedWeights(p, w, 1, M, K, std::max<std::size_t>(K, 1), MR);  // panel q: [K][MR] at A + q·K·MR
+    if (P < kInPlaceMinMap) return pointwiseGathered(p, x, A, P, scale, shift, y, act, stats);
 
     // Column blocks per image, each a whole number of NR-column tiles but the last.
     const std::size_t tiles = ceilDiv(P, NR);
@@ -77,12 +128,18 @@ void conv2d_f32_pointwise(const ConvParams& p, const float* x, const float* w, c
 
 // Measured against conv2d_f32_im2col and conv2d_f32_packed per layer (AVX-512,
 // 1 thread, the 1×1 layers of MobileNetV2 224×224 at batch 1 and 8 and of the
-// 28×28 demo model at batch 1 and 64): 1.1-1.9× faster from 28×28 maps up
-// (OpenBLAS's packing of the input and the separate epilogue pass are most
-// of such a layer), even at 14×14, and 0.5-0.9× at 7×7, where a tile row
-// reads B at a 196-byte stride from L2 and a 49-column map fills 49 of 64
-// columns, whereas packing the few columns is cheap. With 16 output
-// channels a 12-row panel pair computes 24 rows for 16 (0.75-0.84×).
+// 28×28 demo model at batch 1 and 64):
+// - read in place (P ≥ 512 pixels): 1.1-1.9× faster from 28×28 maps up
+//   (OpenBLAS's packing of the input and the separate epilogue pass are most
+//   of such a layer). In place at 7×7 it was 0.5-0.9×: a tile row reads B at
+//   a 196-byte stride from L2 and a 49-column map fills 49 of 64 columns.
+// - gathered (P < 512, N·P ≥ 512): 1.07-1.24× on the 14×14 layers at batch 8
+//   and 1.03-1.19× on the 14×14 and 7×7 layers at batch 64 for K ≥ 24; with
+//   K = 16 it was 0.90× (16 FMAs per tile do not pay for its loads and
+//   stores), and with M·K > 128K weights (960 × 320) 0.83× at 392 columns, where
+//   blocks narrowed to K-sized L2 blocks stream the weights once per block.
+//   At batch 1 (196 or 49 columns) the gathering does not pay: 0.8×.
+// - with 16 output channels a 12-row panel pair computes 24 rows for 16 (0.75-0.84×).
 bool supportsConvPointwise(const Operator& op, const std::vector<Shape>& in) {
     ConvParams p;
     if (!groupOneConvParams(op, in, p)) return false;
@@ -91,7 +148,10 @@ bool supportsConvPointwise(const Operator& op, const std::vector<Shape>& in) {
         if (p.kernel[d] != 1 || p.strides[d] != 1 || p.padBegin[d] != 0 || p.outDims[d] != p.inDims[d]) return false;
         P *= p.outDims[d];
     }
-    return P >= 512 && p.outChannels >= 24;
+    const std::size_t K = p.inChannels, M = p.outChannels;
+    if (M < 24) return false;
+    if (P >= kInPlaceMinMap) return true;
+    return P * p.batch >= kInPlaceMinMap && K >= 24 && M * K <= kGatheredMaxWeights;
 }
 
 void launchConvPointwiseCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {

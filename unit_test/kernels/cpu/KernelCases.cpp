@@ -125,12 +125,17 @@ std::vector<KernelCase> convCases() {
         {{1, 20, 1, 40}, {12, 20, 1, 3}, {1, 1}, {0, 1, 0, 1}, {1, 1}, 1, true},
         {{1, 64, 7, 7}, {30, 64, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false},
         {{2, 24, 15, 13}, {40, 24, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},
-        // conv2d_f32_pointwise (1×1 stride-1 unpadded group-1, ≥ 512 pixels, ≥ 24 channels out): maps whose
+        // conv2d_f32_pointwise (1×1 stride-1 unpadded group-1, ≥ 512 pixels in place, ≥ 24 channels out): maps whose
         // last tile is partial over or under half a tile on every SIMD path (667, 526 and 529 pixels),
         // M not a multiple of MR, K from 1 to 300 (several column blocks), several epilogue chunks per block.
         {{3, 13, 23, 29}, {25, 13, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
         {{1, 300, 2, 263}, {24, 300, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
         {{2, 1, 23, 23}, {37, 1, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
+        // Its gathered path (maps < 512 pixels, N·P ≥ 512, K ≥ 24): blocks that span images (7×7 and 13×14
+        // maps), many 6-pixel images per block, a last block shorter than a tile, M not a multiple of MR.
+        {{11, 24, 7, 7}, {37, 24, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
+        {{3, 40, 13, 14}, {25, 40, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
+        {{90, 33, 2, 3}, {26, 33, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
         // Packed GEMM (conv2d_f32_packed: K = C/group·kh·kw ≥ 256 and M/group ≥ 256). M not a
         // multiple of MR, columns not a multiple of NR, K over one K block and not a multiple of it.
         {{1, 29, 5, 7}, {261, 29, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},     // K 261: two blocks of 131
