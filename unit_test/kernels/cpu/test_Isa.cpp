@@ -108,3 +108,33 @@ TEST_CASE("countAct and scaleShiftCountAct of every table equal the reference co
         }
     }
 }
+
+TEST_CASE("dw3x3Row of every table equals the 3×3 window sum on rows of exactly the floats it may read", "[kernels][isa]") {
+    // Each row is its own heap block of (n − 1)·stride + 3 floats, so a read
+    // past it is caught by AddressSanitizer; n around the 8- and 16-lane widths.
+    for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
+        if (!m) continue;
+        for (std::size_t stride : {1, 2, 3}) {
+            for (std::size_t n : {1, 2, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 61, 100}) {
+                INFO(m->name << ", stride " << stride << ", n = " << n);
+                const std::size_t len = (n - 1) * stride + 3;
+                std::vector<std::vector<float>> rows(3, std::vector<float>(len));
+                float w[9];
+                for (std::size_t k = 0; k < 9; ++k) w[k] = 0.25f * static_cast<float>(k) - 1.f;
+                for (std::size_t ky = 0; ky < 3; ++ky)
+                    for (std::size_t i = 0; i < len; ++i)
+                        rows[ky][i] = static_cast<float>(static_cast<int>((i * 7 + ky * 13) % 23) - 11) * 0.125f;
+                const float* r[3] = {rows[0].data(), rows[1].data(), rows[2].data()};
+                std::vector<float> y(n, -7.f);
+                m->dw3x3Row(r, w, n, stride, y.data());
+                for (std::size_t ox = 0; ox < n; ++ox) {
+                    double want = 0.0;
+                    for (std::size_t ky = 0; ky < 3; ++ky)
+                        for (std::size_t kx = 0; kx < 3; ++kx) want += double(w[3 * ky + kx]) * rows[ky][ox * stride + kx];
+                    INFO("ox = " << ox);
+                    CHECK(std::fabs(y[ox] - want) <= 1e-5 * std::max(1.0, std::fabs(want)));
+                }
+            }
+        }
+    }
+}
