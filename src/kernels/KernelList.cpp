@@ -57,6 +57,7 @@ const std::vector<KernelEntry>& kernelList() {
             // Fast CPU kernels. Per (op, "cpu") the first entry whose predicate
             // accepts the shapes wins; others fall back to "ref". Every entry is
             // tested against the ref kernel (unit_test/kernels/cpu/).
+            {"Conv", "cpu", launchDwConvInterleavedCpu, "dwconv2d_f32_interleaved", supportsDwConvInterleaved},
             {"Conv", "cpu", launchDwConvCpu, "dwconv2d_f32_direct", supportsDwConv2d},
             {"Conv", "cpu", launchConvDirectCpu, "conv2d_f32_direct", supportsConvDirect},
             {"Conv", "cpu", launchWinograd4Cpu, "conv2d_f32_winograd4", supportsWinograd4},
@@ -64,6 +65,7 @@ const std::vector<KernelEntry>& kernelList() {
             {"Conv", "cpu", launchConvPointwiseCpu, "conv2d_f32_pointwise", supportsConvPointwise},
             {"Conv", "cpu", launchConvPackedCpu, "conv2d_f32_packed", supportsConvPacked},
             {"Conv", "cpu", launchConvCpu, "conv2d_f32_im2col", supportsConv2d},
+            {"FusedConv", "cpu", launchDwConvInterleavedCpu, "dwconv2d_f32_interleaved_act", supportsDwConvInterleaved},
             {"FusedConv", "cpu", launchDwConvCpu, "dwconv2d_f32_direct_act", supportsDwConv2d},
             {"FusedConv", "cpu", launchConvDirectCpu, "conv2d_f32_direct_act", supportsConvDirect},
             {"FusedConv", "cpu", launchWinograd4Cpu, "conv2d_f32_winograd4_act", supportsWinograd4},

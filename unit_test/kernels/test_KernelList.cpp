@@ -53,8 +53,12 @@ TEST_CASE("every op type with a cpu kernel is checked against ref in exactly one
 }
 
 TEST_CASE("selectKernel picks the first supporting variant, then falls back to ref", "[kernels]") {
-    OperatorPtr dw = makeOperator("Conv", {{"group", std::int64_t(8)}});
-    const KernelEntry* k = selectKernel(*dw, {{1, 8, 5, 5}, {8, 1, 3, 3}, {}}, "cpu");
+    // Depthwise: interleaved on a small map (≤ 256 outputs) with enough channels, direct on a large one.
+    OperatorPtr dw = makeOperator("Conv", {{"group", std::int64_t(64)}});
+    const KernelEntry* k = selectKernel(*dw, {{1, 64, 5, 5}, {64, 1, 3, 3}, {}}, "cpu");
+    REQUIRE(k);
+    CHECK(k->name == "dwconv2d_f32_interleaved");
+    k = selectKernel(*dw, {{1, 64, 40, 40}, {64, 1, 3, 3}, {}}, "cpu");
     REQUIRE(k);
     CHECK(k->name == "dwconv2d_f32_direct");
     OperatorPtr dense = makeOperator("Conv");

@@ -88,7 +88,7 @@ TEST_CASE("after the first forward, a compiled plan allocates no buffer", "[sche
     setNumThreads(1);
     compile(g, CompileOptions{"cpu", DataType::Float32, {in.dims()}});
     const std::vector<std::string> plan = dynamic_cast<Scheduler&>(*g.executor()).describePlan();
-    for (const char* step : {"c1+r1 : conv2d_f32_winograd_act", "c2 : conv2d_f32_im2col", "dw+clip : dwconv2d_f32_direct_act",
+    for (const char* step : {"c1+r1 : conv2d_f32_winograd_act", "c2 : conv2d_f32_im2col", "dw+clip : dwconv2d_f32_interleaved_act",
                              "pool : maxpool2d_f32_direct", "c3 : conv2d_f32_direct", "pw : conv2d_f32_im2col"}) {
         INFO(step);
         CHECK(std::find(plan.begin(), plan.end(), step) != plan.end());

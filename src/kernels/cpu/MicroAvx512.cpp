@@ -175,6 +175,7 @@ bool countAct(float* v, std::size_t n, const Activation& act, double& neg, doubl
 #define FIBNLR_GEMM_W 16
 #define FIBNLR_GEMM_MR 12
 #include "GemmPacked.inl"
+#include "DwInterleaved.inl"
 
 const Micro& table() {
     static const Micro t = [] {
@@ -187,6 +188,10 @@ const Micro& table() {
         m.gemmNR = kGemmNR;
         m.gemmPacked = gemmPacked;
         m.gemmIndirect = gemmIndirect;
+        m.dwLanes = kGemmW;
+        m.dwInterleaved = dwInterleaved;
+        m.dwInterleave = dwInterleave;
+        m.dwDeinterleave = dwDeinterleave;
         return m;
     }();
     return t;

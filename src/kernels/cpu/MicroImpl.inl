@@ -282,6 +282,7 @@ void countSigns(const float* x, std::size_t outer, std::size_t channels, std::si
 } // namespace
 
 #include "GemmPacked.inl"
+#include "DwInterleaved.inl"
 
 const Micro& table() {
     static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary,     windowRow,   dw3x3Row,   sum,        max,
@@ -289,7 +290,7 @@ const Micro& table() {
                          {2, winogradRow, winogradCol, winogradOut, winogradWeights},
                          {4, winograd4Row, winograd4Col, winograd4Out, winograd4Weights},
                          kGemmMR,           kGemmNR,       gemmPacked,  gemmIndirect,
-                         countSigns,        streamReadImpl};
+                         countSigns,        streamReadImpl, kGemmW,       dwInterleaved, dwInterleave, dwDeinterleave};
     return t;
 }
 

@@ -101,6 +101,11 @@ std::vector<KernelCase> convCases() {
         {{2, 9, 7, 6}, {9, 1, 3, 3}, {1, 1}, {0, 2, 1, 0}, {1, 1}, 9, true},      // dw 3×3/1 as one line, asymmetric pads
         {{3, 4, 3, 3}, {4, 1, 3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 4, false},     // dw 3×3/1 unpadded, one output pixel
         {{1, 6, 4, 3}, {6, 1, 3, 3}, {1, 1}, {3, 0, 0, 2}, {1, 1}, 6, true},      // dw 3×3/1, pads wider than the rows read
+        // dwconv2d_f32_interleaved (≤ 256 output pixels, or strided ≤ 1024; C ≥ half a vector): three channel
+        // blocks, the last partial on every SIMD path; strided and unpadded, so the last input row and column
+        // are never read (the padded window is smaller than the map).
+        {{3, 37, 7, 7}, {37, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 37, true},
+        {{2, 20, 9, 8}, {20, 1, 3, 3}, {2, 2}, {0, 0, 0, 0}, {1, 1}, 20, false},
         {{2, 6, 9, 9}, {12, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 6, true},  // depth multiplier 2: not "dw"
         {{2, 32, 40, 40}, {13, 32, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},  // several row blocks per image
         {{1, 16, 100, 100}, {13, 16, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},  // pointwise, blocks > 2048 floats

@@ -138,3 +138,38 @@ TEST_CASE("dw3x3Row of every table equals the 3×3 window sum on rows of exactly
         }
     }
 }
+
+TEST_CASE("dwInterleave and dwDeinterleave of every table move each value to its lane and pixel", "[kernels][isa]") {
+    // Lanes from 1 to L, pixel counts around the vector width, a map of 7-wide rows laid into 10-wide ones.
+    for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
+        if (!m) continue;
+        const std::size_t L = m->dwLanes;
+        for (std::size_t lanes : {std::size_t(1), L / 2 + 1, L})
+            for (std::size_t n : {std::size_t(1), L - 1, L, L + 1, std::size_t(49), 3 * L + 5}) {
+                INFO(m->name << ", lanes " << lanes << ", n = " << n);
+                const std::size_t stride = n + 3, rowLen = 7, dstRow = 10, rows = (n + rowLen - 1) / rowLen;
+                std::vector<float> src(lanes * stride);
+                for (std::size_t i = 0; i < src.size(); ++i) src[i] = static_cast<float>(i) + 0.5f;
+                std::vector<float> dst(rows * dstRow * L, -1.f);
+                m->dwInterleave(src.data(), stride, lanes, n, rowLen, dstRow, dst.data());
+                for (std::size_t i = 0; i < n; ++i)
+                    for (std::size_t l = 0; l < L; ++l) {
+                        INFO("i = " << i << ", l = " << l);
+                        CHECK(dst[((i / rowLen) * dstRow + i % rowLen) * L + l] == (l < lanes ? src[l * stride + i] : 0.f));
+                    }
+                // Pixels past each row's rowLen are not written.
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t x = rowLen; x < dstRow; ++x) CHECK(dst[(r * dstRow + x) * L] == -1.f);
+
+                std::vector<float> packed(n * L);
+                for (std::size_t i = 0; i < packed.size(); ++i) packed[i] = static_cast<float>(i) * 0.25f;
+                std::vector<float> planes(L * stride, -1.f);
+                m->dwDeinterleave(packed.data(), n, lanes, planes.data(), stride);
+                for (std::size_t l = 0; l < L; ++l)
+                    for (std::size_t i = 0; i < stride; ++i) {
+                        INFO("l = " << l << ", i = " << i);
+                        CHECK(planes[l * stride + i] == (l < lanes && i < n ? packed[i * L + l] : -1.f));
+                    }
+            }
+    }
+}

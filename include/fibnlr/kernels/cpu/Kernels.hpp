@@ -87,6 +87,11 @@ void conv2d_f32_winograd4(const ConvParams& p, const float* x, const float* w, c
 /// Depthwise (group = C = M), direct, vectorised along output rows. kw ≤ 64. Same epilogue.
 void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
                          float* y, const Activation& act, EpilogueStats* stats = nullptr);
+/// The same depthwise conv, Micro::dwLanes channels at a time in an
+/// interleaved layout (one vector per pixel): for small maps, where a plane
+/// is too short for dwconv2d_f32_direct's rows (kernels/cpu/DwConvInterleaved.cpp).
+void dwconv2d_f32_interleaved(const ConvParams& p, const float* x, const float* w, const float* scale,
+                              const float* shift, float* y, const Activation& act, EpilogueStats* stats = nullptr);
 /// For producers without a row epilogue: y holds pre-activation values; per
 /// (n, c) plane, accumulates their sign statistics into `stats` and applies
 /// `act` in place, while the plane is in cache (one pass over y).
@@ -101,6 +106,7 @@ FIBNLR_CPU_LAUNCHER(ConvPacked)
 FIBNLR_CPU_LAUNCHER(ConvPointwise)
 FIBNLR_CPU_LAUNCHER(ConvDirect)
 FIBNLR_CPU_LAUNCHER(DwConv)
+FIBNLR_CPU_LAUNCHER(DwConvInterleaved)
 FIBNLR_CPU_LAUNCHER(Winograd)
 FIBNLR_CPU_LAUNCHER(Winograd4)
 FIBNLR_CPU_LAUNCHER(Gemm)
@@ -125,6 +131,8 @@ void launchFusedRef(const Operator& op, const std::vector<const Tensor*>& in, co
 /// Variant predicates (KernelSupportsFn) used by the kernel list.
 bool supportsConv2d(const Operator& op, const std::vector<Shape>& in);
 bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in);
+/// Where dwconv2d_f32_interleaved beats dwconv2d_f32_direct (measured; see DwConvInterleaved.cpp).
+bool supportsDwConvInterleaved(const Operator& op, const std::vector<Shape>& in);
 /// Where conv2d_f32_packed is faster than conv2d_f32_im2col (measured; see ConvPacked.cpp).
 bool supportsConvPacked(const Operator& op, const std::vector<Shape>& in);
 /// A 1×1, stride-1, unpadded (no end padding either), group-1 conv.

@@ -29,6 +29,12 @@ struct WinogradTransforms {
     void (*weights)(const float* w, std::size_t ws, std::size_t n, float* u, std::size_t us);
 };
 
+/// The window of Micro::dwInterleaved: padded row length Wp (pixels), output
+/// map OH × OW, kernel kh × kw, strides and dilations.
+struct DwWindow {
+    std::size_t Wp, OH, OW, kh, kw, sh, sw, dh, dw;
+};
+
 /// The SIMD inner loops of the cpu kernels. They are written once
 /// (kernels/cpu/MicroImpl.inl) and compiled three times: plainly (runs
 /// anywhere), with AVX2+FMA and with AVX-512; micro() picks the table at run time. All take raw
@@ -90,6 +96,21 @@ struct Micro {
     CountSignsFn countSigns;
     /// Σ x[i], i < n, as a plain streaming read (the counting benchmark's yardstick).
     float (*streamRead)(const float* x, std::size_t n);
+    /// Channels per vector (L) of dwInterleaved, dwInterleave and dwDeinterleave: gemmNR / 2.
+    std::size_t dwLanes;
+    /// A depthwise window over dwLanes channels at once, interleaved (lane l
+    /// of pixel i at [i·L + l], L = dwLanes): out[(oy·OW + ox)·L + l] =
+    /// Σ_{ky, kx} w[(ky·kw + kx)·L + l] · pad[((oy·sh + ky·dh)·Wp + ox·sw + kx·dw)·L + l]
+    /// for oy < OH, ox < OW, with `pad` the zero-padded input rows
+    /// (kernels/cpu/DwConvInterleaved.cpp).
+    void (*dwInterleaved)(const DwWindow& g, const float* pad, const float* w, float* out);
+    /// Into the interleaved layout: dst[pos(i)·L + l] = src[l·stride + i] for
+    /// i < n and l < L (0 for l ≥ lanes), with pos(i) = (i / rowLen)·dstRow +
+    /// i % rowLen (a row-major map of rowLen-wide rows into a wider one).
+    void (*dwInterleave)(const float* src, std::size_t stride, std::size_t lanes, std::size_t n, std::size_t rowLen,
+                         std::size_t dstRow, float* dst);
+    /// Out of it: dst[l·stride + i] = src[i·L + l] for i < n, l < lanes.
+    void (*dwDeinterleave)(const float* src, std::size_t n, std::size_t lanes, float* dst, std::size_t stride);
 };
 
 /// The generic table, always available.
