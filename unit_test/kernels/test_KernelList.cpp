@@ -53,46 +53,32 @@ TEST_CASE("every op type with a cpu kernel is checked against ref in exactly one
 }
 
 TEST_CASE("selectKernel picks the first supporting variant, then falls back to ref", "[kernels]") {
+    // The name of the cpu kernel selected for `op` on `shapes` (there must be one).
+    auto picked = [](const Operator& op, const std::vector<Shape>& shapes) {
+        const KernelEntry* e = selectKernel(op, shapes, "cpu");
+        REQUIRE(e);
+        return e->name;
+    };
     // Depthwise: interleaved on a small map (≤ 256 outputs) with enough channels, direct on a large one.
     OperatorPtr dw = makeOperator("Conv", {{"group", std::int64_t(64)}});
-    const KernelEntry* k = selectKernel(*dw, {{1, 64, 5, 5}, {64, 1, 3, 3}, {}}, "cpu");
-    REQUIRE(k);
-    CHECK(k->name == "dwconv2d_f32_interleaved");
-    k = selectKernel(*dw, {{1, 64, 40, 40}, {64, 1, 3, 3}, {}}, "cpu");
-    REQUIRE(k);
-    CHECK(k->name == "dwconv2d_f32_direct");
+    CHECK(picked(*dw, {{1, 64, 5, 5}, {64, 1, 3, 3}, {}}) == "dwconv2d_f32_interleaved");
+    CHECK(picked(*dw, {{1, 64, 40, 40}, {64, 1, 3, 3}, {}}) == "dwconv2d_f32_direct");
     OperatorPtr dense = makeOperator("Conv");
-    k = selectKernel(*dense, {{1, 8, 5, 5}, {4, 8, 3, 3}, {}}, "cpu");
-    REQUIRE(k);
-    CHECK(k->name == "conv2d_f32_direct");  // stride 1, K = 72
+    CHECK(picked(*dense, {{1, 8, 5, 5}, {4, 8, 3, 3}, {}}) == "conv2d_f32_direct");  // stride 1, K = 72
     // Stride 2 and a 1×1 conv on a small map: im2col.
     OperatorPtr strided = makeOperator("Conv", {{"strides", std::vector<std::int64_t>{2, 2}}});
-    k = selectKernel(*strided, {{1, 8, 5, 5}, {4, 8, 3, 3}, {}}, "cpu");
-    REQUIRE(k);
-    CHECK(k->name == "conv2d_f32_im2col");
-    k = selectKernel(*dense, {{1, 8, 5, 5}, {4, 8, 1, 1}, {}}, "cpu");
-    REQUIRE(k);
-    CHECK(k->name == "conv2d_f32_im2col");
+    CHECK(picked(*strided, {{1, 8, 5, 5}, {4, 8, 3, 3}, {}}) == "conv2d_f32_im2col");
+    CHECK(picked(*dense, {{1, 8, 5, 5}, {4, 8, 1, 1}, {}}) == "conv2d_f32_im2col");
     // A 1×1 conv on a map of ≥ 512 pixels with ≥ 24 outputs: the pointwise kernel.
-    k = selectKernel(*dense, {{1, 8, 32, 32}, {24, 8, 1, 1}, {}}, "cpu");
-    REQUIRE(k);
-    CHECK(k->name == "conv2d_f32_pointwise");
+    CHECK(picked(*dense, {{1, 8, 32, 32}, {24, 8, 1, 1}, {}}) == "conv2d_f32_pointwise");
     // Small maps at batch > 1 with K ≥ 24 (the gathered path); K = 16 or batch 1: im2col.
-    k = selectKernel(*dense, {{8, 24, 14, 14}, {24, 24, 1, 1}, {}}, "cpu");
-    REQUIRE(k);
-    CHECK(k->name == "conv2d_f32_pointwise");
-    k = selectKernel(*dense, {{8, 16, 14, 14}, {64, 16, 1, 1}, {}}, "cpu");
-    REQUIRE(k);
-    CHECK(k->name == "conv2d_f32_im2col");
-    k = selectKernel(*dense, {{1, 24, 14, 14}, {24, 24, 1, 1}, {}}, "cpu");
-    REQUIRE(k);
-    CHECK(k->name == "conv2d_f32_im2col");
+    CHECK(picked(*dense, {{8, 24, 14, 14}, {24, 24, 1, 1}, {}}) == "conv2d_f32_pointwise");
+    CHECK(picked(*dense, {{8, 16, 14, 14}, {64, 16, 1, 1}, {}}) == "conv2d_f32_im2col");
+    CHECK(picked(*dense, {{1, 24, 14, 14}, {24, 24, 1, 1}, {}}) == "conv2d_f32_im2col");
     // Many weights (K = 2304, M = 256) and too few tiles for Winograd: the packed GEMM.
-    k = selectKernel(*dense, {{1, 256, 4, 4}, {256, 256, 3, 3}, {}}, "cpu");
-    REQUIRE(k);
-    CHECK(k->name == "conv2d_f32_packed");
+    CHECK(picked(*dense, {{1, 256, 4, 4}, {256, 256, 3, 3}, {}}) == "conv2d_f32_packed");
     // A 3-D conv has no cpu variant: the ref kernel runs it.
-    k = selectKernel(*dense, {{1, 2, 4, 4, 4}, {3, 2, 3, 3, 3}, {}}, "cpu");
+    const KernelEntry* k = selectKernel(*dense, {{1, 2, 4, 4, 4}, {3, 2, 3, 3, 3}, {}}, "cpu");
     REQUIRE(k);
     CHECK(k->backend == "ref");
     // Ops without a cpu kernel fall back to ref too.
