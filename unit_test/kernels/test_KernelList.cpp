@@ -75,8 +75,16 @@ TEST_CASE("selectKernel picks the first supporting variant, then falls back to r
     CHECK(picked(*dense, {{8, 24, 14, 14}, {24, 24, 1, 1}, {}}) == "conv2d_f32_pointwise");
     CHECK(picked(*dense, {{8, 16, 14, 14}, {64, 16, 1, 1}, {}}) == "conv2d_f32_im2col");
     CHECK(picked(*dense, {{1, 24, 14, 14}, {24, 24, 1, 1}, {}}) == "conv2d_f32_im2col");
-    // Many weights (K = 2304, M = 256) and too few tiles for Winograd: the packed GEMM.
+    // Many weights (K = 2304, M = 256), too few tiles for Winograd and rows of 2: the packed GEMM.
     CHECK(picked(*dense, {{1, 256, 4, 4}, {256, 256, 3, 3}, {}}) == "conv2d_f32_packed");
+    // Large K without Winograd: the direct kernel where output rows are ≥ 7 wide or the packed GEMM does not
+    // apply (M < 256), the packed GEMM on shorter rows (a 4×4 map).
+    OperatorPtr same = makeOperator("Conv", {{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}});
+    CHECK(picked(*same, {{1, 512, 7, 7}, {512, 512, 3, 3}, {}}) == "conv2d_f32_direct");
+    CHECK(picked(*same, {{1, 128, 4, 4}, {128, 128, 3, 3}, {}}) == "conv2d_f32_direct");
+    CHECK(picked(*same, {{1, 256, 4, 4}, {256, 256, 3, 3}, {}}) == "conv2d_f32_packed");
+    OperatorPtr five = makeOperator("Conv", {{"pads", std::vector<std::int64_t>{2, 2, 2, 2}}});
+    CHECK(picked(*five, {{1, 64, 14, 14}, {64, 64, 5, 5}, {}}) == "conv2d_f32_direct");  // K = 1600 (a merged chain)
     // A 3-D conv has no cpu variant: the ref kernel runs it.
     const KernelEntry* k = selectKernel(*dense, {{1, 2, 4, 4, 4}, {3, 2, 3, 3, 3}, {}}, "cpu");
     REQUIRE(k);

@@ -113,8 +113,17 @@ void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, cons
 // im2col (batch 1, 7×7 and 14×14 maps: 1.1×) but 0.6-0.95× Winograd, whose
 // 2.25-4× fewer multiplications win once K is large; 0.76× with K = 9 (one
 // input channel: too few FMAs per tile to pay for the padded copy). Hence:
-// 16 ≤ K ≤ 320, or K ≤ 640 where Winograd does not apply. 1×1 convs are
-// left to conv2d_f32_pointwise and im2col (no window to pad).
+// 16 ≤ K ≤ 320, or any larger K where Winograd does not apply.
+// Large K without Winograd (1 and 2 threads): faster than im2col on dense
+// 5×5 and 7×7 convs (merged chains; 64-128 channels on 7×7 to 28×28 maps,
+// batch 1 and 8: 1.35-1.8×) and on 128 channels at 4×4 and 8×8 (1.5-1.6×),
+// and than conv2d_f32_packed on 256- and 512-channel 3×3 layers on 7×7 to
+// 14×14 maps at batch 1 (1.2-1.4×: packed builds im2col panels row segment
+// by row segment, which on such maps costs a third of its GEMM). Not on rows
+// shorter than 7 where packed applies: each output row drags kw − 1 columns
+// computed and dropped, a third of the line on 4×4 maps (0.8-0.9× packed with
+// 384 and 512 channels, equal with 256). 1×1 convs are left to
+// conv2d_f32_pointwise and im2col (no window to pad).
 bool supportsConvDirect(const Operator& op, const std::vector<Shape>& in) {
     ConvParams p;
     if (!groupOneConvParams(op, in, p)) return false;
@@ -125,7 +134,9 @@ bool supportsConvDirect(const Operator& op, const std::vector<Shape>& in) {
     }
     const std::size_t K = p.inChannels * taps;
     if (taps == 1 || K < 16) return false;
-    return K <= 320 || (K <= 640 && !supportsWinograd(op, in) && !supportsWinograd4(op, in));
+    if (K <= 320) return true;
+    if (supportsWinograd(op, in) || supportsWinograd4(op, in)) return false;
+    return K <= 640 || p.outDims.back() >= 7 || !supportsConvPacked(op, in);
 }
 
 void launchConvDirectCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
