@@ -236,6 +236,18 @@ void sgemmParallel(bool transA, bool transB, std::size_t M, std::size_t N, std::
         // Block [m0, m1) × [n0, n1) of C; op(A) rows and op(B) columns offset accordingly.
         const float* a = transA ? A + m0 : A + m0 * lda;
         const float* b = transB ? B + n0 * ldb : B + n0;
+        if (m1 - m0 == 1) {
+            // One row of C (a fully connected layer at batch 1): a GEMV reads op(B) once, in place, where
+            // SGEMM packs all of it first (1280 × 1000 weights: 0.45 ms against onnxruntime's 0.20).
+            // C is zeroed first when beta = 0 so that its old contents (NaN included) are never read.
+            float* c = C + m0 * ldc + n0;
+            const blasint n = static_cast<blasint>(n1 - n0), k = static_cast<blasint>(K);
+            if (beta == 0.f) std::fill(c, c + (n1 - n0), 0.f);
+            const blasint incx = transA ? static_cast<blasint>(lda) : 1;
+            if (transB) scipy_cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, alpha, b, static_cast<blasint>(ldb), a, incx, beta, c, 1);
+            else scipy_cblas_sgemv(CblasRowMajor, CblasTrans, k, n, alpha, b, static_cast<blasint>(ldb), a, incx, beta, c, 1);
+            return;
+        }
         scipy_cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                           static_cast<blasint>(m1 - m0), static_cast<blasint>(n1 - n0), static_cast<blasint>(K), alpha, a,
                           static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, C + m0 * ldc + n0,
