@@ -218,6 +218,7 @@ std::vector<KernelCase> gemmCases() {
     c.push_back({"Gemm no C", g(1.f, 1.f, 0, 1), {rnd({1, 13}), rnd({10, 13}), Tensor()}});
     c.push_back({"Gemm split columns", g(1.f, 1.f, 0, 1), {rnd({64, 512}), rnd({100, 512}), rnd({100})}});
     c.push_back({"Gemm split rows", g(1.f, 1.f, 0, 0), {rnd({300, 256}), rnd({256, 10}), rnd({10})}});
+    c.push_back({"Gemm split rows, M > N", g(1.f, 1.f, 0, 0), {rnd({200, 300}), rnd({300, 64}), rnd({64})}});
     // One row (batch 1: a GEMV), from a transposed A, and split over columns at 3 threads (≥ 4e6 flops).
     c.push_back({"Gemm one row transA", g(0.5f, 2.f, 1, 0), {rnd({13, 1}), rnd({13, 127}), rnd({127})}});
     c.push_back({"Gemm one row split columns", g(1.f, 1.f, 0, 1), {rnd({1, 700}), rnd({3000, 700}), rnd({3000})}});

@@ -44,8 +44,8 @@ private:
 };
 
 /// Independent SGEMM (row-major) C = alpha·op(A)·op(B) + beta·C, split into
-/// column blocks (or row blocks when N is small) over the pool when large
-/// enough; runs serially inside a task.
+/// column blocks (or row blocks when M ≥ N or N is small) over the pool when
+/// large enough; runs serially inside a task. One row of C is a GEMV.
 void sgemmParallel(bool transA, bool transB, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
                    std::size_t lda, const float* B, std::size_t ldb, float beta, float* C, std::size_t ldc);
 
