@@ -1,10 +1,13 @@
 """Per-step profile of one bench_inference.py row: where fibnlr's forward
 spends its time next to onnxruntime's.
 
-fibnlr has no per-step timer, so this prints:
-  1. fibnlr's compiled plan (g.compiled_plan(): one line per step, its fused
-     nodes and kernel), its step count per kernel, and the whole forward
-     (best of --reps samples of >= 20 ms, as bench_inference.py times them);
+This prints:
+  1. fibnlr's whole forward (best of --reps samples of >= 20 ms, as
+     bench_inference.py times them), then its per-step profile
+     (g.profile_steps() / g.step_times(): the mean wall time of every step of
+     the compiled plan over the same number of timed forwards, after the
+     timing above warmed it up): time per kernel, and every step (its fused
+     nodes and kernel) with its time and share, in plan order;
   2. onnxruntime's own per-node profile (SessionOptions.enable_profiling),
      summed by op type (fused types such as FusedConv as onnxruntime names
      them), per forward, without the warm-up forward; and its whole forward;
@@ -47,13 +50,18 @@ def find_setting(label):
 
 
 def fibnlr_plan(proto, x, threads, reps):
-    """(plan lines, best forward time in s) of fibnlr on ``x``."""
+    """([(plan line, mean seconds per forward)], best forward time in s) of
+    fibnlr on ``x``: the best time first, unprofiled, then the step times over
+    as many forwards as that timing ran."""
     import fibnlr
     fibnlr.set_num_threads(threads)
     g = fibnlr.load_onnx(proto)
     g.compile(dims=[list(x.shape)])
     t = B.best(lambda: g.forward(x), reps)
-    return list(g.compiled_plan()), t
+    g.profile_steps()
+    for _ in range(reps * B.inner_count(lambda: g.forward(x))):
+        g.forward(x)
+    return g.step_times(), t
 
 
 def ort_profile(proto, x, threads, reps):
@@ -152,12 +160,18 @@ def main():
     print(f"\nwhole forward: fibnlr {fib_t * 1e3:.3f} ms, onnxruntime {ort_t * 1e3:.3f} ms, "
           f"fibnlr / onnxruntime speed {ort_t / fib_t:.2f}x")
 
-    print(f"\n-- fibnlr plan: {len(plan)} steps ({fib_t * 1e3 / len(plan):.3f} ms per step on average) --")
-    kernels = collections.Counter(line.rsplit(" : ", 1)[-1] for line in plan)
-    for kernel, count in kernels.most_common():
-        print(f"  {count:4d} x {kernel}")
-    for i, line in enumerate(plan):
-        print(f"  {i:3d} {line}")
+    step_ms = sum(sec for _, sec in plan) * 1e3
+    print(f"\n-- fibnlr per-step profile: {len(plan)} steps, {step_ms:.3f} ms per profiled forward "
+          f"(unprofiled best {fib_t * 1e3:.3f} ms) --")
+    by_kernel = collections.defaultdict(lambda: [0, 0.0])
+    for line, sec in plan:
+        entry = by_kernel[line.rsplit(" : ", 1)[-1]]
+        entry[0] += 1
+        entry[1] += sec * 1e3
+    for kernel, (count, ms) in sorted(by_kernel.items(), key=lambda kv: -kv[1][1]):
+        print(f"  {kernel:32s} {count:4d} steps {ms:9.3f} ms {100 * ms / step_ms:6.1f} %")
+    for i, (line, sec) in enumerate(plan):
+        print(f"  {i:3d} {sec * 1e3:8.3f} ms {100 * sec * 1e3 / step_ms:5.1f} %  {line}")
 
     total = sum(ms for _, ms in by_op.values())
     print(f"\n-- onnxruntime per-node profile by op type, ms per forward (mean of {kept} forwards; "

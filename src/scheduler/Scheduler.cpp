@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include <algorithm>
+#include <chrono>
 #include <new>
 
 #include "fibnlr/data/Allocation.hpp"
@@ -407,6 +408,18 @@ std::vector<std::string> Scheduler::describePlan() const {
     return out;
 }
 
+void Scheduler::setProfiling(bool on) {
+    mProfiling = on;
+    mProfiledRuns = 0;
+    for (Step& s : mSteps) s.seconds = 0;
+}
+
+std::vector<double> Scheduler::stepSeconds() const {
+    std::vector<double> out;
+    for (const Step& s : mSteps) out.push_back(mProfiledRuns ? s.seconds / static_cast<double>(mProfiledRuns) : 0.0);
+    return out;
+}
+
 void Scheduler::countNodeReferences(std::unordered_map<const Node*, std::size_t>& counts) const {
     for (const Step& s : mSteps) {
         ++counts[s.node.get()];
@@ -451,6 +464,7 @@ std::vector<Tensor> Scheduler::forward(const std::vector<Tensor>& inputs) {
     CompileOptions options = mOptions;
     options.dims = std::move(dims);
     Scheduler next(mGraph, std::move(options));
+    next.mProfiling = mProfiling;
     std::vector<Tensor> outs = next.run(inputs);
     swapState(next);
     return outs;
@@ -464,12 +478,22 @@ std::vector<Tensor> Scheduler::run(const std::vector<Tensor>& inputs) {
     for (std::size_t i = 0; i < held.size(); ++i) std::swap(mValues.at(gin[i].get())[0], held[i]);
     try {
         const Hooks& hooks = mGraph.hooks();
-        for (const Step& s : mSteps) {
+        // Profiling: the step times are kept aside and added only once the run succeeded.
+        std::vector<double> times(mProfiling ? mSteps.size() : 0);
+        for (std::size_t i = 0; i < mSteps.size(); ++i) {
             checkStop();
-            runStep(s, hooks);
+            if (!mProfiling) {
+                runStep(mSteps[i], hooks);
+                continue;
+            }
+            const auto t0 = std::chrono::steady_clock::now();
+            runStep(mSteps[i], hooks);
+            times[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         }
         std::vector<Tensor> outs;
         for (const Port& o : mGraph.outputs()) outs.push_back(mValues.at(o.node.get()).at(o.index).clone());
+        for (std::size_t i = 0; i < times.size(); ++i) mSteps[i].seconds += times[i];
+        if (mProfiling) ++mProfiledRuns;
         return outs;
     } catch (...) {
         for (std::size_t i = 0; i < held.size(); ++i) std::swap(mValues.at(gin[i].get())[0], held[i]);
@@ -485,6 +509,7 @@ void Scheduler::swapState(Scheduler& other) noexcept {
     std::swap(mOperatorRevision, other.mOperatorRevision);
     std::swap(mKernelsRevision, other.mKernelsRevision);
     std::swap(mPlannedFloats, other.mPlannedFloats);
+    std::swap(mProfiledRuns, other.mProfiledRuns);
     mValues.swap(other.mValues);
     mShapes.swap(other.mShapes);
     mSteps.swap(other.mSteps);

@@ -104,6 +104,28 @@ def test_kept_winograd_weights_follow_write_parameter(kernels, restore_kernels, 
     assert not np.allclose(second, first)
 
 
+def test_step_times_follow_the_compiled_plan(rng):
+    x = rng.standard_normal((1, 40, 16, 16)).astype(np.float32)
+    g, _ = _conv3x3_graph(rng.standard_normal((40, 40, 3, 3)).astype(np.float32), x.shape)
+    with pytest.raises(ValueError, match="no forward was timed"):
+        g.step_times()
+    g.forward(x)  # warm-up, untimed
+    g.profile_steps()
+    with pytest.raises(ValueError, match="no forward was timed"):
+        g.step_times()
+    for _ in range(3):
+        g.forward(x)
+    times = g.step_times()
+    assert [line for line, _ in times] == list(g.compiled_plan())
+    assert all(0.0 < t < 1.0 for _, t in times)
+    g.profile_steps(False)
+    with pytest.raises(ValueError, match="no forward was timed"):
+        g.step_times()
+    uncompiled = fibnlr.GraphView("uncompiled")
+    with pytest.raises(ValueError, match="not compiled"):
+        uncompiled.profile_steps()
+
+
 def test_annotations_typed_and_python_objects(tiny):
     g, _, _ = tiny
     relu = g.get_nodes_by_type("ReLU")[0]

@@ -134,3 +134,35 @@ TEST_CASE("compile refuses a node that produces an empty tensor", "[scheduler]")
                         Catch::Contains("'slice'") && Catch::Contains("empty tensor [0, 4, 6, 6]"));
     CHECK_NOTHROW(compile(g, CompileOptions{"cpu", DataType::Float32, {{3, 4, 6, 6}}}));
 }
+
+TEST_CASE("step profiling times each step of successful forwards and starts afresh on a re-plan", "[scheduler]") {
+    Net n;
+    Scheduler& s = compile(n.g, CompileOptions{"cpu", DataType::Float32, {{2, 3, 8, 8}}});
+    const std::size_t steps = s.describePlan().size();
+    forward(n.g, {ones({2, 3, 8, 8})});
+    CHECK(s.profiledRuns() == 0);  // off by default
+    CHECK(s.stepSeconds() == std::vector<double>(steps, 0.0));
+
+    s.setProfiling(true);
+    for (int i = 0; i < 3; ++i) forward(n.g, {ones({2, 3, 8, 8})});
+    CHECK(s.profiledRuns() == 3);
+    std::vector<double> secs = s.stepSeconds();
+    REQUIRE(secs.size() == steps);
+    for (double t : secs) CHECK((t > 0.0 && t < 1.0));
+
+    // A forward that fails in a step (a hook throws) adds nothing.
+    n.g.hooks().set("boom", n.relu.get(), [](const Node&, const Tensor&) { throw std::runtime_error("boom"); });
+    CHECK_THROWS_AS(forward(n.g, {ones({2, 3, 8, 8})}), std::runtime_error);
+    n.g.hooks().removeAll("boom");
+    CHECK(s.profiledRuns() == 3);
+    CHECK(s.stepSeconds() == secs);
+
+    // A new batch size re-plans: the profile restarts with the forward that built the new plan.
+    forward(n.g, {ones({1, 3, 8, 8})});
+    CHECK(s.profiling());
+    CHECK(s.profiledRuns() == 1);
+    s.setProfiling(false);
+    forward(n.g, {ones({1, 3, 8, 8})});
+    CHECK(s.profiledRuns() == 0);
+    CHECK(s.stepSeconds() == std::vector<double>(s.describePlan().size(), 0.0));
+}

@@ -60,6 +60,17 @@ public:
     std::vector<std::string> describePlan() const;
     /// Floats held by the planned intermediate buffers (not weights, not inputs).
     std::size_t plannedFloats() const { return mPlannedFloats; }
+    /// Per-step timing, off by default (two clock reads per step when on).
+    /// While on, every forward that succeeds adds each step's wall time; a
+    /// re-plan (new batch size, changed graph) starts afresh. setProfiling
+    /// also clears what was measured.
+    void setProfiling(bool on);
+    bool profiling() const { return mProfiling; }
+    /// Forwards timed since profiling was (re)started or the plan was rebuilt.
+    std::size_t profiledRuns() const { return mProfiledRuns; }
+    /// Mean seconds per timed forward of each step, in describePlan() order
+    /// (zeros when no forward was timed).
+    std::vector<double> stepSeconds() const;
     void countNodeReferences(std::unordered_map<const Node*, std::size_t>& counts) const override;
 
 private:
@@ -79,6 +90,7 @@ private:
         std::shared_ptr<EpilogueStats> stats;
         /// What the step's kernel keeps between runs (kernels/StepState.hpp).
         std::shared_ptr<std::unique_ptr<StepState>> state = std::make_shared<std::unique_ptr<StepState>>();
+        double seconds = 0;  ///< wall time summed over the timed forwards (setProfiling)
     };
     /// Builds the plan: planShapes, planFusion, planBuffers, planKernels in turn.
     void plan();
@@ -110,6 +122,8 @@ private:
     GraphView& mGraph;
     CompileOptions mOptions;
     std::size_t mGraphVersion = 0, mOperatorRevision = 0, mKernelsRevision = 0, mPlannedFloats = 0;
+    bool mProfiling = false;
+    std::size_t mProfiledRuns = 0;
     ValueMap mValues;
     ShapeMap mShapes;
     std::vector<Step> mSteps;

@@ -335,6 +335,10 @@ class GraphView:
         """
         (node, output index) per graph output, in order
         """
+    def profile_steps(self, enabled: bool = True) -> None:
+        """
+        Times every step of the compiled plan in the forwards that follow (enabled=True; two clock reads per step), or stops (False). Either way, clears what was timed. A re-plan (new batch size, changed graph) starts afresh. Raises ValueError when the graph is not compiled.
+        """
     def remove(self, node: Node) -> None:
         """
         Removes `node` from the graph (its links stay)
@@ -350,6 +354,10 @@ class GraphView:
     def set_outputs(self, outputs: collections.abc.Iterable) -> None:
         """
         Nodes or (node, output index) tuples
+        """
+    def step_times(self) -> list[tuple[str, float]]:
+        """
+        (compiled_plan() line, mean seconds per timed forward) for every step, in plan order. Raises ValueError when the graph is not compiled or no forward was timed since profile_steps().
         """
     def touch(self) -> None:
         """
