@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #if defined(__AVX2__)
@@ -168,6 +169,27 @@ void dw3x3Row(const float* const* r, const float* w, std::size_t n, std::size_t 
     else dw3x3Line<0>(r[0], r[1], r[2], w, n, stride, y);
 }
 
+/// max3x3Row with the stride as a constant where it is 1 or 2, as dw3x3Line.
+template <std::size_t S>
+inline void max3x3Line(const float* __restrict a, const float* __restrict b, const float* __restrict c, std::size_t n,
+                       std::size_t stride, float* __restrict y) {
+    const std::size_t s = S ? S : stride;
+    for (std::size_t ox = 0; ox < n; ++ox) {
+        const std::size_t i = ox * s;
+        // From the lowest float, as the ref kernel (and onnxruntime): an all −Inf window gives it.
+        float m = std::numeric_limits<float>::lowest();
+        const float taps[9] = {a[i], a[i + 1], a[i + 2], b[i], b[i + 1], b[i + 2], c[i], c[i + 1], c[i + 2]};
+        for (float v : taps) m = v > m ? v : m;  // one MAXPS per tap
+        y[ox] = m;
+    }
+}
+
+void max3x3Row(const float* const* r, std::size_t n, std::size_t stride, float* y) {
+    if (stride == 1) max3x3Line<1>(r[0], r[1], r[2], n, 1, y);
+    else if (stride == 2) max3x3Line<2>(r[0], r[1], r[2], n, 2, y);
+    else max3x3Line<0>(r[0], r[1], r[2], n, stride, y);
+}
+
 float sum(const float* x, std::size_t n) {
     float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     std::size_t i = 0;
@@ -285,7 +307,7 @@ void countSigns(const float* x, std::size_t outer, std::size_t channels, std::si
 #include "DwInterleaved.inl"
 
 const Micro& table() {
-    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary,     windowRow,   dw3x3Row,   sum,        max,
+    static const Micro t{FIBNLR_MICRO_NAME, scaleShiftAct, binary,     windowRow,   dw3x3Row,   max3x3Row,  sum,        max,
                          countAct,          scaleShiftCountAct,
                          {2, winogradRow, winogradCol, winogradOut, winogradWeights},
                          {4, winograd4Row, winograd4Col, winograd4Out, winograd4Weights},

@@ -60,10 +60,38 @@ void pool2d(int mode, const PoolParams& p, const float* x, float* y) {
     }
     const Micro& mk = micro();
     const std::size_t HW = h.in * w.in, P = h.out * w.out;
+    // Max 3×3 undilated (ResNet stems): each output row in one pass over three rows of a copy padded with
+    // the lowest float (Hp × Wp: the rows and columns the windows read), where windowRow makes nine passes
+    // over rows of 56 outputs (ResNet18 224×224: 0.6 ms against onnxruntime's 0.18).
+    const bool max3 = mode == 1 && h.k == 3 && w.k == 3 && h.d == 1 && w.d == 1 && h.out > 0 && w.out > 0;
+    const std::size_t Hp = (h.out - 1) * h.s + 3, Wp = (w.out - 1) * w.s + 3;
+    const std::size_t rowsIn = h.pb < Hp ? std::min(h.in, Hp - h.pb) : 0, colsIn = w.pb < Wp ? std::min(w.in, Wp - w.pb) : 0;
     parallelRange(p.batch * p.channels, 1, [&](std::size_t t0, std::size_t t1) {
         for (std::size_t t = t0; t < t1; ++t) {
             const float* xp = x + t * HW;
             float* yp = y + t * P;
+            if (max3) {
+                // The border is written once per task; only the inside is copied per plane, noting any NaN
+                // on the way (max3x3Row skips NaN, ONNX lets it win: such a plane takes the general path).
+                float* pad = scratch(4, Hp * Wp);
+                if (t == t0) std::fill(pad, pad + Hp * Wp, std::numeric_limits<float>::lowest());
+                bool nan = false;
+                for (std::size_t iy = 0; iy < rowsIn; ++iy) {
+                    const float* src = xp + iy * w.in;
+                    float* dst = pad + (iy + h.pb) * Wp + w.pb;
+                    int bad = 0;
+                    for (std::size_t i = 0; i < colsIn; ++i) dst[i] = src[i], bad |= src[i] != src[i];
+                    nan = nan || bad;
+                }
+                if (!nan) {
+                    for (std::size_t oy = 0; oy < h.out; ++oy) {
+                        const float* r0 = pad + oy * h.s * Wp;
+                        const float* r[3] = {r0, r0 + Wp, r0 + 2 * Wp};
+                        mk.max3x3Row(r, w.out, w.s, yp + oy * w.out);
+                    }
+                    continue;
+                }
+            }
             bool finite = true;  // every average of the plane (mode 2)
             for (std::size_t oy = 0; oy < h.out; ++oy) {
                 float* row = yp + oy * w.out;

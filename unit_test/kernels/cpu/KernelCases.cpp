@@ -360,6 +360,9 @@ std::vector<KernelCase> poolCases(const std::string& type) {
         {{2, 5, 12, 13}, {3, 3}, {2, 2}, {0, 0, 0, 0}, {}, 1, 1},
         {{2, 5, 12, 13}, {3, 3}, {2, 2}, {1, 1, 0, 0}, {}, 1, 0},
         {{2, 5, 20}, {3}, {2}, {1, 1}, {}, 0, 0},
+        // 3×3 undilated max (one pass per row over a padded copy): stride 1 with asymmetric pads, stride 3.
+        {{2, 7, 9, 10}, {3, 3}, {1, 1}, {1, 0, 0, 2}, {}, 0, 0},
+        {{1, 3, 13, 14}, {3, 3}, {3, 3}, {0, 1, 2, 1}, {}, 1, 0},
     };
     std::vector<KernelCase> c;
     for (const P& p : ps) {
@@ -371,6 +374,14 @@ std::vector<KernelCase> poolCases(const std::string& type) {
             a.push_back({"count_include_pad", p.countPad});
         }
         c.push_back({type + " x" + toString(p.x) + " k" + std::to_string(p.k[0]), makeOperator(type, a), {rnd(p.x)}});
+    }
+    if (type == "MaxPool") {
+        // A NaN in plane 1 (it must win its windows), and plane 2 all −Inf (the lowest float, as ref and onnxruntime).
+        Tensor x = rnd({1, 3, 7, 8});
+        x.data<float>()[56 + 19] = std::numeric_limits<float>::quiet_NaN();
+        for (std::size_t i = 112; i < 168; ++i) x.data<float>()[i] = -std::numeric_limits<float>::infinity();
+        const AttrList a{{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}};
+        c.push_back({"MaxPool 3x3/2 NaN and -Inf planes", makeOperator(type, a), {x}});
     }
     return c;
 }

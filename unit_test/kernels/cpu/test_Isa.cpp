@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -133,6 +134,34 @@ TEST_CASE("dw3x3Row of every table equals the 3×3 window sum on rows of exactly
                         for (std::size_t kx = 0; kx < 3; ++kx) want += double(w[3 * ky + kx]) * rows[ky][ox * stride + kx];
                     INFO("ox = " << ox);
                     CHECK(std::fabs(y[ox] - want) <= 1e-5 * std::max(1.0, std::fabs(want)));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("max3x3Row of every table equals the 3×3 window max on rows of exactly the floats it may read", "[kernels][isa]") {
+    // As dw3x3Row's test; values include −Inf, whose windows give the lowest float (the ref kernel's start).
+    const float inf = std::numeric_limits<float>::infinity();
+    for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
+        if (!m) continue;
+        for (std::size_t stride : {1, 2, 3}) {
+            for (std::size_t n : {1, 2, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 61, 100}) {
+                INFO(m->name << ", stride " << stride << ", n = " << n);
+                const std::size_t len = (n - 1) * stride + 3;
+                std::vector<std::vector<float>> rows(3, std::vector<float>(len));
+                for (std::size_t ky = 0; ky < 3; ++ky)
+                    for (std::size_t i = 0; i < len; ++i)
+                        rows[ky][i] = i < 4 ? -inf : static_cast<float>(static_cast<int>((i * 7 + ky * 13) % 23) - 11) * 0.125f;
+                const float* r[3] = {rows[0].data(), rows[1].data(), rows[2].data()};
+                std::vector<float> y(n, -7.f);
+                m->max3x3Row(r, n, stride, y.data());
+                for (std::size_t ox = 0; ox < n; ++ox) {
+                    float want = std::numeric_limits<float>::lowest();
+                    for (std::size_t ky = 0; ky < 3; ++ky)
+                        for (std::size_t kx = 0; kx < 3; ++kx) want = std::max(want, rows[ky][ox * stride + kx]);
+                    INFO("ox = " << ox);
+                    CHECK(y[ox] == want);
                 }
             }
         }

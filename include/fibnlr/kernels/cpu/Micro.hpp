@@ -57,6 +57,12 @@ struct Micro {
     /// rows the caller zero-padded: y[ox] = Σ_{ky, kx < 3} w[3·ky + kx] ·
     /// r[ky][ox·stride + kx] for ox < n (one pass, where windowRow makes nine).
     void (*dw3x3Row)(const float* const* r, const float* w, std::size_t n, std::size_t stride, float* y);
+    /// One output row of a 3×3, dilation-1 max pool from three input rows the
+    /// caller padded with the lowest float: y[ox] = max over ky, kx < 3 of
+    /// r[ky][ox·stride + kx], from the lowest float, for ox < n. Rows free of
+    /// NaN only (the caller checks): a NaN tap is skipped here, where ONNX
+    /// (and windowRow) let it win.
+    void (*max3x3Row)(const float* const* r, std::size_t n, std::size_t stride, float* y);
     /// Σ x[i], i < n, in float with 8 partial sums.
     float (*sum)(const float* x, std::size_t n);
     /// Max over x[i], i < n (n > 0).
