@@ -115,8 +115,8 @@ void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, cons
 // input channel: too few FMAs per tile to pay for the padded copy). Hence:
 // 16 ≤ K ≤ 320, or any larger K where Winograd does not apply.
 // Large K without Winograd (1 and 2 threads): faster than im2col on dense
-// 5×5 and 7×7 convs (merged chains; 64-128 channels on 7×7 to 28×28 maps,
-// batch 1 and 8: 1.35-1.8×) and on 128 channels at 4×4 and 8×8 (1.5-1.6×),
+// 5×5 and 7×7 convs (merged chains; 32-128 channels on 7×7 to 112×112 maps,
+// batch 1 and 8: 1.36-1.92×) and on 128 channels at 4×4 and 8×8 (1.5-1.6×),
 // and than conv2d_f32_packed on 256- and 512-channel 3×3 layers on 7×7 to
 // 14×14 maps at batch 1 (1.2-1.4×: packed builds im2col panels row segment
 // by row segment, which on such maps costs a third of its GEMM). Not on rows
