@@ -110,9 +110,12 @@ TEST_CASE("countAct and scaleShiftCountAct of every table equal the reference co
     }
 }
 
-TEST_CASE("dw3x3Row of every table equals the 3×3 window sum on rows of exactly the floats it may read", "[kernels][isa]") {
-    // Each row is its own heap block of (n − 1)·stride + 3 floats, so a read
-    // past it is caught by AddressSanitizer; n around the 8- and 16-lane widths.
+namespace {
+/// For every table, stride 1 to 3 and n around the 8- and 16-lane widths: three input rows filled with
+/// value(ky, i), each its own heap block of exactly the (n − 1)·stride + 3 floats a 3×3 row kernel may
+/// read (so AddressSanitizer sees a read past it), then check(m, rows, r, n, stride).
+template <class Value, class Check>
+void forEach3x3Rows(Value value, Check check) {
     for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
         if (!m) continue;
         for (std::size_t stride : {1, 2, 3}) {
@@ -120,52 +123,53 @@ TEST_CASE("dw3x3Row of every table equals the 3×3 window sum on rows of exactly
                 INFO(m->name << ", stride " << stride << ", n = " << n);
                 const std::size_t len = (n - 1) * stride + 3;
                 std::vector<std::vector<float>> rows(3, std::vector<float>(len));
-                float w[9];
-                for (std::size_t k = 0; k < 9; ++k) w[k] = 0.25f * static_cast<float>(k) - 1.f;
                 for (std::size_t ky = 0; ky < 3; ++ky)
-                    for (std::size_t i = 0; i < len; ++i)
-                        rows[ky][i] = static_cast<float>(static_cast<int>((i * 7 + ky * 13) % 23) - 11) * 0.125f;
+                    for (std::size_t i = 0; i < len; ++i) rows[ky][i] = value(ky, i);
                 const float* r[3] = {rows[0].data(), rows[1].data(), rows[2].data()};
-                std::vector<float> y(n, -7.f);
-                m->dw3x3Row(r, w, n, stride, y.data());
-                for (std::size_t ox = 0; ox < n; ++ox) {
-                    double want = 0.0;
-                    for (std::size_t ky = 0; ky < 3; ++ky)
-                        for (std::size_t kx = 0; kx < 3; ++kx) want += double(w[3 * ky + kx]) * rows[ky][ox * stride + kx];
-                    INFO("ox = " << ox);
-                    CHECK(std::fabs(y[ox] - want) <= 1e-5 * std::max(1.0, std::fabs(want)));
-                }
+                check(*m, rows, r, n, stride);
             }
         }
     }
 }
 
-TEST_CASE("max3x3Row of every table equals the 3×3 window max on rows of exactly the floats it may read", "[kernels][isa]") {
-    // As dw3x3Row's test; values include −Inf, whose windows give the lowest float (the ref kernel's start).
-    const float inf = std::numeric_limits<float>::infinity();
-    for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
-        if (!m) continue;
-        for (std::size_t stride : {1, 2, 3}) {
-            for (std::size_t n : {1, 2, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 61, 100}) {
-                INFO(m->name << ", stride " << stride << ", n = " << n);
-                const std::size_t len = (n - 1) * stride + 3;
-                std::vector<std::vector<float>> rows(3, std::vector<float>(len));
-                for (std::size_t ky = 0; ky < 3; ++ky)
-                    for (std::size_t i = 0; i < len; ++i)
-                        rows[ky][i] = i < 4 ? -inf : static_cast<float>(static_cast<int>((i * 7 + ky * 13) % 23) - 11) * 0.125f;
-                const float* r[3] = {rows[0].data(), rows[1].data(), rows[2].data()};
-                std::vector<float> y(n, -7.f);
-                m->max3x3Row(r, n, stride, y.data());
-                for (std::size_t ox = 0; ox < n; ++ox) {
-                    float want = std::numeric_limits<float>::lowest();
-                    for (std::size_t ky = 0; ky < 3; ++ky)
-                        for (std::size_t kx = 0; kx < 3; ++kx) want = std::max(want, rows[ky][ox * stride + kx]);
-                    INFO("ox = " << ox);
-                    CHECK(y[ox] == want);
-                }
-            }
+float rowValue(std::size_t ky, std::size_t i) {
+    return static_cast<float>(static_cast<int>((i * 7 + ky * 13) % 23) - 11) * 0.125f;
+}
+} // namespace
+
+TEST_CASE("dw3x3Row of every table equals the 3×3 window sum on rows of exactly the floats it may read", "[kernels][isa]") {
+    float w[9];
+    for (std::size_t k = 0; k < 9; ++k) w[k] = 0.25f * static_cast<float>(k) - 1.f;
+    forEach3x3Rows(rowValue, [&](const Micro& m, const std::vector<std::vector<float>>& rows, const float* const* r,
+                                 std::size_t n, std::size_t stride) {
+        std::vector<float> y(n, -7.f);
+        m.dw3x3Row(r, w, n, stride, y.data());
+        for (std::size_t ox = 0; ox < n; ++ox) {
+            double want = 0.0;
+            for (std::size_t ky = 0; ky < 3; ++ky)
+                for (std::size_t kx = 0; kx < 3; ++kx) want += double(w[3 * ky + kx]) * rows[ky][ox * stride + kx];
+            INFO("ox = " << ox);
+            CHECK(std::fabs(y[ox] - want) <= 1e-5 * std::max(1.0, std::fabs(want)));
         }
-    }
+    });
+}
+
+TEST_CASE("max3x3Row of every table equals the 3×3 window max on rows of exactly the floats it may read", "[kernels][isa]") {
+    // Values include −Inf, whose windows give the lowest float (the ref kernel's start).
+    const float inf = std::numeric_limits<float>::infinity();
+    auto value = [inf](std::size_t ky, std::size_t i) { return i < 4 ? -inf : rowValue(ky, i); };
+    forEach3x3Rows(value, [](const Micro& m, const std::vector<std::vector<float>>& rows, const float* const* r,
+                             std::size_t n, std::size_t stride) {
+        std::vector<float> y(n, -7.f);
+        m.max3x3Row(r, n, stride, y.data());
+        for (std::size_t ox = 0; ox < n; ++ox) {
+            float want = std::numeric_limits<float>::lowest();
+            for (std::size_t ky = 0; ky < 3; ++ky)
+                for (std::size_t kx = 0; kx < 3; ++kx) want = std::max(want, rows[ky][ox * stride + kx]);
+            INFO("ox = " << ox);
+            CHECK(y[ox] == want);
+        }
+    });
 }
 
 TEST_CASE("dwInterleave and dwDeinterleave of every table move each value to its lane and pixel", "[kernels][isa]") {
