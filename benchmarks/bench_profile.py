@@ -65,8 +65,9 @@ def fibnlr_plan(proto, x, threads, reps):
 
 
 def ort_profile(proto, x, threads, reps):
-    """(best forward time in s, {op type: (nodes, ms per forward)}, forwards profiled,
-    mean profiled forward in ms) from onnxruntime's profiling JSON; the first
+    """(best forward time in s, {op type: (nodes, ms per forward)}, {node name: ms
+    per forward}, forwards profiled, mean profiled forward in ms) from
+    onnxruntime's profiling JSON; the first
     (warm-up) forward is left out. Profiling slows small nodes down, so compare
     shares, not the sum, with the unprofiled forward."""
     import onnxruntime as ort
@@ -87,13 +88,34 @@ def ort_profile(proto, x, threads, reps):
     skip_until = model_runs[0]["ts"] + model_runs[0]["dur"]
     kept = len(model_runs) - 1
     by_op = collections.defaultdict(lambda: [set(), 0.0])
+    by_node = collections.defaultdict(float)
     for e in events:
         if e.get("cat") == "Node" and e["name"].endswith("_kernel_time") and e["ts"] >= skip_until:
             entry = by_op[e["args"].get("op_name", "?")]
             entry[0].add(e["name"])
             entry[1] += e["dur"] / 1000.0  # microseconds -> ms
+            by_node[ort_node_key(e["name"][: -len("_kernel_time")])] += e["dur"] / 1000.0
     run_ms = sum(e["dur"] for e in model_runs[1:]) / 1000.0 / kept
-    return t, {op: (len(names), ms / kept) for op, (names, ms) in by_op.items()}, kept, run_ms
+    return (t, {op: (len(names), ms / kept) for op, (names, ms) in by_op.items()},
+            {name: ms / kept for name, ms in by_node.items()}, kept, run_ms)
+
+
+def ort_node_key(name):
+    """The ONNX node name behind an onnxruntime profiled node: its NCHWc
+    rewrite names a fused node after its last output ("<node>_output_0_nchwc")."""
+    for suffix in ("_nchwc", "_output_0"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
+def ort_ms_of_step(line, by_node):
+    """onnxruntime's profiled ms of the nodes fused into one fibnlr step (a
+    plan line "node+node+... : kernel"), or None when onnxruntime kept none of
+    those names."""
+    names = line.rsplit(" : ", 1)[0].split("+")
+    times = [by_node[n] for n in names if n in by_node]
+    return sum(times) if times else None
 
 
 def perf_child(label, threads, seconds):
@@ -156,7 +178,7 @@ def main():
 
     plan, fib_t = fibnlr_plan(proto, x, args.threads, args.reps)
     time.sleep(args.pause)
-    ort_t, by_op, kept, run_ms = ort_profile(proto, x, args.threads, args.reps)
+    ort_t, by_op, by_node, kept, run_ms = ort_profile(proto, x, args.threads, args.reps)
     print(f"\nwhole forward: fibnlr {fib_t * 1e3:.3f} ms, onnxruntime {ort_t * 1e3:.3f} ms, "
           f"fibnlr / onnxruntime speed {ort_t / fib_t:.2f}x")
 
@@ -170,8 +192,11 @@ def main():
         entry[1] += sec * 1e3
     for kernel, (count, ms) in sorted(by_kernel.items(), key=lambda kv: -kv[1][1]):
         print(f"  {kernel:32s} {count:4d} steps {ms:9.3f} ms {100 * ms / step_ms:6.1f} %")
+    print("  step  fibnlr ms  share  onnxruntime ms (its profiled node time for the same nodes)  nodes : kernel")
     for i, (line, sec) in enumerate(plan):
-        print(f"  {i:3d} {sec * 1e3:8.3f} ms {100 * sec * 1e3 / step_ms:5.1f} %  {line}")
+        ort_ms = ort_ms_of_step(line, by_node)
+        ort_col = f"{ort_ms:8.3f}" if ort_ms is not None else "       -"
+        print(f"  {i:4d} {sec * 1e3:9.3f} {100 * sec * 1e3 / step_ms:5.1f} % {ort_col}  {line}")
 
     total = sum(ms for _, ms in by_op.values())
     print(f"\n-- onnxruntime per-node profile by op type, ms per forward (mean of {kept} forwards; "
