@@ -279,8 +279,15 @@ bool supportsDwConv2d(const Operator& op, const std::vector<Shape>& in) {
 namespace {
 /// A conv under this many multiply-accumulates runs on the calling thread:
 /// its parallel regions would cost more in wake-ups than they save (measured
-/// on the 28×28 demo models at batch 1, whose layers are 0.1-0.5 M MACs).
+/// on the 28×28 demo models at batch 1, whose layers are 0.1-0.5 M MACs)...
 constexpr std::size_t kSerialMacs = std::size_t(1) << 20;
+/// ...unless its input and output together exceed this many bytes: such a
+/// layer (a depthwise conv has 9 MACs per output) is bound by moving its data,
+/// and half of it sits in the other core's cache after a parallel step.
+/// Measured on MobileNetV2 224×224 at batch 1, 2 threads: its depthwise layers
+/// on 56×56 to 7×7 maps (0.2-1 M MACs, 0.3-2 MB) ran 1.3-1.9× faster in
+/// parallel, the whole forward 1.09×; 128 KB slowed the demo MobileNetV2 (b1).
+constexpr std::size_t kSerialBytes = std::size_t(256) << 10;
 
 /// What launchConvKernel derives from the operator and the input dims, kept
 /// by a compiled plan's step so that a forward does not derive it again:
@@ -314,7 +321,7 @@ void launchConvKernel(const Operator& op, const std::vector<const Tensor*>& in, 
     std::size_t macs = p.batch * p.outChannels * (p.inChannels / p.group);
     for (std::size_t d = 0; d < p.outDims.size(); ++d) macs *= p.outDims[d] * p.kernel[d];
     std::optional<SerialScope> serial;
-    if (macs < kSerialMacs) serial.emplace();
+    if (macs < kSerialMacs && (in[0]->size() + out[0]->size()) * sizeof(float) < kSerialBytes) serial.emplace();
     kernel(p, in[0]->data<float>(), in[1]->data<float>(), scale, shift, out[0]->data<float>(), act, epilogueStats(op));
 }
 
