@@ -65,9 +65,16 @@ TEST_CASE("selectKernel picks the first supporting variant, then falls back to r
     CHECK(picked(*dw, {{1, 64, 40, 40}, {64, 1, 3, 3}, {}}) == "dwconv2d_f32_direct");
     OperatorPtr dense = makeOperator("Conv");
     CHECK(picked(*dense, {{1, 8, 5, 5}, {4, 8, 3, 3}, {}}) == "conv2d_f32_direct");  // stride 1, K = 72
-    // Stride 2 and a 1×1 conv on a small map: im2col.
+    // Stride 2 on phase planes with 16 ≤ K ≤ 320: direct (a 7×7 ImageNet stem, K = 147); with K = 576
+    // (a downsampling 3×3 of ResNet18), stride 3, one input channel (K = 9) and a 1×1 conv on a small
+    // map: im2col.
     OperatorPtr strided = makeOperator("Conv", {{"strides", std::vector<std::int64_t>{2, 2}}});
-    CHECK(picked(*strided, {{1, 8, 5, 5}, {4, 8, 3, 3}, {}}) == "conv2d_f32_im2col");
+    CHECK(picked(*strided, {{1, 8, 5, 5}, {4, 8, 3, 3}, {}}) == "conv2d_f32_direct");
+    CHECK(picked(*strided, {{1, 3, 224, 224}, {64, 3, 7, 7}, {}}) == "conv2d_f32_direct");
+    CHECK(picked(*strided, {{1, 64, 56, 56}, {128, 64, 3, 3}, {}}) == "conv2d_f32_im2col");
+    CHECK(picked(*strided, {{1, 1, 28, 28}, {16, 1, 3, 3}, {}}) == "conv2d_f32_im2col");
+    OperatorPtr stride3 = makeOperator("Conv", {{"strides", std::vector<std::int64_t>{3, 3}}});
+    CHECK(picked(*stride3, {{1, 8, 9, 9}, {4, 8, 3, 3}, {}}) == "conv2d_f32_im2col");
     CHECK(picked(*dense, {{1, 8, 5, 5}, {4, 8, 1, 1}, {}}) == "conv2d_f32_im2col");
     // A 1×1 conv on a map of ≥ 512 pixels with ≥ 24 outputs: the pointwise kernel.
     CHECK(picked(*dense, {{1, 8, 32, 32}, {24, 8, 1, 1}, {}}) == "conv2d_f32_pointwise");

@@ -1,19 +1,26 @@
-// A stride-1, group-1 convolution computed directly on the micro-kernel
-// table's register tile, without an im2col matrix (an "indirect GEMM").
+// A group-1 convolution computed directly on the micro-kernel table's
+// register tile, without an im2col matrix (an "indirect GEMM").
 //
 // Why: for the small dense convolutions of 28×28 models and of merged
 // MobileNet blocks (16-64 channels, 7×7 to 28×28 maps, batch 1), im2col
 // writes K = C·kh·kw rows per output pixel (9× the input) that OpenBLAS then
 // packs again, and the GEMM is too small to amortise either copy; such
 // layers ran at 0.4-0.75× onnxruntime's speed. Here each image is copied
-// once into a zero-padded buffer pad[c][Hp][Wp] (Hp = OH + (kh − 1)·dh,
-// Wp = OW + (kw − 1)·dw), and the output plane is computed as one line over
-// the padded width: output j = oy·Wp + ox of row (c, ky, kx) of the implicit
-// im2col is pad[c·Hp·Wp + ky·dh·Wp + kx·dw + j], a contiguous window, which
-// Micro::gemmIndirect reads through a table of K offsets. The Wp − OW
-// columns past each output row, and the line's last tile up to whole
-// vectors, are computed and dropped (as in the depthwise 3×3 kernel); the
-// reads past the padded image land in a zeroed margin of NR floats.
+// once into a zero-padded buffer, and the output plane is computed as one
+// line over the buffer's width: Micro::gemmIndirect reads row k of the
+// implicit im2col through a table of K offsets, each a contiguous window.
+//
+// At stride 1 the buffer is pad[c][Hq][Wq] (Hq = OH + (kh − 1)·dh, Wq = OW +
+// (kw − 1)·dw), and output j = oy·Wq + ox of row (c, ky, kx) is
+// pad[c·Hq·Wq + ky·dh·Wq + kx·dw + j]. At stride (sh, sw) the padded input is
+// split into its sh·sw phases, phase (py, px) holding the padded pixels
+// (i·sh + py, j·sw + px): tap (ky, kx), with a = ky·dh and b = kx·dw, reads
+// phase (a mod sh, b mod sw) at row oy + a / sh and column ox + b / sw, again
+// a contiguous window over j = oy·Wq + ox, with Hq = OH + (kh − 1)·dh / sh and
+// Wq = OW + (kw − 1)·dw / sw (integer division). The Wq − OW columns past
+// each output row, and the line's last tile up to whole vectors, are computed
+// and dropped (as in the depthwise 3×3 kernel); the reads past the padded
+// image land in a zeroed margin of NR floats.
 // The weights are packed once per compiled plan (keptPackedWeights); the
 // line of each MR-row panel is compacted into y and its epilogue applied
 // while it is in cache.
@@ -39,18 +46,19 @@ inline std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / 
 
 void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, const float* scale, const float* shift,
                        float* y, const Activation& act, EpilogueStats* stats) {
-    const Geo2d g = geo2d(p);  // sh = sw = 1, group 1 (supportsConvDirect)
+    const Geo2d g = geo2d(p);  // group 1 (supportsConvDirect)
     const std::size_t N = p.batch, C = p.inChannels, M = p.outChannels, P = g.OH * g.OW, HW = g.H * g.W;
     if (N == 0 || M == 0 || P == 0) return;
     const Micro& mk = micro();
-    const std::size_t MR = mk.gemmMR, NR = mk.gemmNR, panels = ceilDiv(M, MR), T = numThreads();
+    const std::size_t MR = mk.gemmMR, NR = mk.gemmNR, panels = ceilDiv(M, MR), T = threadsHere();
     const std::size_t K = C * g.kh * g.kw;
     const float* A = keptPackedWeights(p, w, 1, M, K, std::max<std::size_t>(K, 1), MR);  // panel q: [K][MR] at A + q·K·MR
-    const std::size_t Hp = g.OH + (g.kh - 1) * g.dh, Wp = g.OW + (g.kw - 1) * g.dw, plane = Hp * Wp;
-    const std::size_t L = (g.OH - 1) * Wp + g.OW;  // the output line over the padded width
+    const std::size_t sh = g.sh, sw = g.sw, phases = sh * sw;
+    const std::size_t Hq = g.OH + (g.kh - 1) * g.dh / sh, Wq = g.OW + (g.kw - 1) * g.dw / sw, plane = Hq * Wq;
+    const std::size_t L = (g.OH - 1) * Wq + g.OW;  // the output line over the phase planes' width
     // Tiles of whole vectors (masked tiles cost more): the line is computed to Lp = L rounded up to NR
     // columns, whose reads run up to NR − 1 floats past the padded image (a zeroed margin).
-    const std::size_t Lp = (L + NR - 1) / NR * NR, padFloats = C * plane + NR;
+    const std::size_t Lp = (L + NR - 1) / NR * NR, padFloats = C * phases * plane + NR;
 
     // Row k = (c·kh + ky)·kw + kx of the implicit im2col starts at pad + offs[k]; built by the calling
     // thread, read by all (kept per thread: no allocation after the first call of this size).
@@ -58,51 +66,89 @@ void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, cons
     offsTable.resize(K);
     for (std::size_t c = 0, k = 0; c < C; ++c)
         for (std::size_t ky = 0; ky < g.kh; ++ky)
-            for (std::size_t kx = 0; kx < g.kw; ++kx) offsTable[k++] = c * plane + ky * g.dh * Wp + kx * g.dw;
+            for (std::size_t kx = 0; kx < g.kw; ++kx) {
+                const std::size_t a = ky * g.dh, b = kx * g.dw;
+                offsTable[k++] = ((c * sh + a % sh) * sw + b % sw) * plane + a / sh * Wq + b / sw;
+            }
     const std::size_t* offs = offsTable.data();
 
-    auto padImage = [&](std::size_t n, float* pad) {
-        std::fill(pad, pad + padFloats, 0.f);
+    // Phase (py, px) column j holds input column j·sw + px − pw: inside [0, W) for j in [jLo, jHi).
+    std::size_t jLo[2], jHi[2];  // sw ≤ 2 (supportsConvDirect)
+    for (std::size_t px = 0; px < sw; ++px) {
+        jLo[px] = g.pw > px ? ceilDiv(g.pw - px, sw) : 0;
+        jHi[px] = std::max(jLo[px], std::min(Wq, g.W + g.pw > px ? ceilDiv(g.W + g.pw - px, sw) : 0));
+    }
+    // Channels [c0, c1) of image n into their phase planes (and the zeroed margin with the last one).
+    auto padChannels = [&](std::size_t n, float* pad, std::size_t c0, std::size_t c1) {
+        std::fill(pad + c0 * phases * plane, pad + (c1 == C ? padFloats : c1 * phases * plane), 0.f);
         const float* xn = x + n * C * HW;
-        for (std::size_t c = 0; c < C; ++c)
-            for (std::size_t iy = 0; iy < g.H; ++iy)  // at stride 1, Hp = H + both pads and Wp = W + both pads
-                std::memcpy(pad + c * plane + (iy + g.ph) * Wp + g.pw, xn + c * HW + iy * g.W, g.W * sizeof(float));
+        for (std::size_t c = c0; c < c1; ++c)
+            for (std::size_t py = 0; py < sh; ++py)
+                for (std::size_t i = 0; i < Hq; ++i) {
+                    const std::size_t iyp = i * sh + py;  // the padded row; input row iyp − ph
+                    if (iyp < g.ph || iyp - g.ph >= g.H) continue;
+                    const float* xr = xn + c * HW + (iyp - g.ph) * g.W;
+                    for (std::size_t px = 0; px < sw; ++px) {
+                        float* dst = pad + ((c * sh + py) * sw + px) * plane + i * Wq;
+                        const float* src = xr + px - g.pw;  // dst[j] = src[j·sw], j in [jLo, jHi)
+                        if (sw == 1) std::memcpy(dst + jLo[0], src + jLo[0], (jHi[0] - jLo[0]) * sizeof(float));
+                        else  // sw = 2, as a constant: it vectorises
+                            for (std::size_t j = jLo[px]; j < jHi[px]; ++j) dst[j] = src[2 * j];
+                    }
+                }
     };
-    // Panels [q0, q1) of image n: the line of each panel into a scratch [MR][Lp], its rows compacted into y,
-    // then the epilogue per output channel over its whole plane.
-    auto panelRange = [&](std::size_t n, const float* pad, std::size_t q0, std::size_t q1) {
-        float* line = scratch(1, MR * Lp);
-        EpilogueCounts counts;
-        std::uint8_t* alive = stats ? aliveScratch(M) : nullptr;
-        for (std::size_t q = q0; q < q1; ++q) {
-            const float* up = A + q * K * MR;
-            const std::size_t m0 = q * MR, rows = std::min(MR, M - m0);
-            for (std::size_t j = 0; j < L; j += NR)
-                mk.gemmIndirect(up, pad + j, offs, K, line + j, Lp, rows, L - j <= NR / 2 ? NR / 2 : NR);
-            for (std::size_t r = 0; r < rows; ++r) {
-                const std::size_t m = m0 + r;
-                float* dst = y + (n * M + m) * P;
-                const float* src = line + r * Lp;
-                if (Wp == g.OW) std::memcpy(dst, src, P * sizeof(float));
-                else
-                    for (std::size_t oy = 0; oy < g.OH; ++oy) std::memcpy(dst + oy * g.OW, src + oy * Wp, g.OW * sizeof(float));
-                if (convEpilogueRow(mk, p, scale, shift, act, m, 0, dst, dst, P, stats ? &counts : nullptr)) alive[m] = 1;
-            }
+    // Output rows [oy0, oy1) of panel q of image n: their line (from column oy0·Wq) into the scratch
+    // `line` [MR][ldl], its rows compacted into y, then the epilogue per output channel over the
+    // rows, contiguous in y. A chunk's tiles read at most NR − 1 floats past its line: inside the next
+    // rows, or the margin after the last.
+    auto panelRows = [&](std::size_t n, const float* pad, std::size_t q, std::size_t oy0, std::size_t oy1, float* line,
+                         std::size_t ldl, EpilogueCounts* counts, std::uint8_t* alive) {
+        const float* up = A + q * K * MR;
+        const std::size_t m0 = q * MR, rows = std::min(MR, M - m0);
+        const std::size_t j0 = oy0 * Wq, len = (oy1 - oy0 - 1) * Wq + g.OW;
+        for (std::size_t j = 0; j < len; j += NR)
+            mk.gemmIndirect(up, pad + j0 + j, offs, K, line + j, ldl, rows, len - j <= NR / 2 ? NR / 2 : NR);
+        for (std::size_t r = 0; r < rows; ++r) {
+            const std::size_t m = m0 + r;
+            float* dst = y + (n * M + m) * P + oy0 * g.OW;
+            const float* src = line + r * ldl;
+            if (Wq == g.OW) std::memcpy(dst, src, (oy1 - oy0) * g.OW * sizeof(float));
+            else
+                for (std::size_t oy = 0; oy < oy1 - oy0; ++oy) std::memcpy(dst + oy * g.OW, src + oy * Wq, g.OW * sizeof(float));
+            if (convEpilogueRow(mk, p, scale, shift, act, m, oy0 * g.OW, dst, dst, (oy1 - oy0) * g.OW, counts)) alive[m] = 1;
         }
-        if (stats) stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, 0, M);
     };
     if (T == 1 || N >= T) {
         parallelFor(N, [&](std::size_t n) {
             float* pad = scratch(0, padFloats);
-            padImage(n, pad);
-            panelRange(n, pad, 0, panels);
+            padChannels(n, pad, 0, C);
+            float* line = scratch(1, MR * Lp);
+            EpilogueCounts counts;
+            std::uint8_t* alive = stats ? aliveScratch(M) : nullptr;
+            for (std::size_t q = 0; q < panels; ++q) panelRows(n, pad, q, 0, g.OH, line, Lp, stats ? &counts : nullptr, alive);
+            if (stats) stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, 0, M);
         });
         return;
     }
+    // Fewer images than threads (batch 1): the padding split over channels, then work items of
+    // (panel, block of output rows), enough of them (≥ 4 per thread) that a few panels (a stem's 32 or 64
+    // channels are 3 or 6 panels) still keep every thread busy.
+    const std::size_t blocks = std::min(g.OH, ceilDiv(4 * T, panels));
+    const std::size_t blockRows = ceilDiv(g.OH, blocks), rowBlocks = ceilDiv(g.OH, blockRows);
+    const std::size_t ldl = ((blockRows - 1) * Wq + g.OW + NR - 1) / NR * NR;
     float* pad = scratch(0, padFloats);  // the calling thread's, read by every thread
     for (std::size_t n = 0; n < N; ++n) {
-        padImage(n, pad);
-        parallelRange(panels, 1, [&](std::size_t q0, std::size_t q1) { panelRange(n, pad, q0, q1); });
+        parallelRange(C, 1, [&](std::size_t c0, std::size_t c1) { padChannels(n, pad, c0, c1); });
+        parallelRange(panels * rowBlocks, 1, [&](std::size_t t0, std::size_t t1) {
+            float* line = scratch(1, MR * ldl);
+            EpilogueCounts counts;
+            std::uint8_t* alive = stats ? aliveScratch(M) : nullptr;
+            for (std::size_t t = t0; t < t1; ++t) {
+                const std::size_t q = t / rowBlocks, oy0 = t % rowBlocks * blockRows;
+                panelRows(n, pad, q, oy0, std::min(g.OH, oy0 + blockRows), line, ldl, stats ? &counts : nullptr, alive);
+            }
+            if (stats) stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, 0, M);
+        });
     }
 }
 
@@ -124,18 +170,29 @@ void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, cons
 // computed and dropped, a third of the line on 4×4 maps (0.8-0.9× packed with
 // 384 and 512 channels, equal with 256). 1×1 convs are left to
 // conv2d_f32_pointwise and im2col (no window to pad).
+// Stride 2 (phase planes), per step inside the models against im2col (1 and
+// 2 threads, the two kernels' graphs alternating): with K ≤ 320 faster (the
+// 7×7 ImageNet stem, K = 147: 1.13-1.22× at batch 1 and 8; MobileNetV2's 3×3
+// stem, K = 27: 1.04-1.12×; the 28×28 demo ResNet's 16 → 32 and 32 → 64
+// layers: 1.17-1.39× at batch 1, 1.11-1.67× at 64). With larger K (ResNet18's
+// 3×3 stride-2 layers, K = 576-2304) faster at 1 thread (1.04-1.15×) but not
+// at 2: the 64 → 128 layer on 56×56 ran 0.80 against im2col's 0.64 ms inside
+// the model (it scaled 1.13× where im2col scaled 1.6×), so these stay on
+// im2col and packed. Larger strides were not measured.
 bool supportsConvDirect(const Operator& op, const std::vector<Shape>& in) {
     ConvParams p;
     if (!groupOneConvParams(op, in, p)) return false;
     std::size_t taps = 1;
+    bool strided = false;
     for (std::size_t d = 0; d < p.kernel.size(); ++d) {
-        if (p.strides[d] != 1) return false;
+        if (p.strides[d] > 2) return false;
+        strided = strided || p.strides[d] > 1;
         taps *= p.kernel[d];
     }
     const std::size_t K = p.inChannels * taps;
     if (taps == 1 || K < 16) return false;
     if (K <= 320) return true;
-    if (supportsWinograd(op, in) || supportsWinograd4(op, in)) return false;
+    if (strided || supportsWinograd(op, in) || supportsWinograd4(op, in)) return false;
     return K <= 640 || p.outDims.back() >= 7 || !supportsConvPacked(op, in);
 }
 

@@ -200,6 +200,7 @@ void setNumThreads(std::size_t n) {
 }
 
 std::size_t numThreads() { return pool()->size(); }
+std::size_t threadsHere() { return tInsideTask ? 1 : numThreads(); }
 
 SerialScope::SerialScope() : mOuter(tInsideTask) { tInsideTask = true; }
 SerialScope::~SerialScope() { tInsideTask = mOuter; }
@@ -217,7 +218,7 @@ void parallelFor(std::size_t n, const std::function<void(std::size_t)>& fn) {
 void parallelRange(std::size_t total, std::size_t grain, const std::function<void(std::size_t, std::size_t)>& fn) {
     if (total == 0) return;
     grain = std::max<std::size_t>(grain, 1);
-    const std::size_t threads = tInsideTask ? 1 : numThreads();
+    const std::size_t threads = threadsHere();
     const std::size_t chunks = std::max<std::size_t>(1, std::min(threads, (total + grain - 1) / grain));
     const std::size_t step = (total + chunks - 1) / chunks;
     parallelFor(chunks, [&](std::size_t c) {
@@ -253,7 +254,7 @@ void sgemmParallel(bool transA, bool transB, std::size_t M, std::size_t N, std::
                           static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, C + m0 * ldc + n0,
                           static_cast<blasint>(ldc));
     };
-    const std::size_t T = tInsideTask ? 1 : numThreads();
+    const std::size_t T = threadsHere();
     const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
     if (T == 1 || flops < 4e6) {
         call(0, M, 0, N);

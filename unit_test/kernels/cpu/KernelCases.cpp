@@ -122,7 +122,7 @@ std::vector<KernelCase> convCases() {
         {{2, 16, 75, 71}, {16, 16, 3, 3}, {1, 1}, {2, 1, 1, 2}, {1, 1}, 1, true},    // F4, items in parallel at 3 threads
         {{3, 17, 18, 20}, {19, 17, 3, 3}, {1, 1}, {1, 0, 0, 2}, {1, 1}, 1, true},    // F4, 17×20: partial tiles both ways
         {{20, 16, 17, 16}, {16, 16, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false},  // F4, images per item, partial chunk
-        // conv2d_f32_direct (stride 1, group 1, 16 ≤ K ≤ 320, or more without Winograd): asymmetric pads,
+        // conv2d_f32_direct (stride ≤ 2, group 1, 16 ≤ K ≤ 320, or more without Winograd): asymmetric pads,
         // dilation, 5×5, a 2×2 output, a one-row map, M not a multiple of MR, lines over several tiles.
         {{2, 5, 9, 11}, {13, 5, 3, 3}, {1, 1}, {1, 0, 2, 1}, {1, 1}, 1, true},
         {{1, 3, 17, 6}, {7, 3, 5, 5}, {1, 1}, {4, 2, 4, 2}, {2, 1}, 1, false},
@@ -135,6 +135,14 @@ std::vector<KernelCase> convCases() {
         {{1, 80, 7, 7}, {30, 80, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},
         {{1, 80, 7, 7}, {260, 80, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false},
         {{2, 40, 9, 8}, {21, 40, 5, 5}, {1, 1}, {2, 1, 2, 2}, {1, 1}, 1, true},
+        // ... and stride 2 (K ≤ 320) on phase planes: a 7×7 stem on odd sizes at batch 1 (few panels: row
+        // blocks at 3 threads), asymmetric pads that leave the last input row and column unread, strides
+        // (2, 1) with dilation 2 (every tap on one row phase), an even kernel, K = 320 with M over MR.
+        {{1, 3, 23, 21}, {13, 3, 7, 7}, {2, 2}, {3, 3, 3, 3}, {1, 1}, 1, true},
+        {{2, 16, 10, 9}, {20, 16, 3, 3}, {2, 2}, {1, 0, 0, 1}, {1, 1}, 1, false},
+        {{1, 8, 11, 12}, {14, 8, 3, 3}, {2, 1}, {2, 1, 2, 1}, {2, 2}, 1, true},
+        {{3, 6, 9, 7}, {9, 6, 4, 2}, {2, 2}, {1, 0, 2, 1}, {1, 1}, 1, true},
+        {{1, 20, 8, 8}, {30, 20, 4, 4}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 1, false},
         // conv2d_f32_pointwise (1×1 stride-1 unpadded group-1, ≥ 512 pixels in place, ≥ 24 channels out): maps whose
         // last tile is partial over or under half a tile on every SIMD path (667, 526 and 529 pixels),
         // M not a multiple of MR, K from 1 to 300 (several column blocks), several epilogue chunks per block.

@@ -81,11 +81,13 @@ TEST_CASE("inside a SerialScope every parallel call runs on the calling thread, 
         });
         return seen;
     };
+    CHECK(threadsHere() == 3);
     {
         SerialScope serial;
         {
             SerialScope nested;  // restores "serial", not "parallel", when it ends
         }
+        CHECK(threadsHere() == 1);
         CHECK(threadsUsed() == std::set<std::thread::id>{caller});
         std::atomic<std::size_t> covered{0};
         parallelRange(1001, 1, [&](std::size_t lo, std::size_t hi) {
@@ -95,5 +97,7 @@ TEST_CASE("inside a SerialScope every parallel call runs on the calling thread, 
         CHECK(covered.load() == 1001);
     }
     CHECK(threadsUsed().size() > 1);
+    CHECK(threadsHere() == 3);
+    parallelFor(2, [&](std::size_t) { CHECK(threadsHere() == 1); });  // inside a task
     setNumThreads(0);
 }

@@ -22,6 +22,10 @@ namespace fibnlr {
 /// Default size: std::thread::hardware_concurrency(), or FIBNLR_NUM_THREADS.
 void setNumThreads(std::size_t n);
 std::size_t numThreads();
+/// The threads a parallel call made here would use: 1 inside a task or a
+/// SerialScope, else numThreads(). For kernels that shape their work items
+/// by the threads that will run them.
+std::size_t threadsHere();
 
 /// Runs fn(i) for i in [0, n), spread over the pool; the caller takes part and
 /// returns when all are done. Called from inside a task it runs serially
