@@ -48,7 +48,9 @@ TEST_CASE("sgemmParallel equals the ref GEMM in every split", "[threads]") {
     for (std::size_t threads : {1, 2, 3}) {
         setNumThreads(threads);
         for (auto [M, N, K, ta, tb] : std::vector<std::tuple<std::size_t, std::size_t, std::size_t, bool, bool>>{
-                 {64, 200, 300, false, false}, {300, 10, 256, true, false}, {33, 129, 257, false, true}, {3, 5, 7, true, true}}) {
+                 {64, 200, 300, false, false}, {300, 10, 256, true, false}, {33, 129, 257, false, true}, {3, 5, 7, true, true},
+                 // GEMVs of ≥ 256 K elements of op(B), split over columns (not a multiple of 16 in the second)
+                 {1, 1000, 300, false, false}, {1, 517, 600, true, true}}) {
             std::vector<float> a(M * K), b(K * N), y(M * N), want(M * N);
             for (std::size_t i = 0; i < a.size(); ++i) a[i] = (static_cast<float>(i * 37 % 101) - 50.f) / 50.f;
             for (std::size_t i = 0; i < b.size(); ++i) b[i] = (static_cast<float>(i * 53 % 97) - 48.f) / 48.f;
