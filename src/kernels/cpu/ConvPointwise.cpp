@@ -18,7 +18,8 @@
 // kBlockFloats of B (K × nc, in L2) so that every panel of the weights reuses
 // it; with few units (batch 1) the images are cut into more blocks. Maps of
 // fewer than kInPlaceMinMap pixels at batch > 1 (MobileNets' 14×14 and 7×7
-// layers) take the gathered path instead (pointwiseGathered).
+// layers), and at batch > 1 convs with few output channels, take the
+// gathered path instead (pointwiseGathered).
 #include <algorithm>
 
 #include "PackedWeights.hpp"
@@ -32,6 +33,7 @@ constexpr std::size_t kBlockFloats = std::size_t(64) << 10;  // B block K × nc:
 constexpr std::size_t kChunk = 256;  // columns per epilogue pass: MR × 256 floats (≤ 12 KB, L1); a multiple of NR
 constexpr std::size_t kInPlaceMinMap = 512;  // pixels per image from which x is read in place; columns N·P below which nothing pays
 constexpr std::size_t kGatheredMaxWeights = std::size_t(128) << 10;  // M·K floats (512 KB) of the gathered path
+constexpr std::size_t kGatheredMaxOutputs = 48;  // output channels up to which batches > 1 gather on any map
 inline std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 
 /// Small maps (P < kInPlaceMinMap): the columns of all images as one row of
@@ -90,7 +92,11 @@ void conv2d_f32_pointwise(const ConvParams& p, const float* x, const float* w, c
     const Micro& mk = micro();
     const std::size_t MR = mk.gemmMR, NR = mk.gemmNR, panels = ceilDiv(M, MR), T = numThreads();
     const float* A = keptPackedWeights(p, w, 1, M, K, std::max<std::size_t>(K, 1), MR);  // panel q: [K][MR] at A + q·K·MR
-    if (P < kInPlaceMinMap) return pointwiseGathered(p, x, A, P, scale, shift, y, act, stats);
+    // Few output channels at batch > 1 gather too: with M ≤ 48 (2-4 panels) every value of x feeds only
+    // M FMAs, and the tile's K rows read at stride P were most of the time (MobileNetV2 224×224 b8's
+    // projections to 24 and 32 channels on 112×112 to 28×28 maps, per step: 1.14-1.56× at 1 and 2
+    // threads). At batch 1 gathering lost on those maps (0.75-0.85× on 112×112 and 28×28).
+    if (P < kInPlaceMinMap || (M <= kGatheredMaxOutputs && N > 1)) return pointwiseGathered(p, x, A, P, scale, shift, y, act, stats);
 
     // Column blocks per image, each a whole number of NR-column tiles but the last.
     const std::size_t tiles = ceilDiv(P, NR);

@@ -153,9 +153,13 @@ std::vector<KernelCase> convCases() {
         // conv2d_f32_pointwise (1×1 stride-1 unpadded group-1, ≥ 512 pixels in place, ≥ 24 channels out): maps whose
         // last tile is partial over or under half a tile on every SIMD path (667, 526 and 529 pixels),
         // M not a multiple of MR, K from 1 to 300 (several column blocks), several epilogue chunks per block.
-        {{3, 13, 23, 29}, {25, 13, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
+        {{3, 13, 23, 29}, {50, 13, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
         {{1, 300, 2, 263}, {24, 300, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
-        {{2, 1, 23, 23}, {37, 1, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
+        {{1, 1, 23, 23}, {37, 1, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
+        // Gathered at batch > 1 with ≤ 48 outputs on maps of ≥ 512 pixels: blocks across images of 667 and
+        // 529 pixels.
+        {{3, 13, 23, 29}, {25, 13, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
+        {{2, 1, 23, 23}, {37, 1, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
         // Its gathered path (maps < 512 pixels, N·P ≥ 512, K ≥ 24): blocks that span images (7×7 and 13×14
         // maps), many 6-pixel images per block, a last block shorter than a tile, M not a multiple of MR.
         {{11, 24, 7, 7}, {37, 24, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
