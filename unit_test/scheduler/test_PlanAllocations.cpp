@@ -66,9 +66,10 @@ TEST_CASE("after the first forward, a compiled plan allocates no buffer", "[sche
     using Ints = std::vector<std::int64_t>;
     const AttrList pad1{{"pads", Ints{1, 1, 1, 1}}};
     const NodePtr x = addInput(g, "x");
-    const NodePtr c1 = addNode(g, "Conv", "c1", {out(x)}, {{"W", rnd({32, 40, 3, 3}, -0.2f, 0.2f, 1)}}, pad1);
+    const NodePtr c1 = addNode(g, "Conv", "c1", {out(x)}, {{"W", rnd({40, 40, 3, 3}, -0.2f, 0.2f, 1)}}, pad1);
     const NodePtr r1 = addNode(g, "ReLU", "r1", {out(c1)});
-    const NodePtr c2 = addNode(g, "Conv", "c2", {out(r1)}, {{"W", rnd({32, 32, 3, 3}, -0.3f, 0.3f, 2)}},
+    // Stride 2 with K = 360: im2col (up to K = 320 the direct kernel takes stride 2).
+    const NodePtr c2 = addNode(g, "Conv", "c2", {out(r1)}, {{"W", rnd({32, 40, 3, 3}, -0.3f, 0.3f, 2)}},
                                {{"pads", Ints{1, 1, 1, 1}}, {"strides", Ints{2, 2}}});
     const NodePtr dw = addNode(g, "Conv", "dw", {out(c2)}, {{"W", rnd({32, 1, 3, 3}, -0.3f, 0.3f, 3)}},
                                {{"pads", Ints{1, 1, 1, 1}}, {"group", std::int64_t(32)}});
