@@ -89,11 +89,13 @@ void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, cons
                     if (iyp < g.ph || iyp - g.ph >= g.H) continue;
                     const float* xr = xn + c * HW + (iyp - g.ph) * g.W;
                     for (std::size_t px = 0; px < sw; ++px) {
-                        float* dst = pad + ((c * sh + py) * sw + px) * plane + i * Wq;
-                        const float* src = xr + px - g.pw;  // dst[j] = src[j·sw], j in [jLo, jHi)
-                        if (sw == 1) std::memcpy(dst + jLo[0], src + jLo[0], (jHi[0] - jLo[0]) * sizeof(float));
+                        // dst[j] = xr[j·sw + px − pw] for j in [jLo, jHi), where that index is ≥ 0.
+                        float* dst = pad + ((c * sh + py) * sw + px) * plane + i * Wq + jLo[px];
+                        const float* src = xr + (jLo[px] * sw + px - g.pw);
+                        const std::size_t cols = jHi[px] - jLo[px];
+                        if (sw == 1) std::memcpy(dst, src, cols * sizeof(float));
                         else  // sw = 2, as a constant: it vectorises
-                            for (std::size_t j = jLo[px]; j < jHi[px]; ++j) dst[j] = src[2 * j];
+                            for (std::size_t j = 0; j < cols; ++j) dst[j] = src[2 * j];
                     }
                 }
     };
