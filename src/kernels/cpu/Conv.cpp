@@ -208,8 +208,9 @@ void dwconv2d_f32_direct(const ConvParams& p, const float* x, const float* w, co
     // at batch 1 and 8, 1 and 2 threads; on 28×28 rows 0.65× (a row's partial
     // last vector costs more than the copy saves), where the line below stays.
     const bool inPlace = k3 && g.OW >= 48 && g.W >= 3;
-    const std::size_t oxLo = inPlace ? std::min(g.OW, (g.pw + g.sw - 1) / g.sw) : 0;
-    const std::size_t oxHi = inPlace ? std::max(oxLo, std::min(g.OW, (g.W - 3 + g.pw) / g.sw + 1)) : 0;
+    // Columns whose three taps are all inside: from tap 0's first (lo[0], the largest of the three) to
+    // tap 2's end (hi[2], the smallest).
+    const std::size_t oxLo = inPlace ? lo[0] : 0, oxHi = inPlace ? std::max(lo[0], hi[2]) : 0;
     parallelRange(p.batch * C, std::max<std::size_t>(1, kMinTaskMacs / std::max<std::size_t>(1, P * kk)),
                   [&](std::size_t t0, std::size_t t1) {
         double neg = 0.0, pos = 0.0;

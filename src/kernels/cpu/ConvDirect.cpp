@@ -41,6 +41,7 @@ namespace fibnlr {
 namespace {
 using convgeo::Geo2d;
 using convgeo::geo2d;
+using convgeo::tapRange;
 inline std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 } // namespace
 
@@ -55,10 +56,9 @@ void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, cons
     const float* A = keptPackedWeights(p, w, 1, M, K, std::max<std::size_t>(K, 1), MR);  // panel q: [K][MR] at A + q·K·MR
     const std::size_t sh = g.sh, sw = g.sw, phases = sh * sw;
     const std::size_t Hq = g.OH + (g.kh - 1) * g.dh / sh, Wq = g.OW + (g.kw - 1) * g.dw / sw, plane = Hq * Wq;
-    const std::size_t L = (g.OH - 1) * Wq + g.OW;  // the output line over the phase planes' width
-    // Tiles of whole vectors (masked tiles cost more): the line is computed to Lp = L rounded up to NR
+    // Tiles of whole vectors (masked tiles cost more): a line is computed up to a whole number of NR
     // columns, whose reads run up to NR − 1 floats past the padded image (a zeroed margin).
-    const std::size_t Lp = (L + NR - 1) / NR * NR, padFloats = C * phases * plane + NR;
+    const std::size_t padFloats = C * phases * plane + NR;
 
     // Row k = (c·kh + ky)·kw + kx of the implicit im2col starts at pad + offs[k]; built by the calling
     // thread, read by all (kept per thread: no allocation after the first call of this size).
@@ -74,10 +74,7 @@ void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, cons
 
     // Phase (py, px) column j holds input column j·sw + px − pw: inside [0, W) for j in [jLo, jHi).
     std::size_t jLo[2], jHi[2];  // sw ≤ 2 (supportsConvDirect)
-    for (std::size_t px = 0; px < sw; ++px) {
-        jLo[px] = g.pw > px ? ceilDiv(g.pw - px, sw) : 0;
-        jHi[px] = std::max(jLo[px], std::min(Wq, g.W + g.pw > px ? ceilDiv(g.W + g.pw - px, sw) : 0));
-    }
+    for (std::size_t px = 0; px < sw; ++px) tapRange(g.W, Wq, sw, px, g.pw, jLo[px], jHi[px]);
     // Channels [c0, c1) of image n into their phase planes (and the zeroed margin with the last one).
     auto padChannels = [&](std::size_t n, float* pad, std::size_t c0, std::size_t c1) {
         std::fill(pad + c0 * phases * plane, pad + (c1 == C ? padFloats : c1 * phases * plane), 0.f);
@@ -99,58 +96,55 @@ void conv2d_f32_direct(const ConvParams& p, const float* x, const float* w, cons
                     }
                 }
     };
-    // Output rows [oy0, oy1) of panel q of image n: their line (from column oy0·Wq) into the scratch
-    // `line` [MR][ldl], its rows compacted into y, then the epilogue per output channel over the
-    // rows, contiguous in y. A chunk's tiles read at most NR − 1 floats past its line: inside the next
-    // rows, or the margin after the last.
-    auto panelRows = [&](std::size_t n, const float* pad, std::size_t q, std::size_t oy0, std::size_t oy1, float* line,
-                         std::size_t ldl, EpilogueCounts* counts, std::uint8_t* alive) {
-        const float* up = A + q * K * MR;
-        const std::size_t m0 = q * MR, rows = std::min(MR, M - m0);
-        const std::size_t j0 = oy0 * Wq, len = (oy1 - oy0 - 1) * Wq + g.OW;
-        for (std::size_t j = 0; j < len; j += NR)
-            mk.gemmIndirect(up, pad + j0 + j, offs, K, line + j, ldl, rows, len - j <= NR / 2 ? NR / 2 : NR);
-        for (std::size_t r = 0; r < rows; ++r) {
-            const std::size_t m = m0 + r;
-            float* dst = y + (n * M + m) * P + oy0 * g.OW;
-            const float* src = line + r * ldl;
-            if (Wq == g.OW) std::memcpy(dst, src, (oy1 - oy0) * g.OW * sizeof(float));
-            else
-                for (std::size_t oy = 0; oy < oy1 - oy0; ++oy) std::memcpy(dst + oy * g.OW, src + oy * Wq, g.OW * sizeof(float));
-            if (convEpilogueRow(mk, p, scale, shift, act, m, oy0 * g.OW, dst, dst, (oy1 - oy0) * g.OW, counts)) alive[m] = 1;
+    // Work items of image n: (panel q, block of output rows). Whole images go to the threads when there
+    // are at least as many (one block: the whole plane); with fewer (batch 1) the padding is split over
+    // channels and the planes into row blocks, so that there are ≥ 4 items per thread even with few
+    // panels (a stem's 32 or 64 channels are 3 or 6 panels).
+    const bool perImage = T == 1 || N >= T;
+    const std::size_t blocks = perImage ? 1 : std::min(g.OH, ceilDiv(4 * T, panels));
+    const std::size_t blockRows = ceilDiv(g.OH, blocks), rowBlocks = ceilDiv(g.OH, blockRows);
+    const std::size_t ldl = ((blockRows - 1) * Wq + g.OW + NR - 1) / NR * NR;  // a block's line, whole tiles
+    // Items [t0, t1) of image n: each block's line (from column oy0·Wq) into the scratch `line`
+    // [MR][ldl], its rows compacted into y, then the epilogue per output channel over the block's rows,
+    // contiguous in y. A block's tiles read at most NR − 1 floats past its line: inside the next rows,
+    // or the margin after the last.
+    auto items = [&](std::size_t n, const float* pad, std::size_t t0, std::size_t t1) {
+        float* line = scratch(1, MR * ldl);
+        EpilogueCounts counts;
+        std::uint8_t* alive = stats ? aliveScratch(M) : nullptr;
+        for (std::size_t t = t0; t < t1; ++t) {
+            const std::size_t q = t / rowBlocks, oy0 = t % rowBlocks * blockRows, oy1 = std::min(g.OH, oy0 + blockRows);
+            const float* up = A + q * K * MR;
+            const std::size_t m0 = q * MR, rows = std::min(MR, M - m0);
+            const std::size_t j0 = oy0 * Wq, len = (oy1 - oy0 - 1) * Wq + g.OW;
+            for (std::size_t j = 0; j < len; j += NR)
+                mk.gemmIndirect(up, pad + j0 + j, offs, K, line + j, ldl, rows, len - j <= NR / 2 ? NR / 2 : NR);
+            for (std::size_t r = 0; r < rows; ++r) {
+                const std::size_t m = m0 + r;
+                float* dst = y + (n * M + m) * P + oy0 * g.OW;
+                const float* src = line + r * ldl;
+                if (Wq == g.OW) std::memcpy(dst, src, (oy1 - oy0) * g.OW * sizeof(float));
+                else
+                    for (std::size_t oy = 0; oy < oy1 - oy0; ++oy) std::memcpy(dst + oy * g.OW, src + oy * Wq, g.OW * sizeof(float));
+                if (convEpilogueRow(mk, p, scale, shift, act, m, oy0 * g.OW, dst, dst, (oy1 - oy0) * g.OW,
+                                    stats ? &counts : nullptr))
+                    alive[m] = 1;
+            }
         }
+        if (stats) stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, 0, M);
     };
-    if (T == 1 || N >= T) {
+    if (perImage) {
         parallelFor(N, [&](std::size_t n) {
             float* pad = scratch(0, padFloats);
             padChannels(n, pad, 0, C);
-            float* line = scratch(1, MR * Lp);
-            EpilogueCounts counts;
-            std::uint8_t* alive = stats ? aliveScratch(M) : nullptr;
-            for (std::size_t q = 0; q < panels; ++q) panelRows(n, pad, q, 0, g.OH, line, Lp, stats ? &counts : nullptr, alive);
-            if (stats) stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, 0, M);
+            items(n, pad, 0, panels * rowBlocks);
         });
         return;
     }
-    // Fewer images than threads (batch 1): the padding split over channels, then work items of
-    // (panel, block of output rows), enough of them (≥ 4 per thread) that a few panels (a stem's 32 or 64
-    // channels are 3 or 6 panels) still keep every thread busy.
-    const std::size_t blocks = std::min(g.OH, ceilDiv(4 * T, panels));
-    const std::size_t blockRows = ceilDiv(g.OH, blocks), rowBlocks = ceilDiv(g.OH, blockRows);
-    const std::size_t ldl = ((blockRows - 1) * Wq + g.OW + NR - 1) / NR * NR;
     float* pad = scratch(0, padFloats);  // the calling thread's, read by every thread
     for (std::size_t n = 0; n < N; ++n) {
         parallelRange(C, 1, [&](std::size_t c0, std::size_t c1) { padChannels(n, pad, c0, c1); });
-        parallelRange(panels * rowBlocks, 1, [&](std::size_t t0, std::size_t t1) {
-            float* line = scratch(1, MR * ldl);
-            EpilogueCounts counts;
-            std::uint8_t* alive = stats ? aliveScratch(M) : nullptr;
-            for (std::size_t t = t0; t < t1; ++t) {
-                const std::size_t q = t / rowBlocks, oy0 = t % rowBlocks * blockRows;
-                panelRows(n, pad, q, oy0, std::min(g.OH, oy0 + blockRows), line, ldl, stats ? &counts : nullptr, alive);
-            }
-            if (stats) stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, 0, M);
-        });
+        parallelRange(panels * rowBlocks, 1, [&](std::size_t t0, std::size_t t1) { items(n, pad, t0, t1); });
     }
 }
 
