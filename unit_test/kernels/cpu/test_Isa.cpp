@@ -206,3 +206,53 @@ TEST_CASE("dwInterleave and dwDeinterleave of every table move each value to its
             }
     }
 }
+
+TEST_CASE("gemmPacked and gemmIndirect of every table equal a double GEMM for every row and column count", "[kernels][isa]") {
+    // Every rows ≤ MR (the tile runs MR/3, 2·MR/3 or MR rows), column counts around the vector width,
+    // B packed (ldb = NR) or read in place (ldb > NR), with and without accumulating. B is its own
+    // heap block of exactly the floats the tile may read; the panel's rows past `rows` hold NaN (they
+    // must not reach a written row), and every element of `out` outside rows × cols must stay as it was.
+    const float kNaN = std::numeric_limits<float>::quiet_NaN();
+    for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
+        if (!m) continue;
+        const std::size_t MR = m->gemmMR, NR = m->gemmNR, W = NR / 2;
+        for (std::size_t K : {1, 7, 33}) {
+            for (std::size_t rows = 1; rows <= MR; ++rows) {
+                std::vector<float> up(K * MR, kNaN);
+                for (std::size_t k = 0; k < K; ++k)
+                    for (std::size_t r = 0; r < rows; ++r) up[k * MR + r] = rowValue(r, k * 3 + 1);
+                for (std::size_t cols : {std::size_t(1), W - 1, W, W + 1, NR - 1, NR}) {
+                    for (std::size_t ldb : {NR, NR + 5}) {
+                        std::vector<float> B((K - 1) * ldb + cols);
+                        for (std::size_t i = 0; i < B.size(); ++i) B[i] = rowValue(i % 3, i);
+                        std::vector<std::size_t> offs(K);
+                        for (std::size_t k = 0; k < K; ++k) offs[k] = k * ldb;
+                        const std::size_t ldo = NR + 3;
+                        for (int mode = 0; mode < 3; ++mode) {  // 0 packed, 1 packed accumulating, 2 indirect
+                            INFO(m->name << ", K = " << K << ", rows = " << rows << ", cols = " << cols << ", ldb = " << ldb
+                                         << ", mode " << mode);
+                            std::vector<float> out((MR + 1) * ldo);
+                            for (std::size_t i = 0; i < out.size(); ++i) out[i] = 0.5f * static_cast<float>(i % 7);
+                            const std::vector<float> before = out;
+                            if (mode == 2) m->gemmIndirect(up.data(), B.data(), offs.data(), K, out.data(), ldo, rows, cols);
+                            else m->gemmPacked(up.data(), B.data(), ldb, K, out.data(), ldo, rows, cols, mode == 1);
+                            bool ok = true;
+                            for (std::size_t r = 0; r <= MR; ++r)
+                                for (std::size_t j = 0; j < ldo; ++j) {
+                                    const float got = out[r * ldo + j];
+                                    if (r >= rows || j >= cols) {
+                                        ok = ok && got == before[r * ldo + j];
+                                        continue;
+                                    }
+                                    double want = mode == 1 ? before[r * ldo + j] : 0.0;
+                                    for (std::size_t k = 0; k < K; ++k) want += double(up[k * MR + r]) * B[k * ldb + j];
+                                    ok = ok && std::fabs(got - want) <= 1e-5 * std::max(1.0, std::fabs(want));
+                                }
+                            CHECK(ok);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
