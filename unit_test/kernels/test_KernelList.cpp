@@ -75,6 +75,14 @@ TEST_CASE("selectKernel picks the first supporting variant, then falls back to r
     CHECK(picked(*strided, {{1, 1, 28, 28}, {16, 1, 3, 3}, {}}) == "conv2d_f32_im2col");
     OperatorPtr stride3 = makeOperator("Conv", {{"strides", std::vector<std::int64_t>{3, 3}}});
     CHECK(picked(*stride3, {{1, 8, 9, 9}, {4, 8, 3, 3}, {}}) == "conv2d_f32_im2col");
+    // A strided 1×1 conv (a ResNet shortcut) with N·P ≥ 512: the pointwise kernel's gathered path; on
+    // fewer columns the packed GEMM (M and K ≥ 256) or im2col, and im2col with a begin pad.
+    CHECK(picked(*strided, {{1, 64, 56, 56}, {128, 64, 1, 1}, {}}) == "conv2d_f32_pointwise");
+    CHECK(picked(*strided, {{1, 256, 14, 14}, {512, 256, 1, 1}, {}}) == "conv2d_f32_packed");
+    CHECK(picked(*strided, {{1, 64, 14, 14}, {128, 64, 1, 1}, {}}) == "conv2d_f32_im2col");
+    OperatorPtr stridedPad = makeOperator("Conv", {{"strides", std::vector<std::int64_t>{2, 2}},
+                                                   {"pads", std::vector<std::int64_t>{1, 1, 0, 0}}});
+    CHECK(picked(*stridedPad, {{1, 64, 56, 56}, {128, 64, 1, 1}, {}}) == "conv2d_f32_im2col");
     CHECK(picked(*dense, {{1, 8, 5, 5}, {4, 8, 1, 1}, {}}) == "conv2d_f32_im2col");
     // A 1×1 conv on a map of ≥ 512 pixels with ≥ 24 outputs: the pointwise kernel.
     CHECK(picked(*dense, {{1, 8, 32, 32}, {24, 8, 1, 1}, {}}) == "conv2d_f32_pointwise");

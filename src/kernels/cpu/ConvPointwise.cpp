@@ -18,8 +18,9 @@
 // kBlockFloats of B (K × nc, in L2) so that every panel of the weights reuses
 // it; with few units (batch 1) the images are cut into more blocks. Maps of
 // fewer than kInPlaceMinMap pixels at batch > 1 (MobileNets' 14×14 and 7×7
-// layers), and at batch > 1 convs with few output channels, take the
-// gathered path instead (pointwiseGathered).
+// layers), at batch > 1 convs with few output channels, and strided 1×1
+// convs (ResNets' projection shortcuts) take the gathered path instead
+// (pointwiseGathered).
 #include <algorithm>
 
 #include "PackedWeights.hpp"
@@ -35,6 +36,9 @@ constexpr std::size_t kInPlaceMinMap = 512;  // pixels per image from which x is
 constexpr std::size_t kGatheredMaxWeights = std::size_t(128) << 10;  // M·K floats (512 KB) of the gathered path
 constexpr std::size_t kGatheredMaxOutputs = 48;  // output channels up to which batches > 1 gather on any map
 inline std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+inline bool isStrided(const ConvParams& p) {
+    return std::any_of(p.strides.begin(), p.strides.end(), [](std::size_t s) { return s != 1; });
+}
 
 /// Small maps (P < kInPlaceMinMap): the columns of all images as one row of
 /// N·P, cut into blocks of nb columns (a multiple of NR) that may span images.
@@ -45,6 +49,11 @@ inline std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / 
 void pointwiseGathered(const ConvParams& p, const float* x, const float* A, std::size_t P, const float* scale,
                        const float* shift, float* y, const Activation& act, EpilogueStats* stats) {
     const std::size_t N = p.batch, K = p.inChannels, M = p.outChannels, NP = N * P;
+    // A strided conv (2-D only: supportsConvPointwise) reads output pixel (oy, ox) at input (oy·sh, ox·sw).
+    const bool strided = isStrided(p);
+    std::size_t HW = 1;
+    for (std::size_t d : p.inDims) HW *= d;
+    const std::size_t OW = p.outDims.back(), W = p.inDims.back(), sw = p.strides.back(), sh = p.strides.front();
     const Micro& mk = micro();
     const std::size_t MR = mk.gemmMR, NR = mk.gemmNR, panels = ceilDiv(M, MR), T = numThreads();
     // Block width: the gathered block in L2 (kBlockFloats), at most kChunk·4 columns,
@@ -58,9 +67,25 @@ void pointwiseGathered(const ConvParams& p, const float* x, const float* A, std:
         float* B = scratch(0, K * nb);
         float* C = scratch(1, MR * nb);
         for (std::size_t c = c0; c < c1;) {  // one image's piece [j, j + len) of the block per pass
-            const std::size_t n = c / P, j = c % P, len = std::min(c1 - c, P - j);
-            const float* xs = x + n * K * P + j;
-            for (std::size_t k = 0; k < K; ++k) std::copy(xs + k * P, xs + k * P + len, B + k * nb + (c - c0));
+            const std::size_t n = c / P, j = c % P;
+            if (!strided) {
+                const std::size_t len = std::min(c1 - c, P - j);
+                const float* xs = x + n * K * P + j;
+                for (std::size_t k = 0; k < K; ++k) std::copy(xs + k * P, xs + k * P + len, B + k * nb + (c - c0));
+                c += len;
+                continue;
+            }
+            // Strided: one output row's piece per pass, every sw-th input value of row oy·sh.
+            const std::size_t len = std::min(c1 - c, OW - j % OW);
+            const float* xs = x + n * K * HW + (j / OW) * sh * W + (j % OW) * sw;
+            for (std::size_t k = 0; k < K; ++k) {
+                float* dst = B + k * nb + (c - c0);
+                const float* src = xs + k * HW;
+                if (sw == 2)  // a constant stride: the compiler vectorises it with shuffles
+                    for (std::size_t t = 0; t < len; ++t) dst[t] = src[2 * t];
+                else
+                    for (std::size_t t = 0; t < len; ++t) dst[t] = src[t * sw];
+            }
             c += len;
         }
         for (std::size_t k = 0; k < K; ++k) std::fill(B + k * nb + (c1 - c0), B + k * nb + width, 0.f);
@@ -96,7 +121,8 @@ void conv2d_f32_pointwise(const ConvParams& p, const float* x, const float* w, c
     // M FMAs, and the tile's K rows read at stride P were most of the time (MobileNetV2 224×224 b8's
     // projections to 24 and 32 channels on 112×112 to 28×28 maps, per step: 1.14-1.56× at 1 and 2
     // threads). At batch 1 gathering lost on those maps (0.75-0.85× on 112×112 and 28×28).
-    if (P < kInPlaceMinMap || (M <= kGatheredMaxOutputs && N > 1)) return pointwiseGathered(p, x, A, P, scale, shift, y, act, stats);
+    if (isStrided(p) || P < kInPlaceMinMap || (M <= kGatheredMaxOutputs && N > 1))
+        return pointwiseGathered(p, x, A, P, scale, shift, y, act, stats);
 
     // Column blocks per image, each a whole number of NR-column tiles but the last.
     const std::size_t tiles = ceilDiv(P, NR);
@@ -145,18 +171,27 @@ void conv2d_f32_pointwise(const ConvParams& p, const float* x, const float* w, c
 //   stores), and with M·K > 128K weights (960 × 320) 0.83× at 392 columns, where
 //   blocks narrowed to K-sized L2 blocks stream the weights once per block.
 //   At batch 1 (196 or 49 columns) the gathering does not pay: 0.8×.
+// - strided 1×1 (ResNet18's shortcuts, 2-D), gathered, against im2col: 1.10-1.81× at batch 1 (224×224),
+//   1.03-1.31× at batch 64 (32×32), 0.98-1.14× at batch 8 (224×224), 1 and 2 threads.
 // - with 16 output channels (MobileNetV2's 32 → 16 on 112×112), after the tile learnt
 //   panels of 4 rows: 1.61× at batch 1 on 1 thread but 0.95× on 2, 0.91-0.99× at batch 8.
 bool supportsConvPointwise(const Operator& op, const std::vector<Shape>& in) {
     ConvParams p;
     if (!groupOneConvParams(op, in, p)) return false;
     std::size_t P = 1;
+    bool strided = false;
     for (std::size_t d = 0; d < p.kernel.size(); ++d) {
-        if (p.kernel[d] != 1 || p.strides[d] != 1 || p.padBegin[d] != 0 || p.outDims[d] != p.inDims[d]) return false;
+        // Unpadded, or end padding that no tap reads: out = (in − 1) / stride + 1.
+        if (p.kernel[d] != 1 || p.strides[d] == 0 || p.padBegin[d] != 0 ||
+            p.outDims[d] != (p.inDims[d] - 1) / p.strides[d] + 1)
+            return false;
+        strided = strided || p.strides[d] != 1;
         P *= p.outDims[d];
     }
     const std::size_t K = p.inChannels, M = p.outChannels;
     if (M < 24) return false;
+    if (strided)  // 2-D (ResNets' projection shortcuts): gathered at any map size
+        return p.kernel.size() == 2 && P * p.batch >= kInPlaceMinMap && K >= 24 && M * K <= kGatheredMaxWeights;
     if (P >= kInPlaceMinMap) return true;
     return P * p.batch >= kInPlaceMinMap && K >= 24 && M * K <= kGatheredMaxWeights;
 }

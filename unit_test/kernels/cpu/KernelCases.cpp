@@ -166,6 +166,11 @@ std::vector<KernelCase> convCases() {
         {{11, 24, 7, 7}, {37, 24, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
         {{3, 40, 13, 14}, {25, 40, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
         {{90, 33, 2, 3}, {26, 33, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
+        // Strided 1×1 (projection shortcuts), gathered: stride 2 on odd maps (the last row and column
+        // unread), strides (2, 3) with an end pad no tap reads, (2, 1) on one image of 20 rows of 26.
+        {{3, 24, 27, 29}, {30, 24, 1, 1}, {2, 2}, {0, 0, 0, 0}, {1, 1}, 1, true},
+        {{4, 25, 27, 29}, {26, 25, 1, 1}, {2, 3}, {0, 0, 0, 1}, {1, 1}, 1, false},
+        {{1, 30, 40, 26}, {37, 30, 1, 1}, {2, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
         // Packed GEMM (conv2d_f32_packed: K = C/group·kh·kw ≥ 256 and M/group ≥ 256). M not a
         // multiple of MR, columns not a multiple of NR, K over one K block and not a multiple of it.
         {{1, 29, 5, 7}, {261, 29, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},     // K 261: two blocks of 131
