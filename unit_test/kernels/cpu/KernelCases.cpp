@@ -151,6 +151,7 @@ std::vector<KernelCase> convCases() {
         {{1, 8, 11, 12}, {14, 8, 3, 3}, {2, 1}, {2, 1, 2, 1}, {2, 2}, 1, true},
         {{3, 6, 9, 7}, {9, 6, 4, 2}, {2, 2}, {1, 0, 2, 1}, {1, 1}, 1, true},
         {{1, 20, 8, 8}, {30, 20, 4, 4}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 1, false},
+        {{2, 40, 11, 9}, {27, 40, 3, 3}, {2, 2}, {1, 0, 1, 1}, {1, 1}, 1, true},  // K = 360 at batch > 1
         // conv2d_f32_pointwise (1×1 stride-1 unpadded group-1, ≥ 512 pixels in place, ≥ 24 channels out): maps whose
         // last tile is partial over or under half a tile on every SIMD path (667, 526 and 529 pixels),
         // M not a multiple of MR, K from 1 to 300 (several column blocks), several epilogue chunks per block.
