@@ -77,6 +77,41 @@ void dwDeinterleave(const float* src, std::size_t n, std::size_t lanes, float* d
     }
 }
 
+/// Micro::dwAffineAct (a table that defines FIBNLR_DW_AFFINE_OWN brings its
+/// own) as the generic and AVX2 tables' scaleShiftAct computes
+/// it (MicroImpl.inl: x·scale + shift as a multiply and an add, no
+/// contraction under -std=c++17; x + shift equals x·1 + shift exactly), the
+/// activation as act1 (a NaN passes, −0 stays).
+template <ActKind K> void dwAffineActLoop(float* v, std::size_t n, const float* scale, const float* shift, float a, float b) {
+    constexpr std::size_t W = FIBNLR_GEMM_W;
+    GemmVec s, t;
+    GemmIdx keep;  // all ones where the lane's channel has scale 1 and shift 0
+    for (std::size_t l = 0; l < W; ++l) {
+        s[l] = scale[l], t[l] = shift[l];
+        keep[l] = scale[l] == 1.f && shift[l] == 0.f ? -1 : 0;
+    }
+    const GemmVec zero = {}, va = a - zero, vb = b - zero;
+    for (std::size_t i = 0; i < n; ++i) {
+        const GemmVec x = dwLoad(v + i * W);
+        GemmVec y = keep ? x : x * s + t;
+        if constexpr (K == ActKind::ReLU) y = y < zero ? zero : y;
+        else if constexpr (K == ActKind::LeakyReLU) y = y >= zero ? y : va * y;
+        else if constexpr (K == ActKind::Clip) y = y < va ? va : (y > vb ? vb : y);
+        dwStore(v + i * W, y);
+    }
+}
+
+#ifndef FIBNLR_DW_AFFINE_OWN
+void dwAffineAct(float* v, std::size_t n, const float* scale, const float* shift, const Activation& act) {
+    switch (act.kind) {
+    case ActKind::ReLU: return dwAffineActLoop<ActKind::ReLU>(v, n, scale, shift, act.a, act.b);
+    case ActKind::LeakyReLU: return dwAffineActLoop<ActKind::LeakyReLU>(v, n, scale, shift, act.a, act.b);
+    case ActKind::Clip: return dwAffineActLoop<ActKind::Clip>(v, n, scale, shift, act.a, act.b);
+    default: return dwAffineActLoop<ActKind::None>(v, n, scale, shift, act.a, act.b);
+    }
+}
+#endif
+
 /// out[(oy·OW + ox)·W + l] = Σ_{ky < kh, kx < kw} w[(ky·kw + kx)·W + l] ·
 ///   pad[((oy·sh + ky·dh)·Wp + ox·sw + kx·dw)·W + l]
 /// The 3×3 window keeps its nine weight vectors in registers and sums each

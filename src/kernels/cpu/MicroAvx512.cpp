@@ -73,11 +73,13 @@ inline void countVec(__m512 t, __mmask16 live, SignSums& s, std::uint64_t& bad, 
 /// epilogue reduces once per call, and calls on 49- to 196-float rows (7×7
 /// and 14×14 maps) spent about 40 % of their time in two separate reductions.
 inline void sum8x2(__m512d a, __m512d b, double& sumA, double& sumB) {
-    __m512d t = _mm512_add_pd(_mm512_shuffle_f64x2(a, b, 0x44), _mm512_shuffle_f64x2(a, b, 0xEE));  // a0..3 + a4..7 | b...
-    t = _mm512_add_pd(t, _mm512_shuffle_f64x2(t, t, 0xB1));  // + the other 128-bit half of each 256
-    t = _mm512_add_pd(t, _mm512_permute_pd(t, 0x55));         // + the other double of each pair
+    // The maskz forms with every lane kept: the plain ones start from _mm512_undefined_pd,
+    // which GCC 12 reports as used uninitialized.
+    __m512d t = _mm512_add_pd(_mm512_maskz_shuffle_f64x2(0xFF, a, b, 0x44), _mm512_maskz_shuffle_f64x2(0xFF, a, b, 0xEE));
+    t = _mm512_add_pd(t, _mm512_maskz_shuffle_f64x2(0xFF, t, t, 0xB1));  // + the other 128-bit half of each 256
+    t = _mm512_add_pd(t, _mm512_maskz_permute_pd(0xFF, t, 0x55));         // + the other double of each pair
     sumA = _mm512_cvtsd_f64(t);
-    sumB = _mm_cvtsd_f64(_mm512_extractf64x2_pd(t, 2));
+    sumB = _mm_cvtsd_f64(_mm512_maskz_extractf64x2_pd(0x3, t, 2));
 }
 
 /// One pass: t = scaleShiftVec<Mode>(src), statistics of t, dst = act(t).
@@ -243,7 +245,33 @@ void dw3x3Row(const float* const* r, const float* w, std::size_t n, std::size_t 
 #define FIBNLR_GEMM_W 16
 #define FIBNLR_GEMM_MR 12
 #include "GemmPacked.inl"
+#define FIBNLR_DW_AFFINE_OWN  // dwAffineAct below, with this table's FMA
 #include "DwInterleaved.inl"
+
+namespace {
+/// Micro::dwAffineAct with this table's scaleShiftAct operations: one FMA
+/// (x·1 + shift rounds once, as its x + shift) where the lane's channel has
+/// an affine, x itself elsewhere; actVec.
+template <ActKind K> void dwAffineActVec(float* v, std::size_t n, const float* scale, const float* shift, const Activation& act) {
+    const __m512 s = _mm512_loadu_ps(scale), t = _mm512_loadu_ps(shift);
+    const __m512 va = _mm512_set1_ps(act.a), vb = _mm512_set1_ps(act.b);
+    const __mmask16 affine = static_cast<__mmask16>(
+        ~(_mm512_cmp_ps_mask(s, _mm512_set1_ps(1.f), _CMP_EQ_OQ) & _mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_EQ_OQ)));
+    for (std::size_t i = 0; i < n; ++i) {
+        const __m512 x = _mm512_loadu_ps(v + i * 16);
+        _mm512_storeu_ps(v + i * 16, actVec<K>(_mm512_mask_fmadd_ps(x, affine, s, t), va, vb));
+    }
+}
+
+void dwAffineActAvx512(float* v, std::size_t n, const float* scale, const float* shift, const Activation& act) {
+    switch (act.kind) {
+    case ActKind::ReLU: return dwAffineActVec<ActKind::ReLU>(v, n, scale, shift, act);
+    case ActKind::LeakyReLU: return dwAffineActVec<ActKind::LeakyReLU>(v, n, scale, shift, act);
+    case ActKind::Clip: return dwAffineActVec<ActKind::Clip>(v, n, scale, shift, act);
+    default: return dwAffineActVec<ActKind::None>(v, n, scale, shift, act);
+    }
+}
+} // namespace
 
 const Micro& table() {
     static const Micro t = [] {
@@ -261,6 +289,7 @@ const Micro& table() {
         m.dwInterleaved = dwInterleaved;
         m.dwInterleave = dwInterleave;
         m.dwDeinterleave = dwDeinterleave;
+        m.dwAffineAct = dwAffineActAvx512;
         return m;
     }();
     return t;

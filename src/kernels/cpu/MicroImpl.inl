@@ -312,7 +312,8 @@ const Micro& table() {
                          {2, winogradRow, winogradCol, winogradOut, winogradWeights},
                          {4, winograd4Row, winograd4Col, winograd4Out, winograd4Weights},
                          kGemmMR,           kGemmNR,       gemmPacked,  gemmIndirect,
-                         countSigns,        streamReadImpl, kGemmW,       dwInterleaved, dwInterleave, dwDeinterleave};
+                         countSigns,        streamReadImpl, kGemmW,       dwInterleaved, dwInterleave, dwDeinterleave,
+                         dwAffineAct};
     return t;
 }
 

@@ -256,3 +256,44 @@ TEST_CASE("gemmPacked and gemmIndirect of every table equal a double GEMM for ev
         }
     }
 }
+
+TEST_CASE("dwAffineAct of every table equals its scaleShiftAct on each lane's plane, bit for bit", "[kernels][isa]") {
+    // Lanes cycle through the three arithmetic forms of scaleShiftAct (scale 1 and shift 0, shift only,
+    // both); the values include NaN, ±Inf, ±0 and values an affine turns to ±0.
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    const float special[] = {nan, inf, -inf, 0.f, -0.f, -0.5f, 0.25f, 3.5f, -2.25f, 7.f};
+    Activation relu6;
+    relu6.kind = ActKind::Clip, relu6.a = 0.f, relu6.b = 6.f;
+    Activation leaky;
+    leaky.kind = ActKind::LeakyReLU, leaky.a = 0.1f;
+    Activation relu;
+    relu.kind = ActKind::ReLU;
+    for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
+        if (!m) continue;
+        const std::size_t L = m->dwLanes, n = 23;
+        std::vector<float> scale(L), shift(L), v(n * L);
+        for (std::size_t l = 0; l < L; ++l) {
+            scale[l] = l % 3 == 2 ? 0.75f + 0.125f * static_cast<float>(l) : 1.f;
+            shift[l] = l % 3 == 0 ? 0.f : 0.5f - 0.25f * static_cast<float>(l % 4);
+        }
+        for (std::size_t i = 0; i < v.size(); ++i)
+            v[i] = i % 3 == 0 ? special[i % 10] : static_cast<float>(static_cast<int>(i * 37 % 41) - 20) * 0.25f;
+        for (const Activation& act : {Activation{}, relu, leaky, relu6}) {
+            INFO(m->name << ", activation " << static_cast<int>(act.kind));
+            std::vector<float> got = v;
+            m->dwAffineAct(got.data(), n, scale.data(), shift.data(), act);
+            for (std::size_t l = 0; l < L; ++l) {
+                std::vector<float> plane(n), want(n);
+                for (std::size_t i = 0; i < n; ++i) plane[i] = v[i * L + l];
+                m->scaleShiftAct(plane.data(), want.data(), n, scale[l], shift[l], act);
+                bool same = true;
+                for (std::size_t i = 0; i < n; ++i) {
+                    const float a = got[i * L + l], b = want[i];
+                    same = same && ((std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b)));
+                }
+                INFO("lane " << l << ", scale " << scale[l] << ", shift " << shift[l]);
+                CHECK(same);
+            }
+        }
+    }
+}

@@ -117,6 +117,12 @@ struct Micro {
                          std::size_t dstRow, float* dst);
     /// Out of it: dst[l·stride + i] = src[i·L + l] for i < n, l < lanes.
     void (*dwDeinterleave)(const float* src, std::size_t n, std::size_t lanes, float* dst, std::size_t stride);
+    /// The plain conv epilogue on dwInterleaved's output, in place: v[i·L + l] =
+    /// act(v[i·L + l]·scale[l] + shift[l]) for i < n, L = dwLanes, with the
+    /// operations of this table's scaleShiftAct on channel l's plane (a lane
+    /// with scale 1 and shift 0 keeps v, −0 included). act: None, ReLU,
+    /// LeakyReLU or Clip, one `a` for every lane.
+    void (*dwAffineAct)(float* v, std::size_t n, const float* scale, const float* shift, const Activation& act);
 };
 
 /// The generic table, always available.
