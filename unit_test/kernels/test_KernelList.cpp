@@ -73,6 +73,7 @@ TEST_CASE("selectKernel picks the first supporting variant, then falls back to r
     CHECK(picked(*strided, {{1, 3, 224, 224}, {64, 3, 7, 7}, {}}) == "conv2d_f32_direct");
     CHECK(picked(*strided, {{1, 64, 56, 56}, {128, 64, 3, 3}, {}}) == "conv2d_f32_im2col");
     CHECK(picked(*strided, {{8, 64, 56, 56}, {128, 64, 3, 3}, {}}) == "conv2d_f32_direct");  // K = 576 at batch > 1
+    CHECK(picked(*strided, {{1, 64, 32, 32}, {128, 64, 3, 3}, {}}) == "conv2d_f32_direct");  // ... or on ≤ 256 outputs
     CHECK(picked(*strided, {{8, 128, 28, 28}, {256, 128, 3, 3}, {}}) != "conv2d_f32_direct");  // K = 1152
     CHECK(picked(*strided, {{1, 1, 28, 28}, {16, 1, 3, 3}, {}}) == "conv2d_f32_im2col");
     OperatorPtr stride3 = makeOperator("Conv", {{"strides", std::vector<std::int64_t>{3, 3}}});
