@@ -179,18 +179,16 @@ bool supportsConvPointwise(const Operator& op, const std::vector<Shape>& in) {
     ConvParams p;
     if (!groupOneConvParams(op, in, p)) return false;
     std::size_t P = 1;
-    bool strided = false;
     for (std::size_t d = 0; d < p.kernel.size(); ++d) {
         // Unpadded, or end padding that no tap reads: out = (in − 1) / stride + 1.
         if (p.kernel[d] != 1 || p.strides[d] == 0 || p.padBegin[d] != 0 ||
             p.outDims[d] != (p.inDims[d] - 1) / p.strides[d] + 1)
             return false;
-        strided = strided || p.strides[d] != 1;
         P *= p.outDims[d];
     }
     const std::size_t K = p.inChannels, M = p.outChannels;
     if (M < 24) return false;
-    if (strided)  // 2-D (ResNets' projection shortcuts): gathered at any map size
+    if (isStrided(p))  // 2-D (ResNets' projection shortcuts): gathered at any map size
         return p.kernel.size() == 2 && P * p.batch >= kInPlaceMinMap && K >= 24 && M * K <= kGatheredMaxWeights;
     if (P >= kInPlaceMinMap) return true;
     return P * p.batch >= kInPlaceMinMap && K >= 24 && M * K <= kGatheredMaxWeights;

@@ -12,6 +12,12 @@
 
 using namespace fibnlr;
 
+namespace {
+/// The activations the epilogue tests run: those done in registers, and one transcendental.
+const Activation kRelu{ActKind::ReLU}, kLeaky{ActKind::LeakyReLU, 0.1f}, kRelu6{ActKind::Clip, 0.f, 6.f},
+    kGelu{ActKind::GELU};
+} // namespace
+
 TEST_CASE("set_kernels selects the SIMD path and rejects unknown modes", "[kernels][isa]") {
     const std::size_t rev = kernelsRevision();
     setKernels("cpu-generic");
@@ -48,21 +54,13 @@ TEST_CASE("countAct and scaleShiftCountAct of every table equal the reference co
     // vector, lengths around the 4-, 8- and 16-lane widths.
     const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
     const float special[] = {nan, inf, -inf, 0.f, -0.f, 1e-40f, -1e-40f, 3.5f, -2.25f, 1e30f, -1e30f, 0.125f};
-    Activation relu6;
-    relu6.kind = ActKind::Clip, relu6.a = 0.f, relu6.b = 6.f;
-    Activation leaky;
-    leaky.kind = ActKind::LeakyReLU, leaky.a = 0.1f;
-    Activation relu;
-    relu.kind = ActKind::ReLU;
-    Activation gelu;
-    gelu.kind = ActKind::GELU;
     for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
         if (!m) continue;
         for (std::size_t n : {1, 3, 8, 15, 16, 17, 33, 1027}) {
             std::vector<float> x(n);
             for (std::size_t i = 0; i < n; ++i)
                 x[i] = i % 5 == 0 ? special[i % 12] : static_cast<float>(static_cast<int>(i * 37 % 101) - 50) * 0.37f;
-            for (const Activation& act : {relu, leaky, relu6, gelu}) {
+            for (const Activation& act : {kRelu, kLeaky, kRelu6, kGelu}) {
                 INFO(m->name << ", n = " << n << ", activation " << static_cast<int>(act.kind));
                 SignCounts want;
                 std::uint8_t alive = 0;
@@ -262,12 +260,6 @@ TEST_CASE("dwAffineAct of every table equals its scaleShiftAct on each lane's pl
     // both); the values include NaN, ±Inf, ±0 and values an affine turns to ±0.
     const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
     const float special[] = {nan, inf, -inf, 0.f, -0.f, -0.5f, 0.25f, 3.5f, -2.25f, 7.f};
-    Activation relu6;
-    relu6.kind = ActKind::Clip, relu6.a = 0.f, relu6.b = 6.f;
-    Activation leaky;
-    leaky.kind = ActKind::LeakyReLU, leaky.a = 0.1f;
-    Activation relu;
-    relu.kind = ActKind::ReLU;
     for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
         if (!m) continue;
         const std::size_t L = m->dwLanes, n = 23;
@@ -278,7 +270,7 @@ TEST_CASE("dwAffineAct of every table equals its scaleShiftAct on each lane's pl
         }
         for (std::size_t i = 0; i < v.size(); ++i)
             v[i] = i % 3 == 0 ? special[i % 10] : static_cast<float>(static_cast<int>(i * 37 % 41) - 20) * 0.25f;
-        for (const Activation& act : {Activation{}, relu, leaky, relu6}) {
+        for (const Activation& act : {Activation{}, kRelu, kLeaky, kRelu6}) {
             INFO(m->name << ", activation " << static_cast<int>(act.kind));
             std::vector<float> got = v;
             m->dwAffineAct(got.data(), n, scale.data(), shift.data(), act);
