@@ -15,10 +15,12 @@
 // Per work item (image n, channel block c0 .. c0 + L): the block's planes
 // are gathered into the zero-padded interleaved buffer (its border written
 // once per item range), Micro::dwInterleaved computes every output pixel,
-// and the block is transposed back into y's planes (Micro::dwInterleave and
-// dwDeinterleave transpose W × W blocks in registers), each plane then given
-// the epilogue (bias map, scale/shift, activation, FIBNLR's counting) by
-// convEpilogueRow while in L1, as in the other conv kernels.
+// the epilogue (scale/shift, activation, FIBNLR's counting) runs on the
+// interleaved output (Micro::dwAffineAct, dwAffineCountAct), and the block is
+// transposed back into y's planes (Micro::dwInterleave and dwDeinterleave
+// transpose W × W blocks in registers). On larger maps, or with a bias map
+// or per-channel slopes, each plane gets the epilogue by convEpilogueRow
+// after the transpose, while in L1, as in the other conv kernels.
 #include <algorithm>
 #include <stdexcept>
 
@@ -51,14 +53,15 @@ void dwconv2d_f32_interleaved(const ConvParams& p, const float* x, const float* 
     for (std::size_t c = 0; c < C; ++c)
         for (std::size_t k = 0; k < kk; ++k) wi[(c / L * kk + k) * L + c % L] = w[c * kk + k];
     const DwWindow win{Wp, g.OH, g.OW, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw};
-    // The plain epilogue (no counting, no bias map, one activation parameter
-    // for all channels) runs on the interleaved output, a vector per pixel,
-    // before the transpose back, on maps of ≤ 256 outputs: on 7×7 and 14×14
-    // planes a call per plane cost more than its arithmetic (per step in
-    // MobileNetV2 224×224 at batch 1 and 8 and the 28×28 demo model at 1 and
-    // 64, 1 and 2 threads: 1.02-1.38×). On MobileNetV2's 28×28 stride-2 layer
-    // (its 50 KB interleaved output past L1) it was 0.88-0.94×.
-    const bool affineInterleaved = P <= 256 && !stats && !p.biasMap && !act.perChannelA &&
+    // The epilogue (without a bias map, one activation parameter for all
+    // channels) runs on the interleaved output, a vector per pixel, before
+    // the transpose back, on maps of ≤ 256 outputs: on 7×7 and 14×14 planes a
+    // call per plane cost more than its arithmetic (per step in MobileNetV2
+    // 224×224 at batch 1 and 8 and the 28×28 demo model at 1 and 64, 1 and 2
+    // threads: 1.02-1.38×; measuring, the whole fibnlr_compute of MobileNetV2
+    // and the demo model 1.02-1.05× faster). On MobileNetV2's 28×28 stride-2
+    // layer (its 50 KB interleaved output past L1) the plain one was 0.88-0.94×.
+    const bool affineInterleaved = P <= 256 && !p.biasMap && !act.perChannelA &&
                                    (act.kind == ActKind::None || act.kind == ActKind::ReLU ||
                                     act.kind == ActKind::LeakyReLU || act.kind == ActKind::Clip);
     constexpr std::size_t kMaxLanes = 16;
@@ -85,7 +88,12 @@ void dwconv2d_f32_interleaved(const ConvParams& p, const float* x, const float* 
                     sc[l] = scale && l < lanes ? scale[c0 + l] : 1.f;
                     sh[l] = shift && l < lanes ? shift[c0 + l] : 0.f;
                 }
-                mk.dwAffineAct(out, P, sc, sh, act);
+                if (!stats) mk.dwAffineAct(out, P, sc, sh, act);
+                else {
+                    const std::uint32_t up = mk.dwAffineCountAct(out, P, sc, sh, act, lanes, counts.neg, counts.pos, counts.nonFinite);
+                    for (std::size_t l = 0; l < lanes; ++l)
+                        if (up >> l & 1u) alive[c0 + l] = 1;
+                }
             }
             mk.dwDeinterleave(out, P, lanes, y + (n * C + c0) * P, P);
             for (std::size_t l = 0; l < lanes && !affineInterleaved; ++l) {

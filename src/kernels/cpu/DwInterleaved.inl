@@ -77,28 +77,75 @@ void dwDeinterleave(const float* src, std::size_t n, std::size_t lanes, float* d
     }
 }
 
-/// Micro::dwAffineAct (a table that defines FIBNLR_DW_AFFINE_OWN brings its
-/// own) as the generic and AVX2 tables' scaleShiftAct computes
-/// it (MicroImpl.inl: x·scale + shift as a multiply and an add, no
-/// contraction under -std=c++17; x + shift equals x·1 + shift exactly), the
-/// activation as act1 (a NaN passes, −0 stays).
-template <ActKind K> void dwAffineActLoop(float* v, std::size_t n, const float* scale, const float* shift, float a, float b) {
-    constexpr std::size_t W = FIBNLR_GEMM_W;
+/// The activation of act1 on a vector (a NaN passes, −0 stays).
+template <ActKind K> inline GemmVec dwActVec(GemmVec y, GemmVec va, GemmVec vb) {
+    const GemmVec zero = {};
+    if constexpr (K == ActKind::ReLU) return y < zero ? zero : y;
+    else if constexpr (K == ActKind::LeakyReLU) return y >= zero ? y : va * y;
+    else if constexpr (K == ActKind::Clip) return y < va ? va : (y > vb ? vb : y);
+    else return y;
+}
+
+/// The per-lane affine of Micro::dwAffineAct (a table that defines
+/// FIBNLR_DW_AFFINE_OWN brings its own dwAffineAct and dwAffineCountAct) as
+/// the generic and AVX2 tables' scaleShiftAct computes it (MicroImpl.inl:
+/// x·scale + shift as a multiply and an add, no contraction under
+/// -std=c++17; x + shift equals x·1 + shift exactly); a lane with scale 1
+/// and shift 0 keeps x.
+struct DwAffine {
     GemmVec s, t;
     GemmIdx keep;  // all ones where the lane's channel has scale 1 and shift 0
-    for (std::size_t l = 0; l < W; ++l) {
-        s[l] = scale[l], t[l] = shift[l];
-        keep[l] = scale[l] == 1.f && shift[l] == 0.f ? -1 : 0;
+    DwAffine(const float* scale, const float* shift) {
+        for (std::size_t l = 0; l < FIBNLR_GEMM_W; ++l) {
+            s[l] = scale[l], t[l] = shift[l];
+            keep[l] = scale[l] == 1.f && shift[l] == 0.f ? -1 : 0;
+        }
     }
+    GemmVec operator()(GemmVec x) const { return keep ? x : x * s + t; }
+};
+
+template <ActKind K> void dwAffineActLoop(float* v, std::size_t n, const float* scale, const float* shift, float a, float b) {
+    constexpr std::size_t W = FIBNLR_GEMM_W;
+    const DwAffine affine(scale, shift);
     const GemmVec zero = {}, va = a - zero, vb = b - zero;
+    for (std::size_t i = 0; i < n; ++i) dwStore(v + i * W, dwActVec<K>(affine(dwLoad(v + i * W)), va, vb));
+}
+
+/// Micro::dwAffineCountAct with GCC vector extensions: each pre-activation
+/// vector widened to doubles, finite lanes (d − d == 0) below `lanes` added.
+typedef double GemmDVec __attribute__((vector_size(8 * FIBNLR_GEMM_W)));
+typedef std::int64_t GemmDIdx __attribute__((vector_size(8 * FIBNLR_GEMM_W)));
+template <ActKind K>
+std::uint32_t dwAffineCountActLoop(float* v, std::size_t n, const float* scale, const float* shift, float a, float b,
+                                   std::size_t lanes, double& neg, double& pos, std::uint64_t& nonFinite) {
+    constexpr std::size_t W = FIBNLR_GEMM_W;
+    const DwAffine affine(scale, shift);
+    const GemmVec zero = {}, va = a - zero, vb = b - zero;
+    GemmIdx live;
+    GemmDIdx liveD;
+    for (std::size_t l = 0; l < W; ++l) live[l] = liveD[l] = l < lanes ? -1 : 0;
+    const GemmDVec zeroD = {};
+    GemmDVec p = {}, q = {};
+    GemmDIdx bad = {};
+    GemmIdx up = {};
     for (std::size_t i = 0; i < n; ++i) {
-        const GemmVec x = dwLoad(v + i * W);
-        GemmVec y = keep ? x : x * s + t;
-        if constexpr (K == ActKind::ReLU) y = y < zero ? zero : y;
-        else if constexpr (K == ActKind::LeakyReLU) y = y >= zero ? y : va * y;
-        else if constexpr (K == ActKind::Clip) y = y < va ? va : (y > vb ? vb : y);
-        dwStore(v + i * W, y);
+        const GemmVec t = affine(dwLoad(v + i * W));
+        const GemmDVec d = __builtin_convertvector(t, GemmDVec);
+        const GemmDIdx finite = liveD & (d - d == zeroD);
+        p += (finite & (d > zeroD)) ? d : zeroD;
+        q += (finite & (d < zeroD)) ? d : zeroD;
+        bad -= liveD & ~finite;  // −1 per non-finite live lane
+        up |= live & (t > zero);
+        dwStore(v + i * W, dwActVec<K>(t, va, vb));
     }
+    std::uint32_t alive = 0;
+    for (std::size_t l = 0; l < W; ++l) {
+        pos += p[l];
+        neg -= q[l];
+        nonFinite += static_cast<std::uint64_t>(bad[l]);
+        if (up[l]) alive |= 1u << l;
+    }
+    return alive;
 }
 
 #ifndef FIBNLR_DW_AFFINE_OWN
@@ -108,6 +155,19 @@ void dwAffineAct(float* v, std::size_t n, const float* scale, const float* shift
     case ActKind::LeakyReLU: return dwAffineActLoop<ActKind::LeakyReLU>(v, n, scale, shift, act.a, act.b);
     case ActKind::Clip: return dwAffineActLoop<ActKind::Clip>(v, n, scale, shift, act.a, act.b);
     default: return dwAffineActLoop<ActKind::None>(v, n, scale, shift, act.a, act.b);
+    }
+}
+
+std::uint32_t dwAffineCountAct(float* v, std::size_t n, const float* scale, const float* shift, const Activation& act,
+                               std::size_t lanes, double& neg, double& pos, std::uint64_t& nonFinite) {
+    switch (act.kind) {
+    case ActKind::ReLU:
+        return dwAffineCountActLoop<ActKind::ReLU>(v, n, scale, shift, act.a, act.b, lanes, neg, pos, nonFinite);
+    case ActKind::LeakyReLU:
+        return dwAffineCountActLoop<ActKind::LeakyReLU>(v, n, scale, shift, act.a, act.b, lanes, neg, pos, nonFinite);
+    case ActKind::Clip:
+        return dwAffineCountActLoop<ActKind::Clip>(v, n, scale, shift, act.a, act.b, lanes, neg, pos, nonFinite);
+    default: return dwAffineCountActLoop<ActKind::None>(v, n, scale, shift, act.a, act.b, lanes, neg, pos, nonFinite);
     }
 }
 #endif

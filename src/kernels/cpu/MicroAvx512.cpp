@@ -245,7 +245,7 @@ void dw3x3Row(const float* const* r, const float* w, std::size_t n, std::size_t 
 #define FIBNLR_GEMM_W 16
 #define FIBNLR_GEMM_MR 12
 #include "GemmPacked.inl"
-#define FIBNLR_DW_AFFINE_OWN  // dwAffineAct below, with this table's FMA
+#define FIBNLR_DW_AFFINE_OWN  // dwAffineAct and dwAffineCountAct below, with this table's FMA
 #include "DwInterleaved.inl"
 
 namespace {
@@ -260,6 +260,52 @@ template <ActKind K> void dwAffineActVec(float* v, std::size_t n, const float* s
     for (std::size_t i = 0; i < n; ++i) {
         const __m512 x = _mm512_loadu_ps(v + i * 16);
         _mm512_storeu_ps(v + i * 16, actVec<K>(_mm512_mask_fmadd_ps(x, affine, s, t), va, vb));
+    }
+}
+
+/// Micro::dwAffineCountAct: dwAffineActVec's values, counted by countVec on
+/// the live lanes in two streams of accumulators (as fusedLoop).
+template <ActKind K>
+std::uint32_t dwAffineCountActVec(float* v, std::size_t n, const float* scale, const float* shift, const Activation& act,
+                                  std::size_t lanes, double& neg, double& pos, std::uint64_t& nonFinite) {
+    const __m512 s = _mm512_loadu_ps(scale), t = _mm512_loadu_ps(shift), zero = _mm512_setzero_ps();
+    const __m512 va = _mm512_set1_ps(act.a), vb = _mm512_set1_ps(act.b);
+    const __mmask16 affine = static_cast<__mmask16>(
+        ~(_mm512_cmp_ps_mask(s, _mm512_set1_ps(1.f), _CMP_EQ_OQ) & _mm512_cmp_ps_mask(t, zero, _CMP_EQ_OQ)));
+    const __mmask16 live = lanes >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << lanes) - 1u);
+    SignSums s0, s1;
+    std::uint64_t bad = 0;
+    bool upInf = false;  // countVec's; `up` below already has the +Inf lanes
+    __mmask16 up = 0;
+    auto step = [&](std::size_t i, SignSums& acc) {
+        const __m512 x = _mm512_mask_fmadd_ps(_mm512_loadu_ps(v + i * 16), affine, s, t);
+        countVec(x, live, acc, bad, upInf);
+        up |= _mm512_mask_cmp_ps_mask(live, x, zero, _CMP_GT_OQ);
+        _mm512_storeu_ps(v + i * 16, actVec<K>(x, va, vb));
+    };
+    std::size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        step(i, s0);
+        step(i + 1, s1);
+    }
+    if (i < n) step(i, s0);
+    double localNeg, localPos;
+    sum8x2(_mm512_add_pd(_mm512_add_pd(s0.n0, s0.n1), _mm512_add_pd(s1.n0, s1.n1)),
+           _mm512_add_pd(_mm512_add_pd(s0.p0, s0.p1), _mm512_add_pd(s1.p0, s1.p1)), localNeg, localPos);
+    neg += localNeg;
+    pos += localPos;
+    nonFinite += bad;
+    return up;
+}
+
+std::uint32_t dwAffineCountActAvx512(float* v, std::size_t n, const float* scale, const float* shift, const Activation& act,
+                                     std::size_t lanes, double& neg, double& pos, std::uint64_t& nonFinite) {
+    switch (act.kind) {
+    case ActKind::ReLU: return dwAffineCountActVec<ActKind::ReLU>(v, n, scale, shift, act, lanes, neg, pos, nonFinite);
+    case ActKind::LeakyReLU:
+        return dwAffineCountActVec<ActKind::LeakyReLU>(v, n, scale, shift, act, lanes, neg, pos, nonFinite);
+    case ActKind::Clip: return dwAffineCountActVec<ActKind::Clip>(v, n, scale, shift, act, lanes, neg, pos, nonFinite);
+    default: return dwAffineCountActVec<ActKind::None>(v, n, scale, shift, act, lanes, neg, pos, nonFinite);
     }
 }
 
@@ -290,6 +336,7 @@ const Micro& table() {
         m.dwInterleave = dwInterleave;
         m.dwDeinterleave = dwDeinterleave;
         m.dwAffineAct = dwAffineActAvx512;
+        m.dwAffineCountAct = dwAffineCountActAvx512;
         return m;
     }();
     return t;

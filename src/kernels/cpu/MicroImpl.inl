@@ -313,7 +313,7 @@ const Micro& table() {
                          {4, winograd4Row, winograd4Col, winograd4Out, winograd4Weights},
                          kGemmMR,           kGemmNR,       gemmPacked,  gemmIndirect,
                          countSigns,        streamReadImpl, kGemmW,       dwInterleaved, dwInterleave, dwDeinterleave,
-                         dwAffineAct};
+                         dwAffineAct,       dwAffineCountAct};
     return t;
 }
 

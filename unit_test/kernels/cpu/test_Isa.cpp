@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -285,6 +287,60 @@ TEST_CASE("dwAffineAct of every table equals its scaleShiftAct on each lane's pl
                 }
                 INFO("lane " << l << ", scale " << scale[l] << ", shift " << shift[l]);
                 CHECK(same);
+            }
+        }
+    }
+}
+
+TEST_CASE("dwAffineCountAct of every table writes dwAffineAct's bits and counts the live lanes as scaleShiftCountAct",
+          "[kernels][isa]") {
+    // As above, with lanes l >= `lanes` holding NaN and +Inf (a partial channel block must not count
+    // them), and lanes whose values are all <= 0 (their alive bit stays clear).
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    const float special[] = {nan, inf, -inf, 0.f, -0.f, -0.5f, 0.25f, 3.5f, -2.25f, 7.f};
+    for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
+        if (!m) continue;
+        const std::size_t L = m->dwLanes;
+        std::vector<float> scale(L), shift(L);
+        for (std::size_t l = 0; l < L; ++l) {
+            scale[l] = l % 3 == 2 ? 0.75f + 0.125f * static_cast<float>(l) : 1.f;
+            shift[l] = l % 3 == 0 ? 0.f : 0.5f - 0.25f * static_cast<float>(l % 4);
+        }
+        for (std::size_t n : {1, 2, 3, 23}) {
+            for (std::size_t lanes : {L, L - 1, std::size_t(1)}) {
+                std::vector<float> v(n * L);
+                for (std::size_t i = 0; i < n; ++i)
+                    for (std::size_t l = 0; l < L; ++l) {
+                        const std::size_t k = i * L + l;
+                        v[k] = l >= lanes       ? (i % 2 ? nan : inf)
+                               : l % 4 == 1     ? -1.f - static_cast<float>(k % 7) - shift[l]  // never > 0
+                               : k % 3 == 0     ? special[k % 10]
+                                                : static_cast<float>(static_cast<int>(k * 37 % 41) - 20) * 0.25f;
+                    }
+                for (const Activation& act : {Activation{}, kRelu, kLeaky, kRelu6}) {
+                    INFO(m->name << ", n = " << n << ", lanes " << lanes << ", activation " << static_cast<int>(act.kind));
+                    std::vector<float> got = v, want = v;
+                    m->dwAffineAct(want.data(), n, scale.data(), shift.data(), act);
+                    double neg = 1.0, pos = 2.0;  // accumulates onto what is there
+                    std::uint64_t bad = 3;
+                    const std::uint32_t up =
+                        m->dwAffineCountAct(got.data(), n, scale.data(), shift.data(), act, lanes, neg, pos, bad);
+                    CHECK(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0);
+                    double wantNeg = 0.0, wantPos = 0.0;
+                    std::uint64_t wantBad = 0;
+                    std::uint32_t wantUp = 0;
+                    for (std::size_t l = 0; l < lanes; ++l) {
+                        std::vector<float> plane(n), out(n);
+                        for (std::size_t i = 0; i < n; ++i) plane[i] = v[i * L + l];
+                        if (m->scaleShiftCountAct(plane.data(), out.data(), n, scale[l], shift[l], act, wantNeg,
+                                                  wantPos, wantBad))
+                            wantUp |= 1u << l;
+                    }
+                    CHECK(std::fabs((neg - 1.0) - wantNeg) <= 1e-12 * std::max(1.0, wantNeg));
+                    CHECK(std::fabs((pos - 2.0) - wantPos) <= 1e-12 * std::max(1.0, wantPos));
+                    CHECK(bad - 3 == wantBad);
+                    CHECK(up == wantUp);
+                }
             }
         }
     }

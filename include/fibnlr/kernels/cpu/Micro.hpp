@@ -123,6 +123,14 @@ struct Micro {
     /// with scale 1 and shift 0 keeps v, −0 included). act: None, ReLU,
     /// LeakyReLU or Clip, one `a` for every lane.
     void (*dwAffineAct)(float* v, std::size_t n, const float* scale, const float* shift, const Activation& act);
+    /// dwAffineAct of a measured forward: the same outputs, and the
+    /// pre-activation values v·scale + shift of lanes l < lanes counted as
+    /// scaleShiftCountAct counts them on each lane's plane (finite negatives
+    /// into neg, positives into pos, in double; ±Inf and NaN into nonFinite).
+    /// Returns bit l set when lane l < lanes had one > 0 (+Inf included).
+    std::uint32_t (*dwAffineCountAct)(float* v, std::size_t n, const float* scale, const float* shift,
+                                      const Activation& act, std::size_t lanes, double& neg, double& pos,
+                                      std::uint64_t& nonFinite);
 };
 
 /// The generic table, always available.
