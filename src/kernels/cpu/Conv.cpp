@@ -166,6 +166,21 @@ void conv2d_f32_im2col(const ConvParams& p, const float* x, const float* w, cons
         // Measuring: the pre-activation values are counted as they are written (Micro::scaleShiftCountAct).
         EpilogueCounts counts;
         std::uint8_t* alive = stats ? aliveScratch(Mg) : nullptr;
+        // Measuring a block of grouped images without a bias map: count and activate each row
+        // of the block in one call, then copy the images' pieces (as conv2d_f32_pointwise's gathered
+        // path): a counting call per small piece cost more than its arithmetic (the whole
+        // fibnlr_compute of ResNet18 32×32 at batch 64 1.03× faster).
+        if (stats && !direct && !p.biasMap) {
+            for (std::size_t m = 0; m < Mg; ++m) {
+                const std::size_t oc = gi * Mg + m;
+                float* row = out + m * ldo;
+                if (convEpilogueRow(mk, p, scale, shift, act, oc, 0, row, row, cols, &counts)) alive[m] = 1;
+                for (std::size_t i = 0; i < nb; ++i)
+                    std::copy(row + i * bp, row + (i + 1) * bp, y + ((n0 + i) * p.outChannels + oc) * P + oy0 * g.OW);
+            }
+            stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, gi * Mg, Mg);
+            return;
+        }
         for (std::size_t i = 0; i < nb; ++i)
             for (std::size_t m = 0; m < Mg; ++m) {
                 const std::size_t oc = gi * Mg + m;

@@ -62,6 +62,12 @@ void pointwiseGathered(const ConvParams& p, const float* x, const float* A, std:
     nb = std::min(nb, ceilDiv(NP, 4 * T));
     nb = std::max(NR, ceilDiv(nb, NR) * NR);
     const std::size_t blocks = ceilDiv(NP, nb);
+    // A measured forward without a bias map counts and activates each block
+    // row in one call, then copies the images' pieces to y: a counting call
+    // per piece (49 or 196 columns) cost more than its arithmetic (the whole
+    // fibnlr_compute of the 28×28 demo MobileNetV2 at batch 64 1.07× faster).
+    // The plain epilogue stays per piece (a whole row and copies was neutral).
+    const bool wholeRows = stats && !p.biasMap;
     parallelFor(blocks, [&](std::size_t b) {
         const std::size_t c0 = b * nb, c1 = std::min(NP, c0 + nb), width = ceilDiv(c1 - c0, NR) * NR;
         float* B = scratch(0, K * nb);
@@ -94,14 +100,19 @@ void pointwiseGathered(const ConvParams& p, const float* x, const float* A, std:
         for (std::size_t q = 0; q < panels; ++q) {
             const std::size_t m0 = q * MR, rows = std::min(MR, M - m0);
             for (std::size_t j = 0; j < width; j += NR) mk.gemmPacked(A + q * K * MR, B + j, nb, K, C + j, nb, rows, NR, false);
-            for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t r = 0; r < rows; ++r) {
+                const std::size_t m = m0 + r;
+                float* row = C + r * nb;
+                if (wholeRows && convEpilogueRow(mk, p, scale, shift, act, m, 0, row, row, c1 - c0, &counts)) alive[m] = 1;
                 for (std::size_t c = c0; c < c1;) {
-                    const std::size_t n = c / P, j = c % P, len = std::min(c1 - c, P - j), m = m0 + r;
-                    if (convEpilogueRow(mk, p, scale, shift, act, m, j, C + r * nb + (c - c0), y + (n * M + m) * P + j, len,
-                                        stats ? &counts : nullptr))
+                    const std::size_t n = c / P, j = c % P, len = std::min(c1 - c, P - j);
+                    float* dst = y + (n * M + m) * P + j;
+                    if (wholeRows) std::copy(row + (c - c0), row + (c - c0) + len, dst);
+                    else if (convEpilogueRow(mk, p, scale, shift, act, m, j, row + (c - c0), dst, len, stats ? &counts : nullptr))
                         alive[m] = 1;
                     c += len;
                 }
+            }
         }
         if (stats) stats->merge(counts.neg, counts.pos, counts.nonFinite, alive, 0, M);
     });
