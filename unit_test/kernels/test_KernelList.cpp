@@ -89,8 +89,11 @@ TEST_CASE("selectKernel picks the first supporting variant, then falls back to r
     CHECK(picked(*dense, {{1, 8, 5, 5}, {4, 8, 1, 1}, {}}) == "conv2d_f32_im2col");
     // A 1×1 conv on a map of ≥ 512 pixels with ≥ 24 outputs: the pointwise kernel.
     CHECK(picked(*dense, {{1, 8, 32, 32}, {24, 8, 1, 1}, {}}) == "conv2d_f32_pointwise");
-    // Small maps at batch > 1 with K ≥ 24 (the gathered path); K = 16 or batch 1: im2col.
+    // Small maps at batch > 1 with K ≥ 24 (the gathered path) from 256 columns N·P; K = 16, batch 1 or
+    // fewer columns: im2col.
     CHECK(picked(*dense, {{8, 24, 14, 14}, {24, 24, 1, 1}, {}}) == "conv2d_f32_pointwise");
+    CHECK(picked(*dense, {{8, 576, 7, 7}, {160, 576, 1, 1}, {}}) == "conv2d_f32_pointwise");  // 392 columns
+    CHECK(picked(*dense, {{5, 24, 7, 7}, {32, 24, 1, 1}, {}}) == "conv2d_f32_im2col");  // 245 columns
     CHECK(picked(*dense, {{8, 16, 14, 14}, {64, 16, 1, 1}, {}}) == "conv2d_f32_im2col");
     CHECK(picked(*dense, {{1, 24, 14, 14}, {24, 24, 1, 1}, {}}) == "conv2d_f32_im2col");
     // Many weights (K = 2304, M = 256), too few tiles for Winograd and rows of 2: the packed GEMM.

@@ -32,7 +32,8 @@ namespace fibnlr {
 namespace {
 constexpr std::size_t kBlockFloats = std::size_t(64) << 10;  // B block K × nc: 256 KB (L2)
 constexpr std::size_t kChunk = 256;  // columns per epilogue pass: MR × 256 floats (≤ 12 KB, L1); a multiple of NR
-constexpr std::size_t kInPlaceMinMap = 512;  // pixels per image from which x is read in place; columns N·P below which nothing pays
+constexpr std::size_t kInPlaceMinMap = 512;  // pixels per image from which x is read in place
+constexpr std::size_t kGatheredMinColumns = 256;  // N·P of smaller maps from which gathering pays (strided: kInPlaceMinMap)
 constexpr std::size_t kGatheredMaxWeights = std::size_t(128) << 10;  // M·K floats (512 KB) of the gathered path
 constexpr std::size_t kGatheredMaxOutputs = 48;  // output channels up to which batches > 1 gather on any map
 inline std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
@@ -181,7 +182,12 @@ void conv2d_f32_pointwise(const ConvParams& p, const float* x, const float* w, c
 //   K = 16 it was 0.90× (16 FMAs per tile do not pay for its loads and
 //   stores), and with M·K > 128K weights (960 × 320) 0.83× at 392 columns, where
 //   blocks narrowed to K-sized L2 blocks stream the weights once per block.
-//   At batch 1 (196 or 49 columns) the gathering does not pay: 0.8×.
+//   At batch 1 (196 or 49 columns) the gathering does not pay: 0.8×. From 256
+//   columns it does: MobileNetV2's 576 → 160 on 7×7 at batch 8 (392 columns)
+//   1.18× per step (2 threads, two runs).
+// - gathered once by all threads, then (column block, panel) units, for M·K
+//   up to 256K (MobileNetV2's 160 ↔ 960 on 7×7 at batch 8 and 1): 0.95-1.05×
+//   against im2col at batch 8 and 0.9-1.15× at batch 1 between runs: not kept.
 // - strided 1×1 (ResNet18's shortcuts, 2-D), gathered, against im2col: 1.10-1.81× at batch 1 (224×224),
 //   1.03-1.31× at batch 64 (32×32), 0.98-1.14× at batch 8 (224×224), 1 and 2 threads.
 // - with 16 output channels (MobileNetV2's 32 → 16 on 112×112), after the tile learnt
@@ -202,7 +208,7 @@ bool supportsConvPointwise(const Operator& op, const std::vector<Shape>& in) {
     if (isStrided(p))  // 2-D (ResNets' projection shortcuts): gathered at any map size
         return p.kernel.size() == 2 && P * p.batch >= kInPlaceMinMap && K >= 24 && M * K <= kGatheredMaxWeights;
     if (P >= kInPlaceMinMap) return true;
-    return P * p.batch >= kInPlaceMinMap && K >= 24 && M * K <= kGatheredMaxWeights;
+    return P * p.batch >= kGatheredMinColumns && K >= 24 && M * K <= kGatheredMaxWeights;
 }
 
 void launchConvPointwiseCpu(const Operator& op, const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {

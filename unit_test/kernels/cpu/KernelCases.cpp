@@ -162,9 +162,11 @@ std::vector<KernelCase> convCases() {
         // 529 pixels.
         {{3, 13, 23, 29}, {25, 13, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
         {{2, 1, 23, 23}, {37, 1, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
-        // Its gathered path (maps < 512 pixels, N·P ≥ 512, K ≥ 24): blocks that span images (7×7 and 13×14
-        // maps), many 6-pixel images per block, a last block shorter than a tile, M not a multiple of MR.
+        // Its gathered path (maps < 512 pixels, N·P ≥ 256, K ≥ 24): blocks that span images (7×7 and 13×14
+        // maps), many 6-pixel images per block, a last block shorter than a tile, M not a multiple of MR,
+        // 280 columns (N·P just above 256).
         {{11, 24, 7, 7}, {37, 24, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
+        {{5, 24, 7, 8}, {29, 24, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
         {{3, 40, 13, 14}, {25, 40, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, false},
         {{90, 33, 2, 3}, {26, 33, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},
         // Strided 1×1 (projection shortcuts), gathered: stride 2 on odd maps (the last row and column
