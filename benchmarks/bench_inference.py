@@ -10,12 +10,15 @@ The two small models are the shipped trained Fashion-MNIST demo models
 (fibnlr.demo_data.model_path: "resnet", ResNet-style with 8/16/32 channels,
 and "mobilenetv2", MobileNetV2-style; input 1x28x28), at batch 1 and 64: their
 ONNX file runs in fibnlr and onnxruntime, fibnlr.torch.to_module of it in torch.
-For each thread count, every runtime runs with that many threads, one after
-the other with a pause between them (their thread pools must not overlap);
-each figure is the best of --reps timed samples after one warm-up (the best
-is the least disturbed by other processes on a shared machine). A sample
-times enough back-to-back forwards to last >= 20 ms (one forward of the large
-batches; many at batch 1, whose forward takes 0.05-20 ms) and counts their mean.
+For each thread count, every runtime runs with that many threads; the three
+take their samples in turns (fibnlr, onnxruntime, torch, fibnlr, ...) with a
+pause after each (their thread pools must not overlap), so that a disturbance
+of the machine lasting seconds reaches every runtime's samples rather than
+one runtime's; each figure is the best of --reps timed samples after one
+warm-up (the best is the least disturbed by other processes on a shared
+machine). A sample times enough back-to-back forwards to last >= 20 ms (one
+forward of the large batches; many at batch 1, whose forward takes 0.05-20
+ms) and counts their mean.
 
 Measuring overhead: fibnlr_compute with every non-linearity prepared
 (ReLU, LeakyReLU, GELU, Clip) over --reps batches (times the forwards per
@@ -28,7 +31,7 @@ Memory: peak resident set size of a child process that loads the model and
 runs one ResNet18 batch-64 forward, per runtime, and its growth over the
 process after imports.
 
-    python benchmarks/bench_inference.py [--threads 1,2] [--reps 5] [--pause 2] [--no-naive]
+    python benchmarks/bench_inference.py [--threads 1,2] [--reps 5] [--pause 0.5] [--no-naive]
         [--no-memory] [--settings SUBSTRING,...]
 
 --settings keeps the rows whose label contains one of the comma-separated
@@ -104,24 +107,66 @@ def inner_count(fn):
     return max(1, int(MIN_SAMPLE_S / max(one, 1e-7)) + 1) if one < MIN_SAMPLE_S else 1
 
 
+class Sampler:
+    """Timed samples of ``fn``: the first call of sample() warms up and fixes
+    the calls per sample (inner_count); ``best`` is the least mean time of
+    one call over the samples taken (seconds)."""
+
+    def __init__(self, fn):
+        self.fn, self.n, self.best = fn, None, float("inf")
+
+    def sample(self):
+        if self.n is None:
+            self.n = inner_count(self.fn)
+        t0 = time.perf_counter()
+        for _ in range(self.n):
+            self.fn()
+        self.best = min(self.best, (time.perf_counter() - t0) / self.n)
+
+
 def best(fn, reps):
     """Best over ``reps`` samples of the mean time of one call of ``fn`` (seconds)."""
-    n = inner_count(fn)
-    times = []
+    s = Sampler(fn)
     for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        times.append((time.perf_counter() - t0) / n)
-    return min(times)
+        s.sample()
+    return s.best
 
 
-def run_fibnlr(proto, x, threads, reps):
+def fibnlr_forward(proto, x, threads):
+    """A forward of ``x`` on fibnlr (compiled for its shape, ``threads`` threads)."""
     import fibnlr
     fibnlr.set_num_threads(threads)
     g = fibnlr.load_onnx(proto)  # a ModelProto or a path
     g.compile(dims=[list(x.shape)])
-    return best(lambda: g.forward(x), reps)
+    return lambda: g.forward(x)
+
+
+def ort_forward(proto, x, threads):
+    """A forward of ``x`` on an onnxruntime session with ``threads`` intra-op threads."""
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(proto.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    feed = {sess.get_inputs()[0].name: x}
+    return lambda: sess.run(None, feed)
+
+
+def torch_forward(name, x, threads):
+    """A forward of ``x`` on the torch model of builder ``name`` (inference mode, ``threads`` threads)."""
+    import torch
+    torch.set_num_threads(threads)
+    model = build(name)  # the demo models: fibnlr.torch.to_module of their ONNX graph
+    xt = torch.from_numpy(x)
+
+    def forward():
+        with torch.inference_mode():
+            return model(xt)
+    return forward
+
+
+def run_fibnlr(proto, x, threads, reps):
+    return best(fibnlr_forward(proto, x, threads), reps)
 
 
 def run_measuring(proto, x, threads, reps):
@@ -151,24 +196,11 @@ def run_measuring(proto, x, threads, reps):
 
 
 def run_ort(proto, x, threads, reps):
-    import onnxruntime as ort
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    sess = ort.InferenceSession(proto.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-    feed = {sess.get_inputs()[0].name: x}
-    t = best(lambda: sess.run(None, feed), reps)
-    del sess
-    return t
+    return best(ort_forward(proto, x, threads), reps)
 
 
 def run_torch(name, x, threads, reps):
-    import torch
-    torch.set_num_threads(threads)
-    model = build(name)  # the demo models: fibnlr.torch.to_module of their ONNX graph
-    xt = torch.from_numpy(x)
-    with torch.inference_mode():
-        return best(lambda: model(xt), reps)
+    return best(torch_forward(name, x, threads), reps)
 
 
 def run_naive(proto, shape):
@@ -243,7 +275,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--pause", type=float, default=2.0)
+    ap.add_argument("--pause", type=float, default=0.5, help="seconds of rest after each sample")
     ap.add_argument("--no-naive", action="store_true")
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--models", default=",".join(dict.fromkeys(s[1] for s in SETTINGS)),
@@ -275,12 +307,14 @@ def main():
         x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
         n = shape[0]
         for t in threads:
-            fib = run_fibnlr(proto, x, t, args.reps)
-            time.sleep(args.pause)
-            ort_t = run_ort(proto, x, t, args.reps)
-            time.sleep(args.pause)
-            tor = run_torch(name, x, t, args.reps)
-            time.sleep(args.pause)
+            samplers = [Sampler(fibnlr_forward(proto, x, t)), Sampler(ort_forward(proto, x, t)),
+                        Sampler(torch_forward(name, x, t))]
+            for _ in range(args.reps):
+                for s in samplers:
+                    s.sample()
+                    time.sleep(args.pause)
+            fib, ort_t, tor = (s.best for s in samplers)
+            del samplers  # the sessions and compiled plans, before the measuring run
             fwd, comp = run_measuring(proto, x, t, args.reps)
             time.sleep(args.pause)
             print(f"{label:26s} {t:3d} {n / fib:8.1f} {n / ort_t:8.1f} {n / tor:8.1f} "
