@@ -82,6 +82,19 @@ inline void sum8x2(__m512d a, __m512d b, double& sumA, double& sumB) {
     sumB = _mm_cvtsd_f64(_mm512_maskz_extractf64x2_pd(0x3, t, 2));
 }
 
+/// Adds one call's two streams of sums to neg and pos (one reduction) and
+/// its non-finite count to nonFinite; returns the call's positive sum.
+inline double addSignSums(const SignSums& s0, const SignSums& s1, std::uint64_t bad, double& neg, double& pos,
+                          std::uint64_t& nonFinite) {
+    double localNeg, localPos;
+    sum8x2(_mm512_add_pd(_mm512_add_pd(s0.n0, s0.n1), _mm512_add_pd(s1.n0, s1.n1)),
+           _mm512_add_pd(_mm512_add_pd(s0.p0, s0.p1), _mm512_add_pd(s1.p0, s1.p1)), localNeg, localPos);
+    neg += localNeg;
+    pos += localPos;
+    nonFinite += bad;
+    return localPos;
+}
+
 /// One pass: t = scaleShiftVec<Mode>(src), statistics of t, dst = act(t).
 /// The masks of finite negatives / positives select which lanes, widened to
 /// double, are added, so the statistics match a double-precision reference up
@@ -112,13 +125,7 @@ bool fusedLoop(const float* src, float* dst, std::size_t n, float scale, float s
         countVec(t, live, s0, bad, upInf);
         _mm512_mask_storeu_ps(dst + i, live, actVec<K>(t, va, vb));
     }
-    double localNeg, localPos;
-    sum8x2(_mm512_add_pd(_mm512_add_pd(s0.n0, s0.n1), _mm512_add_pd(s1.n0, s1.n1)),
-           _mm512_add_pd(_mm512_add_pd(s0.p0, s0.p1), _mm512_add_pd(s1.p0, s1.p1)), localNeg, localPos);
-    neg += localNeg;
-    pos += localPos;
-    nonFinite += bad;
-    return localPos > 0.0 || upInf;
+    return addSignSums(s0, s1, bad, neg, pos, nonFinite) > 0.0 || upInf;
 }
 
 /// The same pass without the statistics (the plain epilogue): the same
@@ -289,12 +296,7 @@ std::uint32_t dwAffineCountActVec(float* v, std::size_t n, const float* scale, c
         step(i + 1, s1);
     }
     if (i < n) step(i, s0);
-    double localNeg, localPos;
-    sum8x2(_mm512_add_pd(_mm512_add_pd(s0.n0, s0.n1), _mm512_add_pd(s1.n0, s1.n1)),
-           _mm512_add_pd(_mm512_add_pd(s0.p0, s0.p1), _mm512_add_pd(s1.p0, s1.p1)), localNeg, localPos);
-    neg += localNeg;
-    pos += localPos;
-    nonFinite += bad;
+    addSignSums(s0, s1, bad, neg, pos, nonFinite);
     return up;
 }
 
