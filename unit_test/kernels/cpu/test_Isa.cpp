@@ -18,6 +18,15 @@ namespace {
 /// The activations the epilogue tests run: those done in registers, and one transcendental.
 const Activation kRelu{ActKind::ReLU}, kLeaky{ActKind::LeakyReLU, 0.1f}, kRelu6{ActKind::Clip, 0.f, 6.f},
     kGelu{ActKind::GELU};
+/// Per-lane scale and shift of the interleaved epilogue tests: the lanes cycle through the three
+/// arithmetic forms of scaleShiftAct (scale 1 and shift 0, shift only, both).
+void laneAffine(std::size_t L, std::vector<float>& scale, std::vector<float>& shift) {
+    scale.resize(L), shift.resize(L);
+    for (std::size_t l = 0; l < L; ++l) {
+        scale[l] = l % 3 == 2 ? 0.75f + 0.125f * static_cast<float>(l) : 1.f;
+        shift[l] = l % 3 == 0 ? 0.f : 0.5f - 0.25f * static_cast<float>(l % 4);
+    }
+}
 } // namespace
 
 TEST_CASE("set_kernels selects the SIMD path and rejects unknown modes", "[kernels][isa]") {
@@ -265,11 +274,8 @@ TEST_CASE("dwAffineAct of every table equals its scaleShiftAct on each lane's pl
     for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
         if (!m) continue;
         const std::size_t L = m->dwLanes, n = 23;
-        std::vector<float> scale(L), shift(L), v(n * L);
-        for (std::size_t l = 0; l < L; ++l) {
-            scale[l] = l % 3 == 2 ? 0.75f + 0.125f * static_cast<float>(l) : 1.f;
-            shift[l] = l % 3 == 0 ? 0.f : 0.5f - 0.25f * static_cast<float>(l % 4);
-        }
+        std::vector<float> scale, shift, v(n * L);
+        laneAffine(L, scale, shift);
         for (std::size_t i = 0; i < v.size(); ++i)
             v[i] = i % 3 == 0 ? special[i % 10] : static_cast<float>(static_cast<int>(i * 37 % 41) - 20) * 0.25f;
         for (const Activation& act : {Activation{}, kRelu, kLeaky, kRelu6}) {
@@ -301,11 +307,8 @@ TEST_CASE("dwAffineCountAct of every table writes dwAffineAct's bits and counts 
     for (const Micro* m : {&microGeneric(), microAvx2(), microAvx512()}) {
         if (!m) continue;
         const std::size_t L = m->dwLanes;
-        std::vector<float> scale(L), shift(L);
-        for (std::size_t l = 0; l < L; ++l) {
-            scale[l] = l % 3 == 2 ? 0.75f + 0.125f * static_cast<float>(l) : 1.f;
-            shift[l] = l % 3 == 0 ? 0.f : 0.5f - 0.25f * static_cast<float>(l % 4);
-        }
+        std::vector<float> scale, shift;
+        laneAffine(L, scale, shift);
         for (std::size_t n : {1, 2, 3, 23}) {
             for (std::size_t lanes : {L, L - 1, std::size_t(1)}) {
                 std::vector<float> v(n * L);
